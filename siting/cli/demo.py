@@ -1,0 +1,28 @@
+"""``siting demo``: run the whole product on the embedded Seoul default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from siting.cli._app import app
+from siting.cli._common import Overwrite, print_written
+from siting.demo import DEMO_SEED, run_demo
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)
+    ] = Path("siting-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic inputs.")] = DEMO_SEED,
+    overwrite: Overwrite = False,
+) -> None:
+    """Run every stage of the product on Seoul's bundled data and write all outputs.
+
+    Example:  siting demo --out siting-demo --overwrite
+    """
+    result = run_demo(out, overwrite=overwrite, seed=seed, progress=True)
+    print_written(result.out_dir, [a.path for a in result.artifacts])
