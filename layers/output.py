@@ -124,9 +124,7 @@ def write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def write_gpkg(
-    layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]
-) -> Path:
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
     """Write one or more layers into a single GeoPackage (via pyogrio)."""
     out = Path(path)
     for name, frame in layers.items():

@@ -8,6 +8,7 @@ so the CLI and the demo share one implementation.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,7 +33,7 @@ DISTRICT_SUMMARY_COLUMNS = [
 
 
 def write_district_outputs(
-    layer: gpd.GeoDataFrame, stage: Path, *, settings: dict[str, object]
+    layer: gpd.GeoDataFrame, stage: Path, *, settings: Mapping[str, object]
 ) -> list[str]:
     """Write the district layer into a staging folder; return the file names."""
     write_gpkg({"districts": layer}, stage / "districts.gpkg")

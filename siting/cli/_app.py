@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -32,11 +31,9 @@ def console_error(message: str) -> None:
 class _ErrorHandlingGroup(TyperGroup):
     """A click group that turns project errors into a message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
         except SitingError as err:
             console_error(str(err))
             raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -47,6 +44,8 @@ class _ErrorHandlingGroup(TyperGroup):
             console_error("out of memory; try a coarser cell size or fewer districts")
             raise typer.Exit(EXIT_BUG) from None
         except Exception as err:  # a bug: say so plainly, traceback only with -v
+            if type(err).__module__.startswith(("typer", "click")):
+                raise  # usage errors and exits belong to the CLI framework
             log.debug("traceback", exc_info=True)
             console_error(
                 f"internal error ({type(err).__name__}: {err}). This is a bug in siting; "
