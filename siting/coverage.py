@@ -1,0 +1,277 @@
+"""Which candidate site covers which demand, as a sparse matrix from a spatial index.
+
+A coverage matrix has one row per candidate site and one column per demand
+unit (risk-grid cell, place, foot-traffic point); entry ``1`` means the demand
+lies within the service radius (m, EPSG:5186) of the site. It is built from a
+KD-tree (points) or shapely's STRtree ``dwithin`` (polygons), never from an
+all-pairs distance matrix, so memory grows with the number of covered pairs,
+not with demand × candidates.
+
+Examples
+--------
+>>> import numpy as np
+>>> cand = np.array([[0.0, 0.0], [100.0, 0.0]])
+>>> dem = np.array([[10.0, 0.0], [60.0, 0.0], [300.0, 0.0]])
+>>> coverage_matrix(cand, dem, 50.0).toarray()
+array([[1, 0, 0],
+       [0, 1, 0]], dtype=uint8)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from layers.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["coverage_from_geometries", "coverage_matrix", "uncovered_weights"]
+
+log = logging.getLogger(__name__)
+
+
+def _check_xy(xy: np.ndarray, layer: str) -> np.ndarray:
+    arr = np.asarray(xy, dtype=np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise InputError(
+            f"coordinates have shape {arr.shape}; expected (n, 2) x, y pairs in metres",
+            layer=layer,
+            fix="pass an array of x, y columns in EPSG:5186",
+        )
+    bad = np.flatnonzero(~np.isfinite(arr).all(axis=1))
+    if bad.size:
+        raise InputError(
+            f"{bad.size} point(s) have NaN or infinite coordinates",
+            layer=layer,
+            rows=(bad + 1).tolist(),
+            fix="drop or repair those rows before siting",
+        )
+    return arr
+
+
+def _check_radius(radius: float) -> float:
+    r = float(radius)
+    if not np.isfinite(r) or r <= 0:
+        raise InputError(
+            f"radius is {radius!r} m; it must be a positive number of metres",
+            layer="radius",
+            fix="give the service radius in metres, e.g. 50 for CCTV",
+        )
+    return r
+
+
+def _pairs_to_csr(rows: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    data = np.ones(rows.shape[0], dtype=np.uint8)
+    mat = sp.csr_matrix((data, (rows, cols)), shape=shape)
+    mat.sum_duplicates()
+    mat.data[:] = 1
+    mat.sort_indices()
+    return mat
+
+
+def coverage_matrix(
+    candidates_xy: np.ndarray, demand_xy: np.ndarray, radius: float
+) -> sp.csr_matrix:
+    """Sparse candidate × demand coverage of points within a radius.
+
+    Parameters
+    ----------
+    candidates_xy : ndarray, shape (n_candidates, 2)
+        Candidate sites, x and y in metres (EPSG:5186).
+    demand_xy : ndarray, shape (n_demand, 2)
+        Demand points (e.g. cell centroids), x and y in metres (EPSG:5186).
+    radius : float
+        Service radius in metres; a demand point is covered when its distance
+        to the site is at most ``radius``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``uint8`` matrix of shape (n_candidates, n_demand) with sorted indices,
+        ``1`` where covered. Zero candidates give a matrix with no rows (for
+        example when there are no existing devices).
+
+    Raises
+    ------
+    InputError
+        Coordinates that are not (n, 2), NaN coordinates, or a radius ≤ 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> coverage_matrix(np.zeros((1, 2)), np.array([[3.0, 4.0]]), 5.0).nnz
+    1
+    """
+    r = _check_radius(radius)
+    cand = _check_xy(candidates_xy, "candidates")
+    dem = _check_xy(demand_xy, "demand")
+    shape = (cand.shape[0], dem.shape[0])
+    if cand.shape[0] == 0 or dem.shape[0] == 0:
+        return sp.csr_matrix(shape, dtype=np.uint8)
+    # Both sets on KD-trees; the dual-tree traversal returns only the pairs
+    # within r (inclusive, zero distances kept) as (i, j, distance) records.
+    cand_tree = cKDTree(cand, compact_nodes=True, balanced_tree=False)
+    dem_tree = cKDTree(dem, compact_nodes=True, balanced_tree=False)
+    pairs = cand_tree.sparse_distance_matrix(dem_tree, r, output_type="ndarray")
+    rows = pairs["i"].astype(np.int64)
+    cols = pairs["j"].astype(np.int64)
+    del pairs
+    mat = _pairs_to_csr(rows, cols, shape)
+    log.debug("coverage %s, radius %.1f m: %d covered pairs", shape, r, mat.nnz)
+    return mat
+
+
+def coverage_from_geometries(
+    candidates: gpd.GeoSeries, demand: gpd.GeoSeries, radius: float
+) -> sp.csr_matrix:
+    """Sparse coverage of any demand geometries (points or polygons) by candidate sites.
+
+    A polygon (grid cell, park) counts as covered when any part of it lies
+    within ``radius`` of the site (shapely ``dwithin`` on an STRtree). Two
+    point layers go through the faster KD-tree of :func:`coverage_matrix`.
+
+    Parameters
+    ----------
+    candidates : GeoSeries
+        Candidate sites (points, EPSG:5186).
+    demand : GeoSeries
+        Demand geometries (points or polygons, EPSG:5186).
+    radius : float
+        Service radius in metres.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``uint8`` (len(candidates) × len(demand)), ``1`` where covered.
+
+    Raises
+    ------
+    CRSError
+        Either layer is not in EPSG:5186.
+    InputError
+        Empty or missing geometries, or a radius ≤ 0.
+    """
+    import shapely
+
+    from layers.crs import require_working_crs
+
+    require_working_crs(candidates, "candidates")
+    require_working_crs(demand, "demand")
+    r = _check_radius(radius)
+    for name, series in (("candidates", candidates), ("demand", demand)):
+        missing = np.flatnonzero(np.asarray(series.isna() | series.is_empty))
+        if missing.size:
+            raise InputError(
+                f"{missing.size} row(s) have no geometry",
+                layer=name,
+                rows=(missing + 1).tolist(),
+                fix="drop rows without geometry before siting",
+            )
+    cand_geoms = np.asarray(candidates.values)
+    dem_geoms = np.asarray(demand.values)
+    shape = (len(cand_geoms), len(dem_geoms))
+    if shape[0] == 0 or shape[1] == 0:
+        return sp.csr_matrix(shape, dtype=np.uint8)
+    point = shapely.GeometryType.POINT
+    if (shapely.get_type_id(cand_geoms) == point).all() and (
+        shapely.get_type_id(dem_geoms) == point
+    ).all():
+        return coverage_matrix(
+            shapely.get_coordinates(cand_geoms), shapely.get_coordinates(dem_geoms), r
+        )
+    tree = shapely.STRtree(dem_geoms)
+    cand_idx, dem_idx = tree.query(cand_geoms, predicate="dwithin", distance=r)
+    return _pairs_to_csr(cand_idx.astype(np.int64), dem_idx.astype(np.int64), shape)
+
+
+def uncovered_weights(
+    weights: np.ndarray,
+    existing_cover: sp.spmatrix | sp.sparray | None,
+    *,
+    partial_credit: np.ndarray | None = None,
+) -> np.ndarray:
+    """Demand weights left once existing devices' coverage is removed.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_demand,)
+        Demand weights (e.g. risk score of each D/E cell), non-negative.
+    existing_cover : sparse matrix (n_existing × n_demand) or None
+        Coverage of the existing devices (from :func:`coverage_matrix`);
+        ``None`` or no rows means nothing is covered yet.
+    partial_credit : ndarray, shape (n_existing,), optional
+        How much of the demand each existing device still serves, in [0, 1]:
+        ``1`` (default) for a working device, less for an ageing or
+        low-resolution one. Demand covered by several devices takes the
+        largest credit.
+
+    Returns
+    -------
+    ndarray, shape (n_demand,)
+        ``weights * (1 - credit)``: ``0`` where a working device already
+        covers the demand.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> cover = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0]], dtype=np.uint8))
+    >>> uncovered_weights(np.array([2.0, 3.0, 4.0]), cover, partial_credit=np.array([0.5, 1.0]))
+    array([1., 0., 4.])
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 1:
+        raise InputError(
+            f"weights have shape {w.shape}; expected one weight per demand unit",
+            layer="weights",
+            fix="pass a 1-D array",
+        )
+    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+    if bad.size:
+        raise InputError(
+            f"{bad.size} weight(s) are negative or not a number",
+            layer="weights",
+            rows=(bad + 1).tolist(),
+            fix="weights must be finite and ≥ 0 (0 for demand that does not count)",
+        )
+    if existing_cover is None or existing_cover.shape[0] == 0:
+        return w.copy()
+    cover = sp.csr_matrix(existing_cover)
+    if cover.shape[1] != w.shape[0]:
+        raise InputError(
+            f"existing coverage has {cover.shape[1]} demand columns but there are "
+            f"{w.shape[0]} weights",
+            layer="existing",
+            fix="build the existing devices' coverage against the same demand layer",
+        )
+    if partial_credit is None:
+        covered = np.asarray((cover != 0).sum(axis=0)).ravel() > 0
+        out = w.copy()
+        out[covered] = 0.0
+        return out
+    credit = np.asarray(partial_credit, dtype=np.float64)
+    if credit.shape != (cover.shape[0],):
+        raise InputError(
+            f"partial_credit has shape {credit.shape}; expected one value per existing "
+            f"device ({cover.shape[0]})",
+            layer="existing",
+            fix="give one credit in [0, 1] per existing device",
+        )
+    bad = np.flatnonzero(~np.isfinite(credit) | (credit < 0) | (credit > 1))
+    if bad.size:
+        raise InputError(
+            f"{bad.size} partial credit value(s) are outside [0, 1]",
+            layer="existing",
+            rows=(bad + 1).tolist(),
+            fix="use 1 for a working device, e.g. 0.5 for an ageing one, 0 for none",
+        )
+    coo = cover.tocoo()
+    best = np.zeros(w.shape[0], dtype=np.float64)
+    mask = coo.data != 0
+    np.maximum.at(best, coo.col[mask], credit[coo.row[mask]])
+    return w * (1.0 - best)
