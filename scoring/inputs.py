@@ -1,0 +1,372 @@
+"""The round table: the district layer, a risk grid's D/E counts, a planner's CSV.
+
+By default a round reads the district layer (fiscal self-reliance, CCTV ageing
+ratio at the criteria's threshold and reference year, population, side of the
+Han). A risk grid adds ``vulnerable_cells`` (cells graded D or E, or the
+criteria's ``vulnerable_grades``, whose centroid lies in the district). A
+planner's CSV (UTF-8, UTF-8 with BOM or CP949) with ``sig_cd`` or ``name_ko``
+overrides any of these values and adds requests and matching funds. Every
+offending row of the CSV is reported in one error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache
+from io import StringIO
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.districts import district_code, load_districts
+from layers.encoding import read_text
+from layers.errors import EmptyLayerError, InputError, ValidationError
+from scoring.criteria import Criteria
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "CSV_COLUMNS",
+    "RoundInputs",
+    "build_round_table",
+    "read_district_csv",
+]
+
+#: Columns a planner's CSV may carry besides ``sig_cd`` / ``name_ko`` (and ``name_en``).
+CSV_COLUMNS = (
+    "fiscal_self_reliance_pct",
+    "vulnerable_cells",
+    "ageing_ratio_pct",
+    "intelligent_rate_pct",
+    "requested_krw",
+    "matching_secured_krw",
+    "commitment_rating",
+    "child_protection_zones",
+    "child_zone_accidents",
+    "willingness_rating",
+)
+#: Columns holding counts (whole numbers ≥ 0).
+COUNT_COLUMNS = frozenset({"vulnerable_cells", "child_protection_zones", "child_zone_accidents"})
+_ID_COLUMNS = ("sig_cd", "name_ko", "name_en")
+
+_HOW_TO_SUPPLY = {
+    "vulnerable_cells": "pass --grid GRID.tif (a graded risk grid; D/E cells are counted per "
+    "district) or a --districts CSV with a vulnerable_cells column (count of D/E cells)",
+    "intelligent_rate_pct": "the intelligent-CCTV rate is not in the bundled data: pass a "
+    "--districts CSV with intelligent_rate_pct (100 × cameras with intelligent analytics / "
+    "all crime-prevention cameras, %)",
+    "commitment": "pass a --districts CSV with commitment_rating, or with requested_krw and "
+    "matching_secured_krw (commitment = matching secured 1/0)",
+}
+
+
+@dataclass
+class RoundInputs:
+    """The assembled round table and where each value came from.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per district (sorted by ``sig_cd``), no geometry.
+    inputs : list of Path
+        Files read (for the manifest).
+    sources : dict
+        Column → where its values came from.
+    """
+
+    table: pd.DataFrame
+    inputs: list[Path] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _number(text: str) -> float | None:
+    cleaned = text.replace(",", "").replace("_", "").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def read_district_csv(
+    path: str | os.PathLike[str], *, extra_columns: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Read and validate a planner's district CSV.
+
+    Parameters
+    ----------
+    path : path
+        CSV in UTF-8, UTF-8 with BOM or CP949, one row per district, with
+        ``sig_cd`` or ``name_ko`` and any of :data:`CSV_COLUMNS` (and of
+        ``extra_columns``). Percentages in %, amounts in KRW (whole numbers).
+        A blank cell keeps the district layer's value.
+    extra_columns : tuple of str
+        Further columns allowed (e.g. the source columns of custom criteria).
+
+    Returns
+    -------
+    DataFrame
+        ``sig_cd`` (normalised SIG_CD) plus the numeric columns given (float, NaN = blank),
+        with the 1-based data row in ``csv_row``.
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem at once: unknown columns, unknown or duplicate
+        districts, non-numbers, negatives, percentages above 100, fractional
+        counts or KRW amounts, a request without matching funds.
+    """
+    p = Path(path)
+    text, _ = read_text(p, layer=p.name)
+    try:
+        raw = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(
+            f"cannot parse the CSV: {err}", layer=p.name, fix="save it as comma-separated CSV"
+        ) from None
+    raw.columns = [str(c).strip().lstrip("\ufeff") for c in raw.columns]
+    if raw.empty:
+        raise EmptyLayerError(
+            "the CSV has a header but no data rows", layer=p.name, fix="add one row per district"
+        )
+    allowed = set(_ID_COLUMNS) | set(CSV_COLUMNS) | set(extra_columns)
+    problems: list[str] = []
+    unknown = [c for c in raw.columns if c not in allowed]
+    if unknown:
+        problems.append(
+            f"unknown column(s) {', '.join(repr(c) for c in unknown)}; allowed: "
+            f"sig_cd or name_ko, {', '.join(sorted(allowed - set(_ID_COLUMNS)))}"
+        )
+    if "sig_cd" not in raw.columns and "name_ko" not in raw.columns:
+        problems.append("no district column: add sig_cd (e.g. 11110) or name_ko (e.g. 종로구)")
+        raise ValidationError(p.name, problems, fix="correct the CSV header")
+    value_columns = [c for c in raw.columns if c in allowed and c not in _ID_COLUMNS]
+
+    codes: list[str | None] = []
+    for row_no, values in enumerate(raw.to_dict("records"), start=1):
+        code_text = str(values.get("sig_cd", "") or "").strip()
+        name_text = str(values.get("name_ko", "") or "").strip()
+        by_code = district_code(code_text) if code_text else None
+        by_name = district_code(name_text) if name_text else None
+        label = code_text or name_text
+        if not code_text and not name_text:
+            problems.append(f"row {row_no}: no district (sig_cd and name_ko are blank)")
+            codes.append(None)
+        elif (code_text and by_code is None) or (name_text and by_name is None):
+            problems.append(
+                f"row {row_no}: unknown district {label!r} (not one of Seoul's 25 자치구)"
+            )
+            codes.append(None)
+        elif by_code and by_name and by_code != by_name:
+            problems.append(
+                f"row {row_no}: sig_cd {code_text!r} and name_ko {name_text!r} are different districts"
+            )
+            codes.append(None)
+        else:
+            codes.append(by_code or by_name)
+    seen: dict[str, list[int]] = {}
+    for row_no, code in enumerate(codes, start=1):
+        if code is not None:
+            seen.setdefault(code, []).append(row_no)
+    for code, rows in seen.items():
+        if len(rows) > 1:
+            problems.append(
+                f"rows {', '.join(map(str, rows))}: duplicate district {_name_of(code)} ({code}) "
+                "(one row per district)"
+            )
+
+    parsed = pd.DataFrame({"sig_cd": codes, "csv_row": range(1, len(raw) + 1)})
+    for column in value_columns:
+        numbers: list[float] = []
+        for row_no, text in enumerate(raw[column].astype(str), start=1):
+            if not text.strip():
+                numbers.append(np.nan)
+                continue
+            value = _number(text)
+            if value is None:
+                problems.append(f"row {row_no}: {column} = {text!r} is not a number")
+                numbers.append(np.nan)
+                continue
+            if value < 0:
+                problems.append(f"row {row_no}: {column} = {text} is negative")
+            elif column.endswith("_pct") and value > 100:
+                problems.append(f"row {row_no}: {column} = {text} is above 100 %")
+            if column in COUNT_COLUMNS and value != int(value):
+                problems.append(f"row {row_no}: {column} = {text} is not a whole count")
+            if column.endswith("_krw") and value != int(value):
+                problems.append(f"row {row_no}: {column} = {text} is not a whole number of KRW")
+            numbers.append(value)
+        parsed[column] = numbers
+    if "requested_krw" in parsed.columns:
+        secured = parsed.get("matching_secured_krw", pd.Series(np.nan, index=parsed.index))
+        lacking = parsed["requested_krw"].gt(0) & secured.isna()
+        for row_no in parsed.loc[lacking, "csv_row"]:
+            problems.append(
+                f"row {row_no}: requested_krw is given but matching_secured_krw is missing "
+                "(write 0 when nothing is secured)"
+            )
+    if problems:
+        raise ValidationError(
+            p.name,
+            sorted(problems, key=_row_key),
+            fix="correct the rows listed (rows count data rows, the header excluded) and run "
+            "again; nothing was written",
+        )
+    return parsed
+
+
+def _row_key(problem: str) -> tuple[int, int]:
+    """Sort problems: whole-file problems first, then by their first row."""
+    match = re.match(r"rows? (\d+)", problem)
+    return (1, int(match.group(1))) if match else (0, 0)
+
+
+def _name_of(code: str) -> str:
+    names = _district_names()
+    return names.get(code, code)
+
+
+@cache
+def _district_names() -> dict[str, str]:
+    from importlib.resources import files
+
+    text = (files("layers") / "data" / "seoul_districts.csv").read_text(encoding="utf-8")
+    table = pd.read_csv(StringIO(text), dtype={"sig_cd": str})
+    return dict(zip(table["sig_cd"], table["name_ko"], strict=True))
+
+
+def _grid_counts(grid: Path, grades: list[str]) -> pd.DataFrame:
+    try:
+        from layers.riskgrid import grade_counts_by_district
+    except ImportError:
+        raise InputError(
+            "risk-grid support (layers.riskgrid.grade_counts_by_district) is not available "
+            "in this installation",
+            layer=grid.name,
+            fix="pass vulnerable_cells in a --districts CSV instead of --grid",
+        ) from None
+    counts = grade_counts_by_district(grid, vulnerable_grades=tuple(grades))
+    return pd.DataFrame(counts)[["sig_cd", "vulnerable_cells"]]
+
+
+def build_round_table(
+    criteria: Criteria,
+    *,
+    districts_csv: str | os.PathLike[str] | None = None,
+    grid: str | os.PathLike[str] | None = None,
+    layer: gpd.GeoDataFrame | None = None,
+) -> RoundInputs:
+    """Assemble the round table for ``criteria`` from the layer, a grid and a CSV.
+
+    Parameters
+    ----------
+    criteria : Criteria
+        Uses ``ageing_min_age``, ``reference_year``, ``vulnerable_grades`` and
+        ``matching_ratio`` from its settings and checks its source columns.
+    districts_csv : path, optional
+        Planner's CSV (see :func:`read_district_csv`); its values override.
+    grid : path, optional
+        Graded risk grid (GeoTIFF); gives ``vulnerable_cells``.
+    layer : GeoDataFrame, optional
+        A district layer already loaded with the same ageing settings.
+
+    Returns
+    -------
+    RoundInputs
+
+    Raises
+    ------
+    InputError
+        A criterion's source column has no value anywhere (says how to supply it).
+    ValidationError
+        Bad CSV rows (every one listed).
+    """
+    s = criteria.settings
+    if (
+        layer is None
+        or layer.attrs.get("ageing_min_age") != s.ageing_min_age
+        or layer.attrs.get("reference_year") != s.reference_year
+    ):
+        layer = load_districts(ageing_min_age=s.ageing_min_age, reference_year=s.reference_year)
+    table = pd.DataFrame(layer.drop(columns=layer.geometry.name)).copy()
+    table = table.rename(columns={"cctv_ageing_ratio_pct": "ageing_ratio_pct"})
+    table["north_of_han"] = table["han_side"].eq("north").astype(np.int64)
+    sources = {
+        "fiscal_self_reliance_pct": (
+            "district layer (KOSIS DT_1YL20921, 세입과목 개편후; the export is not "
+            "year-labelled, most likely 2023 or earlier)"
+        ),
+        "ageing_ratio_pct": f"district layer (OA-2734, aged ≥ {s.ageing_min_age} years at "
+        f"{s.reference_year})",
+        "aged_65plus_2024q4": "district layer (Seoul basic statistics, 2024 Q4)",
+        "north_of_han": "district layer (han_side)",
+    }
+    inputs: list[Path] = []
+    if grid is not None:
+        grid_path = Path(grid)
+        counts = _grid_counts(grid_path, s.vulnerable_grades)
+        table = table.merge(counts, on="sig_cd", how="left")
+        sources["vulnerable_cells"] = (
+            f"risk grid {grid_path.name} (grades {', '.join(s.vulnerable_grades)}, cell centroid "
+            "in district)"
+        )
+        inputs.append(grid_path)
+    if districts_csv is not None:
+        csv_path = Path(districts_csv)
+        extra = tuple(
+            c.column for c in criteria.criteria if c.column not in ("commitment", "north_of_han")
+        )
+        given = read_district_csv(csv_path, extra_columns=extra)
+        inputs.append(csv_path)
+        given = given.set_index("sig_cd")
+        table = table.set_index("sig_cd")
+        for column in given.columns.drop("csv_row"):
+            override = given[column].reindex(table.index)
+            if column in table.columns:
+                table[column] = override.where(override.notna(), table[column])
+            else:
+                table[column] = override
+            sources[column] = f"{csv_path.name}" + (
+                " (overrides the layer where given)" if column in sources else ""
+            )
+        table = table.reset_index()
+    table = _derive_commitment(table, criteria, sources)
+    _require_columns(table, criteria)
+    return RoundInputs(
+        table.sort_values("sig_cd", ignore_index=True), inputs=inputs, sources=sources
+    )
+
+
+def _derive_commitment(
+    table: pd.DataFrame, criteria: Criteria, sources: dict[str, str]
+) -> pd.DataFrame:
+    """``commitment``: the planner's rating, else 1/0 for matching secured."""
+    ratio = Fraction(str(criteria.settings.matching_ratio))
+    rating = table.get("commitment_rating", pd.Series(np.nan, index=table.index))
+    flag = pd.Series(np.nan, index=table.index)
+    if "requested_krw" in table.columns and "matching_secured_krw" in table.columns:
+        for i, (req, sec) in enumerate(
+            zip(table["requested_krw"], table["matching_secured_krw"], strict=True)
+        ):
+            if pd.notna(req) and req > 0 and pd.notna(sec):
+                secured = Fraction(str(sec)) >= (1 - ratio) * Fraction(str(req))
+                flag.iloc[i] = 1.0 if secured else 0.0
+    table["commitment"] = pd.to_numeric(rating, errors="coerce").where(rating.notna(), flag)
+    if table["commitment"].notna().any():
+        sources["commitment"] = "commitment_rating, else matching secured (1) / not (0)"
+    return table
+
+
+def _require_columns(table: pd.DataFrame, criteria: Criteria) -> None:
+    for c in criteria.criteria:
+        if c.column not in table.columns or table[c.column].isna().all():
+            how = _HOW_TO_SUPPLY.get(c.column, f"pass a --districts CSV with a {c.column} column")
+            raise InputError(
+                f"criterion {c.name!r} needs {c.column}, which no input supplies",
+                layer="round table",
+                fix=how,
+            )

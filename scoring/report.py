@@ -1,0 +1,264 @@
+"""The round's report (Markdown and HTML) and workbook (XLSX) for the council.
+
+Both reports are rendered from one list of blocks, so they always say the
+same thing: the criteria, every choice used, where each input came from, the
+totals and the ranked table.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from scoring.criteria import Criteria
+from scoring.rounds import RoundResult
+
+__all__ = ["report_blocks", "round_html", "round_markdown", "write_round_xlsx"]
+
+_CHOICE_TEXT = {
+    "rank_population": "rank population ('all' districts in the table, or 'applicants' only)",
+    "tie_method": "ties ('min' = Excel RANK.EQ smallest rank, 'average' = RANK.AVG, 'max')",
+    "point_step": "points per rank",
+    "combination": "combination ('sum' = literal sum; 'rescale' = each criterion scaled to rescale_to)",
+    "rescale_to": "maximum of each criterion under 'rescale'",
+    "ageing_min_age": "CCTV ageing threshold (years; aged = reference year − install year ≥ this)",
+    "reference_year": "year ages are measured at",
+    "vulnerable_grades": "risk-grid grades counted as vulnerable cells",
+    "tie_break": "priority tie-break after the total (needier first), then lower SIG_CD",
+    "matching_ratio": "city share of the project cost (0.5 = 시·구 5:5 매칭)",
+    "policy": "allocation policy ('fill' rank-order, 'proportional' to score, 'topk')",
+    "skip_partials": "skip a district the remaining budget cannot fully fund",
+    "top_k": "districts considered under 'topk'",
+    "budget_krw": "city budget of the round (KRW; none = unlimited)",
+}
+
+Block = tuple[Any, ...]
+
+
+def _krw(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "—"
+    return f"{int(value):,} KRW ({int(value) / 1000:,.0f}천원)"
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.10g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _criteria_rows(criteria: Criteria) -> list[list[str]]:
+    rows = []
+    for c in criteria.criteria:
+        if c.points == "rank":
+            how = f"{c.weight:g} × {criteria.settings.point_step:g} × rank"
+        elif c.points == "bands":
+            how = "; ".join(f"{b.label()} → {c.weight * b.points:g}" for b in c.bands)
+        else:
+            how = f"{c.weight:g} × value" + (" (min-max scaled 0–1)" if c.scale == "minmax" else "")
+        more = "higher values" if c.direction == "higher" else "lower values"
+        rows.append(
+            [
+                c.name,
+                c.label + (" **[assumption]**" if c.assumption else ""),
+                c.column,
+                c.group,
+                f"{more} earn more points",
+                how,
+            ]
+        )
+    return rows
+
+
+def report_blocks(result: RoundResult) -> list[Block]:
+    """The report's content as blocks: ``("h1"|"h2"|"p", text)``, ``("ul", items)``,
+    ``("table", headers, rows)``."""
+    c = result.criteria
+    t = result.totals
+    blocks: list[Block] = [("h1", f"{c.title} — subsidy round ({c.program})")]
+    if c.source:
+        blocks.append(("p", f"Source of the rules: {c.source}."))
+    if c.assumptions:
+        blocks.append(("h2", "Assumptions (not written policy)"))
+        blocks.append(("ul", [f"ASSUMPTION: {a}" for a in c.assumptions]))
+    blocks.append(("h2", "Criteria"))
+    blocks.append(
+        (
+            "p",
+            "Each rank-based criterion ranks districts so that rank 1 is the least needy; "
+            "points grow by the point step per rank. Total = fiscal points + need points "
+            f"({'literal sum' if c.settings.combination == 'sum' else 'each criterion rescaled'}). "
+            "Priority: higher total first; equal totals broken by "
+            + ", then ".join(c.settings.tie_break or ["—"])
+            + " (needier first), then lower SIG_CD.",
+        )
+    )
+    blocks.append(
+        (
+            "table",
+            ["criterion", "what", "column", "group", "direction", "points"],
+            _criteria_rows(c),
+        )
+    )
+    blocks.append(("h2", "Every choice used"))
+    blocks.append(
+        (
+            "table",
+            ["setting", "value", "meaning"],
+            [
+                [k, "none" if v is None else str(v), _CHOICE_TEXT.get(k, "")]
+                for k, v in c.choices().items()
+            ],
+        )
+    )
+    blocks.append(
+        (
+            "p",
+            "Eligibility: a district that applied (requested_krw > 0; requested_krw is the "
+            "total project cost) is eligible when matching_secured_krw ≥ "
+            f"(1 − {c.settings.matching_ratio:g}) × requested_krw. Amounts are rounded to 천원 "
+            "by largest remainder and add up exactly to the granted total; district_share_krw "
+            "is the matching counterpart of the city grant.",
+        )
+    )
+    if result.sources or result.inputs:
+        blocks.append(("h2", "Inputs"))
+        used = {cr.column for cr in c.criteria} | {"requested_krw", "matching_secured_krw"}
+        items = [f"{k}: {v}" for k, v in sorted(result.sources.items()) if k in used]
+        items += [f"file: {p}" for p in result.inputs]
+        blocks.append(("ul", items))
+    blocks.append(("h2", "Totals"))
+    blocks.append(
+        (
+            "ul",
+            [
+                f"districts in the table: {t['districts']}, ranked: {t['ranked']}",
+                f"applicants: {t['applicants']}, eligible: {t['eligible']}",
+                f"funded in full: {t['funded_in_full']}, in part: {t['funded_in_part']}",
+                f"budget: {_krw(t['budget_krw']) if t['budget_krw'] is not None else 'not set (unlimited)'}",
+                f"granted (city): {_krw(t['granted_city_krw'])}",
+                f"matching (districts): {_krw(t['granted_district_krw'])}",
+                f"unspent: {_krw(t['unspent_krw'])}",
+            ],
+        )
+    )
+    columns = [
+        col
+        for col in [
+            "priority",
+            "sig_cd",
+            "name_ko",
+            "fiscal_points",
+            "need_points",
+            "total_points",
+            "eligible",
+            "requested_krw",
+            "city_share_krw",
+            "district_share_krw",
+            "reason",
+        ]
+        if col in result.table.columns
+    ]
+    rows = [[_fmt(v) for v in row] for row in result.table[columns].itertuples(index=False)]
+    blocks.append(("h2", "Ranked districts"))
+    blocks.append(("table", columns, rows))
+    return blocks
+
+
+def round_markdown(result: RoundResult) -> str:
+    """The report as Markdown."""
+    lines: list[str] = []
+    for block in report_blocks(result):
+        kind = block[0]
+        if kind == "h1":
+            lines += [f"# {block[1]}", ""]
+        elif kind == "h2":
+            lines += [f"## {block[1]}", ""]
+        elif kind == "p":
+            lines += [block[1], ""]
+        elif kind == "ul":
+            lines += [f"- {item}" for item in block[1]] + [""]
+        elif kind == "table":
+            headers, rows = block[1], block[2]
+            lines.append("| " + " | ".join(headers) + " |")
+            lines.append("|" + "---|" * len(headers))
+            for row in rows:
+                lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def round_html(result: RoundResult) -> str:
+    """The report as a self-contained HTML page."""
+    e = html.escape
+    body: list[str] = []
+    for block in report_blocks(result):
+        kind = block[0]
+        if kind in ("h1", "h2", "p"):
+            text = e(block[1]).replace("**[assumption]**", "<strong>[assumption]</strong>")
+            body.append(f"<{kind}>{text}</{kind}>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in block[1]) + "</ul>")
+        elif kind == "table":
+            head = "".join(f"<th>{e(h)}</th>" for h in block[1])
+            rows = "".join(
+                "<tr>"
+                + "".join(
+                    f"<td>{e(str(v)).replace('**[assumption]**', '<strong>[assumption]</strong>')}</td>"
+                    for v in row
+                )
+                + "</tr>"
+                for row in block[2]
+            )
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    title = e(str(report_blocks(result)[0][1]))
+    style = (
+        "body{font-family:'Noto Sans KR',sans-serif;margin:2em;max-width:80em}"
+        "table{border-collapse:collapse;margin:1em 0}"
+        "td,th{border:1px solid #bbb;padding:2px 6px;font-size:90%}th{background:#eee}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="ko"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{style}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def write_round_xlsx(result: RoundResult, path: str | os.PathLike[str]) -> Path:
+    """Write the round as an Excel workbook: the table, criteria, settings, totals, inputs."""
+    out = Path(path)
+    criteria = pd.DataFrame(
+        _criteria_rows(result.criteria),
+        columns=["criterion", "what", "column", "group", "direction", "points"],
+    )
+    settings = pd.DataFrame(
+        [
+            [k, "none" if v is None else str(v), _CHOICE_TEXT.get(k, "")]
+            for k, v in result.criteria.choices().items()
+        ],
+        columns=["setting", "value", "meaning"],
+    )
+    totals = pd.DataFrame(list(result.totals.items()), columns=["total", "value"])
+    used = {c.column for c in result.criteria.criteria} | {"requested_krw", "matching_secured_krw"}
+    sources = pd.DataFrame(
+        sorted((k, v) for k, v in result.sources.items() if k in used), columns=["column", "source"]
+    )
+    table = result.table.astype(object).where(result.table.notna(), None)
+    with pd.ExcelWriter(out, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name="round", index=False)
+        criteria.to_excel(writer, sheet_name="criteria", index=False)
+        settings.to_excel(writer, sheet_name="settings", index=False)
+        totals.to_excel(writer, sheet_name="totals", index=False)
+        sources.to_excel(writer, sheet_name="inputs", index=False)
+    return out

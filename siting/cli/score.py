@@ -1,0 +1,97 @@
+"""``siting score``: one subsidy round (붙임8 CCTV programmes, Wi-Fi, smart poles)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from siting.cli._app import app
+from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
+from siting.jobs_score import SCORE_SUMMARY_COLUMNS, score_job
+
+
+class Program(StrEnum):
+    """Programmes with shipped criteria."""
+
+    cctv_new = "cctv-new"
+    cctv_replace = "cctv-replace"
+    cctv_intelligent = "cctv-intelligent"
+    wifi = "wifi"
+    pole = "pole"
+
+
+class Policy(StrEnum):
+    """Allocation policies."""
+
+    fill = "fill"
+    proportional = "proportional"
+    topk = "topk"
+
+
+@app.command()
+def score(
+    program: Annotated[Program, typer.Option("--program", "-p", help="Programme to score.")],
+    out: OutDir,
+    districts: Annotated[
+        Path | None,
+        typer.Option(
+            "--districts",
+            help="CSV (UTF-8, UTF-8 BOM or CP949) with sig_cd or name_ko and any of "
+            "fiscal_self_reliance_pct, vulnerable_cells, ageing_ratio_pct, intelligent_rate_pct, "
+            "requested_krw (total project cost), matching_secured_krw; overrides the bundled data.",
+        ),
+    ] = None,
+    grid: Annotated[
+        Path | None,
+        typer.Option("--grid", help="Graded risk grid (GeoTIFF); D/E cells per district."),
+    ] = None,
+    criteria: Annotated[
+        Path | None,
+        typer.Option("--criteria", help="Criteria TOML (default: the shipped one)."),
+    ] = None,
+    budget: Annotated[
+        int | None, typer.Option("--budget", help="City budget of the round (KRW).", min=0)
+    ] = None,
+    policy: Annotated[
+        Policy | None,
+        typer.Option("--policy", help="Allocation policy (default from the criteria: fill)."),
+    ] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Districts funded under --policy topk.", min=1)
+    ] = None,
+    skip_partials: Annotated[
+        bool | None,
+        typer.Option(
+            "--skip-partials/--allow-partials",
+            help="Skip a district the remaining budget cannot fully fund (default: allow).",
+        ),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Score a subsidy round, decide eligibility and allocate the budget (CSV, XLSX, report).
+
+    Example:  siting score --program cctv-replace --districts requests.csv
+    --budget 2000000000 --out out/replace
+    """
+    result, files = score_job(
+        program.value,
+        out,
+        districts_csv=districts,
+        grid=grid,
+        criteria=criteria,
+        budget_krw=budget,
+        policy=policy.value if policy else None,
+        top_k=top_k,
+        skip_partials=skip_partials,
+        overwrite=overwrite,
+    )
+    print_table(result.table, SCORE_SUMMARY_COLUMNS, title=result.criteria.title)
+    totals = result.totals
+    stdout.print(
+        f"eligible {totals['eligible']} of {totals['applicants']} applicants; "
+        f"granted {totals['granted_city_krw']:,} KRW"
+    )
+    print_written(out, files)

@@ -1,0 +1,132 @@
+"""Job behind ``siting score``: run one subsidy round and write its outputs atomically.
+
+The round is computed first (every input error surfaces before any file is
+touched), then the audit table (CSV with BOM, XLSX), the report (Markdown,
+HTML) and ``run.json`` are staged and moved into place together.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from layers.output import run_manifest, staged_outputs, write_csv, write_json
+from scoring import RoundResult, round_html, round_markdown, run_round, write_round_xlsx
+
+__all__ = ["SCORE_SUMMARY_COLUMNS", "score_job", "write_round_outputs"]
+
+#: Columns printed by ``siting score``.
+SCORE_SUMMARY_COLUMNS = [
+    "priority",
+    "sig_cd",
+    "name_ko",
+    "total_points",
+    "eligible",
+    "city_share_krw",
+    "reason",
+]
+
+
+def write_round_outputs(
+    result: RoundResult, stage: Path, *, seed: int | None = None, command: str = "score"
+) -> list[str]:
+    """Write a round's files into a staging folder; return their names.
+
+    Files: ``<program>_round.csv`` (UTF-8 with BOM), ``<program>_round.xlsx``,
+    ``<program>_report.md``, ``<program>_report.html`` and ``run.json``
+    (inputs with sha256, every setting, totals, versions).
+    """
+    program = result.program
+    names = [
+        f"{program}_round.csv",
+        f"{program}_round.xlsx",
+        f"{program}_report.md",
+        f"{program}_report.html",
+        "run.json",
+    ]
+    write_csv(result.table, stage / names[0])
+    write_round_xlsx(result, stage / names[1])
+    (stage / names[2]).write_text(round_markdown(result), encoding="utf-8")
+    (stage / names[3]).write_text(round_html(result), encoding="utf-8")
+    settings: dict[str, Any] = {
+        "program": program,
+        **result.criteria.choices(),
+        "criteria": [c.model_dump() for c in result.criteria.criteria],
+        "sources": result.sources,
+        "totals": result.totals,
+    }
+    manifest = run_manifest(
+        f"{command} --program {program}",
+        inputs=result.inputs,
+        settings=settings,
+        seed=seed,
+        layers={f"{program}_round": result.table},
+    )
+    write_json(manifest, stage / names[4])
+    return names
+
+
+def score_job(
+    program: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    districts_csv: str | os.PathLike[str] | None = None,
+    grid: str | os.PathLike[str] | None = None,
+    criteria: str | os.PathLike[str] | None = None,
+    budget_krw: int | None = None,
+    policy: str | None = None,
+    top_k: int | None = None,
+    skip_partials: bool | None = None,
+    overwrite: bool = False,
+    layer: gpd.GeoDataFrame | None = None,
+) -> tuple[RoundResult, list[str]]:
+    """Score one programme's round and write its outputs into ``out_dir``.
+
+    Parameters
+    ----------
+    program : str
+        ``cctv-new``, ``cctv-replace``, ``cctv-intelligent``, ``wifi`` or ``pole``.
+    out_dir : path
+        Output folder.
+    districts_csv : path, optional
+        Planner's CSV (UTF-8, UTF-8 BOM or CP949) overriding the district layer.
+    grid : path, optional
+        Graded risk grid giving D/E cells per district.
+    criteria : path, optional
+        Criteria TOML (default: the shipped file of ``program``).
+    budget_krw : int, optional
+        City budget (KRW); overrides the criteria file.
+    policy : {"fill", "proportional", "topk"}, optional
+        Allocation policy; overrides the criteria file.
+    top_k : int, optional
+        K for ``topk``.
+    skip_partials : bool, optional
+        Skip districts the remaining budget cannot fully fund.
+    overwrite : bool, default False
+        Replace existing outputs.
+    layer : GeoDataFrame, optional
+        District layer already loaded.
+
+    Returns
+    -------
+    (RoundResult, list of str)
+        The round and the names of the files written.
+    """
+    result = run_round(
+        program,
+        criteria=criteria,
+        districts_csv=districts_csv,
+        grid=grid,
+        layer=layer,
+        budget_krw=budget_krw,
+        policy=policy,
+        top_k=top_k,
+        skip_partials=skip_partials,
+    )
+    protected = [p for p in (districts_csv, grid, criteria) if p is not None]
+    with staged_outputs(out_dir, overwrite=overwrite, protected=protected) as stage:
+        files = write_round_outputs(result, stage)
+    return result, files
