@@ -25,11 +25,15 @@ from layers.errors import (
     SitingError,
     ValidationError,
 )
+from layers.inventory import DEVICE_TYPES, ageing_by_district, to_inventory
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from layers.readers import KIND_LABELS, LayerRead, ReadReport, detect_kind, read_layer
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "DEVICE_TYPES",
+    "KIND_LABELS",
     "WORKING_CRS",
     "CRSError",
     "ConfigError",
@@ -37,17 +41,23 @@ __all__ = [
     "EncodingError",
     "InfeasibleError",
     "InputError",
+    "LayerRead",
     "OutputExistsError",
+    "ReadReport",
     "SitingError",
     "ValidationError",
+    "ageing_by_district",
+    "detect_kind",
     "district_code",
     "load_districts",
     "load_dongs",
     "normalise_district_name",
+    "read_layer",
     "require_working_crs",
     "run_manifest",
     "seoul_boundary",
     "staged_outputs",
+    "to_inventory",
     "to_working_crs",
     "write_csv",
     "write_gpkg",

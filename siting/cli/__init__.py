@@ -3,8 +3,13 @@
 Each command lives in its own module and registers itself on :data:`app`.
 """
 
-from siting.cli import demo, districts  # noqa: F401  (commands register on import)
-from siting.cli import score  # noqa: F401  (subsidy rounds)
+from siting.cli import (  # noqa: F401  (commands register on import)
+    ageing,
+    demo,
+    districts,
+    inspect,
+    score,
+)
 from siting.cli._app import app
 
 __all__ = ["app", "main"]

@@ -1,0 +1,362 @@
+"""Coordinates as they come in Korean open data: recognise, repair, report, reproject.
+
+Coordinates are recognised by value, using the Seoul boxes of
+:data:`layers.crs.ENVELOPES`: degrees (EPSG:4326), EPSG:5186 metres, EPSG:5179
+(UTM-K) metres. EPSG:5181 and EPSG:5174 put Seoul about 100 km south of
+EPSG:5186 and cannot be told apart from each other by value, so they are never
+guessed: :func:`detect_crs` raises :class:`~layers.errors.CRSError` asking for
+``--crs``, and a file declared EPSG:5186 whose values sit 100 km south is
+refused with the same hint.
+
+Each row is then judged on its own (:func:`clean_points`):
+
+=====================================  =========================================
+row                                    outcome
+=====================================  =========================================
+blank, not a number, infinite          dropped: ``missing coordinate``
+x or y exactly 0                       dropped: ``zero coordinate``
+inside the box                         kept
+inside the box with x and y swapped    swapped back, kept, counted
+metres in degree columns (or degrees   dropped: ``metres in degree columns`` /
+in a metres file)                      ``degrees in a metres file``
+anything else                          dropped: ``out of range for EPSG:NNNN``
+=====================================  =========================================
+
+Kept rows are reprojected to EPSG:5186; a non-finite result (what a swapped
+lat/lon becomes in PROJ) is dropped as ``reprojection failed``, so infinity
+never reaches a frame. Finally each point gets its district (``sig_cd``,
+``name_ko``) by a spatial join with :func:`layers.districts.load_districts`.
+Points up to :data:`BOUNDARY_TOLERANCE_M` (100 m) outside the city boundary
+are given the nearest district: the NGII boundaries are generalised and
+addresses on boundary roads geocode to either side. Points farther out are
+dropped as ``outside Seoul``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import CRS, Transformer
+
+from layers.crs import ENVELOPES, SEOUL_LATLON, WORKING_CRS
+from layers.districts import load_districts
+from layers.errors import CRSError, EmptyLayerError
+
+__all__ = [
+    "BOUNDARY_TOLERANCE_M",
+    "REASON_DEGREES_IN_METRES",
+    "REASON_METRES_IN_DEGREES",
+    "REASON_MISSING",
+    "REASON_OUTSIDE",
+    "REASON_REPROJECTION",
+    "REASON_ZERO",
+    "CleanedPoints",
+    "assign_districts",
+    "clean_points",
+    "crs_label",
+    "detect_crs",
+    "to_float",
+]
+
+#: Points this close to Seoul's boundary (m, EPSG:5186) count as inside and
+#: get the nearest district.
+BOUNDARY_TOLERANCE_M = 100.0
+
+REASON_MISSING = "missing coordinate (blank or not a number)"
+REASON_ZERO = "zero coordinate"
+REASON_METRES_IN_DEGREES = "projected metres in degree columns"
+REASON_DEGREES_IN_METRES = "degrees in a metres file"
+REASON_REPROJECTION = "reprojection failed (infinite result)"
+REASON_OUTSIDE = "outside Seoul"
+
+_AMBIGUOUS_SOUTH = ("EPSG:5181", "EPSG:5174")
+_METRIC = ("EPSG:5186", "EPSG:5179", "EPSG:5181", "EPSG:5174")
+
+
+def crs_label(crs: object) -> str:
+    """``"EPSG:NNNN"`` for anything pyproj understands (its name when it has no code)."""
+    parsed = CRS.from_user_input(crs)
+    epsg = parsed.to_epsg()
+    return f"EPSG:{epsg}" if epsg else parsed.name
+
+
+def to_float(values: pd.Series) -> np.ndarray:
+    """Parse a column of coordinates to float; blanks and text become NaN."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _usable(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.isfinite(x) & np.isfinite(y) & (x != 0) & (y != 0)
+
+
+def _scores(x: np.ndarray, y: np.ndarray) -> dict[str, int]:
+    return {
+        label: int((env.contains(x, y) | env.contains(y, x)).sum())
+        for label, env in ENVELOPES.items()
+    }
+
+
+def _sample(x: np.ndarray, y: np.ndarray) -> str:
+    ok = np.flatnonzero(_usable(x, y))[:3]
+    return "; ".join(f"({x[i]:g}, {y[i]:g})" for i in ok) or "none usable"
+
+
+def detect_crs(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    declared: str | None = None,
+    layer: str,
+    prefer: str | None = None,
+) -> str:
+    """Decide the CRS of coordinate columns from their values (and check a declared one).
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        Easting/longitude and northing/latitude as the file holds them (some
+        rows may be swapped; they still count).
+    declared : str, optional
+        The CRS the user declared (``--crs``) or the file's metadata says.
+    layer : str
+        Name for messages.
+    prefer : str, optional
+        The CRS the dataset is documented in (``"EPSG:4326"`` for 위도/경도
+        columns); wins ties.
+
+    Returns
+    -------
+    str
+        ``"EPSG:NNNN"``.
+
+    Raises
+    ------
+    CRSError
+        Values that fit EPSG:5181/5174 (which are not guessed between), a
+        declared CRS the values contradict, or values that fit nothing.
+    """
+    usable = _usable(x, y)
+    n_usable = int(usable.sum())
+    scores = _scores(x, y)
+    if declared is not None:
+        label = crs_label(declared)
+        if label not in ENVELOPES or n_usable == 0:
+            return label
+        best = max(scores, key=lambda k: scores[k])
+        if scores[label] * 2 >= n_usable or scores[best] <= scores[label]:
+            return label
+        if label == "EPSG:5186" and best in _AMBIGUOUS_SOUTH:
+            raise CRSError(
+                f"declared EPSG:5186 but {scores[best]} of {n_usable} points sit about 100 km "
+                "south of Seoul in that CRS: the coordinates look like EPSG:5181 "
+                "(Korea 2000 / Central Belt, false northing 500 km) or EPSG:5174 "
+                f"(Korean 1985 Bessel); sample {_sample(x, y)}",
+                layer=layer,
+                fix="pass --crs EPSG:5181 or --crs EPSG:5174 (ask the data provider which)",
+            )
+        raise CRSError(
+            f"declared {label} but {scores[best]} of {n_usable} points only make sense as "
+            f"{best}; sample {_sample(x, y)}",
+            layer=layer,
+            fix=f"pass --crs {best} (or check the declared CRS with the data provider)",
+        )
+    if n_usable == 0:
+        raise EmptyLayerError(
+            "no row has usable coordinates (all blank, 0 or not numbers)",
+            layer=layer,
+            rows=list(range(1, min(len(x), 20) + 1)),
+            fix="check the coordinate columns of the file",
+        )
+    best_score = max(scores.values())
+    if best_score == 0:
+        raise CRSError(
+            f"the coordinates fit no CRS used for Seoul (degrees, EPSG:5186, 5179, 5181, 5174); "
+            f"sample {_sample(x, y)}",
+            layer=layer,
+            fix="pass --crs EPSG:NNNN with the file's CRS",
+        )
+    candidates = [k for k, v in scores.items() if v == best_score]
+    if prefer in candidates:
+        return prefer
+    if any(c in _AMBIGUOUS_SOUTH for c in candidates):
+        raise CRSError(
+            f"{best_score} of {n_usable} points fit EPSG:5181 (Korea 2000 / Central Belt) or "
+            "EPSG:5174 (Korean 1985 Bessel), which lie about 100 km south of EPSG:5186 and "
+            f"differ from each other by only ~300 m, so they are not guessed; sample {_sample(x, y)}",
+            layer=layer,
+            fix="pass --crs EPSG:5181 or --crs EPSG:5174 (ask the data provider which)",
+        )
+    return candidates[0]
+
+
+@dataclass
+class CleanedPoints:
+    """Points read from two coordinate columns, with what happened to each row.
+
+    Attributes
+    ----------
+    frame : GeoDataFrame
+        Kept rows in EPSG:5186 with ``sig_cd``, ``name_ko`` and ``source_row``
+        (1-based data row in the file); the input's other columns are kept.
+    crs : str
+        The CRS the coordinates were recognised in.
+    dropped : dict of str to list of int
+        Reason -> row numbers dropped.
+    swapped : list of int
+        Row numbers whose x/y were swapped back.
+    """
+
+    frame: gpd.GeoDataFrame
+    crs: str
+    dropped: dict[str, list[int]] = field(default_factory=dict)
+    swapped: list[int] = field(default_factory=list)
+
+
+def _add(dropped: dict[str, list[int]], reason: str, rows: np.ndarray) -> None:
+    if len(rows):
+        dropped.setdefault(reason, []).extend(int(r) for r in rows)
+
+
+def clean_points(
+    table: pd.DataFrame,
+    x_col: str,
+    y_col: str,
+    *,
+    layer: str,
+    crs: str | None = None,
+    prefer: str | None = None,
+    row_numbers: np.ndarray | None = None,
+    tolerance_m: float = BOUNDARY_TOLERANCE_M,
+) -> CleanedPoints:
+    """Turn a table with coordinate columns into district-tagged points in EPSG:5186.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows as read (all columns are kept on the output).
+    x_col, y_col : str
+        Longitude/easting and latitude/northing columns as the file labels them.
+    layer : str
+        Name for messages.
+    crs : str, optional
+        Declared CRS; otherwise recognised by value (:func:`detect_crs`).
+    prefer : str, optional
+        The CRS the dataset is documented in; wins ties in recognition.
+    row_numbers : ndarray of int, optional
+        1-based row numbers to report (default ``1..len(table)``).
+    tolerance_m : float, default 100
+        Distance outside the city boundary still accepted (m).
+
+    Returns
+    -------
+    CleanedPoints
+        Kept points plus dropped and swapped row numbers; every input row is
+        either kept or listed under one reason.
+    """
+    rows = np.arange(1, len(table) + 1) if row_numbers is None else np.asarray(row_numbers)
+    x = to_float(table[x_col])
+    y = to_float(table[y_col])
+    source = detect_crs(x, y, declared=crs, layer=layer, prefer=prefer)
+    dropped: dict[str, list[int]] = {}
+    missing = ~(np.isfinite(x) & np.isfinite(y))
+    zero = ~missing & ((x == 0) | (y == 0))
+    _add(dropped, REASON_MISSING, rows[missing])
+    _add(dropped, REASON_ZERO, rows[zero])
+    pending = ~missing & ~zero
+    swapped = np.zeros(len(x), dtype=bool)
+    if source in ENVELOPES:
+        env = ENVELOPES[source]
+        direct = pending & env.contains(x, y)
+        swapped = pending & ~direct & env.contains(y, x)
+        bad = pending & ~direct & ~swapped
+        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
+        if source == "EPSG:4326":
+            metres = np.zeros(len(x), dtype=bool)
+            for label in _METRIC:
+                e = ENVELOPES[label]
+                metres |= e.contains(x, y) | e.contains(y, x)
+            metres &= bad
+            _add(dropped, REASON_METRES_IN_DEGREES, rows[metres])
+        else:
+            metres = bad & (SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x))
+            _add(dropped, REASON_DEGREES_IN_METRES, rows[metres])
+        _add(dropped, f"out of range for {source}", rows[bad & ~metres])
+        pending &= ~bad
+    else:
+        with np.errstate(invalid="ignore"):
+            wild = pending & ((np.abs(x) > 1e8) | (np.abs(y) > 1e8))
+        _add(dropped, f"out of range for {source}", rows[wild])
+        pending &= ~wild
+    keep_idx = np.flatnonzero(pending)
+    tx, ty = Transformer.from_crs(source, WORKING_CRS, always_xy=True).transform(
+        x[keep_idx], y[keep_idx]
+    )
+    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+    finite = np.isfinite(tx) & np.isfinite(ty)
+    _add(dropped, REASON_REPROJECTION, rows[keep_idx[~finite]])
+    keep_idx, tx, ty = keep_idx[finite], tx[finite], ty[finite]
+    kept = table.iloc[keep_idx].copy()
+    kept["_row"] = rows[keep_idx]
+    frame = gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(tx, ty), crs=WORKING_CRS)
+    frame, outside = assign_districts(frame, tolerance_m=tolerance_m)
+    _add(dropped, REASON_OUTSIDE, np.asarray(outside, dtype=int))
+    swapped_rows = sorted(set(rows[swapped].tolist()) & set(frame["_row"].tolist()))
+    frame = frame.rename(columns={"_row": "source_row"})
+    return CleanedPoints(frame, source, {k: sorted(v) for k, v in dropped.items()}, swapped_rows)
+
+
+def _district_polygons() -> gpd.GeoDataFrame:
+    return load_districts()[["sig_cd", "name_ko", "geometry"]]
+
+
+def assign_districts(
+    points: gpd.GeoDataFrame, *, tolerance_m: float = BOUNDARY_TOLERANCE_M
+) -> tuple[gpd.GeoDataFrame, list[int]]:
+    """Tag points (EPSG:5186, with a ``_row`` column) with their district.
+
+    Parameters
+    ----------
+    points : GeoDataFrame
+        Points in EPSG:5186 with a ``_row`` column of row numbers.
+    tolerance_m : float, default 100
+        Points this far (m) outside every district get the nearest one.
+
+    Returns
+    -------
+    (GeoDataFrame, list of int)
+        The points inside Seoul with ``sig_cd`` and ``name_ko`` (any such
+        columns of the input are replaced), and the row numbers of the others.
+    """
+    polygons = _district_polygons()
+    base = points.drop(columns=[c for c in ("sig_cd", "name_ko") if c in points.columns])
+    base = base.reset_index(drop=True)
+    if base.empty:
+        out = base.assign(sig_cd=pd.Series(dtype=str), name_ko=pd.Series(dtype=str))
+        return gpd.GeoDataFrame(out, geometry=base.geometry.name, crs=WORKING_CRS), []
+    hit = gpd.sjoin(base[[base.geometry.name]], polygons, how="left", predicate="intersects")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    sig = hit["sig_cd"].reindex(base.index)
+    name = hit["name_ko"].reindex(base.index)
+    missing = sig.isna()
+    if missing.any():
+        near = gpd.sjoin_nearest(
+            base.loc[missing, [base.geometry.name]],
+            polygons,
+            how="left",
+            max_distance=tolerance_m,
+        )
+        near = near[~near.index.duplicated(keep="first")]
+        sig.loc[near.index] = near["sig_cd"]
+        name.loc[near.index] = near["name_ko"]
+    inside = sig.notna().to_numpy()
+    outside_rows = base.loc[~inside, "_row"].astype(int).tolist()
+    out = base.loc[inside].copy()
+    out["sig_cd"] = sig[inside].astype(str)
+    out["name_ko"] = name[inside].astype(str)
+    return gpd.GeoDataFrame(out, geometry=base.geometry.name, crs=WORKING_CRS), outside_rows

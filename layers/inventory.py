@@ -1,0 +1,307 @@
+"""Equipment inventories: one point-layer form for devices, and ageing by district.
+
+Any point reader's output becomes an inventory (:func:`to_inventory`) with the
+columns
+
+==============  ==============================================================
+device_id       identifier from the file (관리번호, X_SWIFI_MGR_NO), else
+                ``<file>-<row>``
+device_type     ``cctv``, ``wifi``, ``streetlight``, ``security_light`` or ``pole``
+install_year    Int64, <NA> when unknown
+sig_cd/name_ko  district (spatial join, EPSG:5186)
+n_devices       devices at the site (CCTV 수량, 카메라대수, 설치개수; else 1)
+geometry        point, EPSG:5186
+==============  ==============================================================
+
+plus every original column. :func:`ageing_by_district` then counts aged
+devices per district: age = reference year − install year, aged when
+age ≥ ``min_age``; the ratio's denominator is the devices with a known
+install year (domain.md §2), and the unknown-year devices are shown beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.crs import WORKING_CRS, require_working_crs
+from layers.districts import load_districts
+from layers.errors import ConfigError, EmptyLayerError, InputError
+from layers.output import run_manifest, write_csv, write_json
+from layers.readers.report import KIND_LABELS, LayerRead
+
+__all__ = [
+    "DEFAULT_MIN_AGE",
+    "DEVICE_TYPES",
+    "INVENTORY_COLUMNS",
+    "AGEING_SUMMARY_COLUMNS",
+    "ageing_by_district",
+    "resolve_reference_year",
+    "to_inventory",
+    "write_ageing_outputs",
+]
+
+DEVICE_TYPES = ("cctv", "wifi", "streetlight", "security_light", "pole")
+
+#: Default ageing thresholds (years): CCTV ≥ 8 (붙임8 노후율), Wi-Fi ≥ 7 (003:4081).
+DEFAULT_MIN_AGE: dict[str, int] = {
+    "cctv": 8,
+    "wifi": 7,
+    "streetlight": 10,
+    "security_light": 10,
+    "pole": 10,
+}
+
+INVENTORY_COLUMNS = [
+    "device_id",
+    "device_type",
+    "install_year",
+    "sig_cd",
+    "name_ko",
+    "n_devices",
+    "geometry",
+]
+
+_KIND_DEVICE = {
+    "cctv_safety": "cctv",
+    "cctv_standard": "cctv",
+    "wifi": "wifi",
+    "wifi_openapi": "wifi",
+    "streetlight": "streetlight",
+    "security_light": "security_light",
+}
+
+
+def to_inventory(read: LayerRead, device_type: str | None = None) -> gpd.GeoDataFrame:
+    """Turn a point layer read by :func:`layers.read_layer` into a device inventory.
+
+    Parameters
+    ----------
+    read : LayerRead
+        Output of ``read_layer`` for a point dataset.
+    device_type : str, optional
+        ``cctv``, ``wifi``, ``streetlight``, ``security_light`` or ``pole``;
+        taken from the dataset kind when omitted, required for generic point
+        files. A type contradicting the dataset is refused.
+
+    Returns
+    -------
+    GeoDataFrame
+        Inventory columns first (see module doc), then the original ones,
+        EPSG:5186. ``attrs["as_of"]`` holds the data's as-of date if known.
+    """
+    report = read.report
+    layer = Path(report.path).name
+    if device_type is not None and device_type not in DEVICE_TYPES:
+        raise ConfigError(
+            f"unknown device type {device_type!r}", fix="use one of: " + ", ".join(DEVICE_TYPES)
+        )
+    native = _KIND_DEVICE.get(report.kind)
+    if native is None and report.kind not in ("points", "vector"):
+        raise InputError(
+            f"is a {KIND_LABELS.get(report.kind, report.kind)} table, not a device inventory",
+            layer=layer,
+            fix="give a file with one row per device or site (e.g. 안심이 CCTV, 공공와이파이)",
+        )
+    if native is not None and device_type is not None and device_type != native:
+        raise InputError(
+            f"holds {native} devices ({KIND_LABELS[report.kind]}), not {device_type}",
+            layer=layer,
+            fix=f"use --device {native}, or give a {device_type} file",
+        )
+    kind_type = native or device_type
+    if kind_type is None:
+        raise InputError(
+            "a generic point file does not say which devices it holds",
+            layer=layer,
+            fix="pass --device (" + ", ".join(DEVICE_TYPES) + ")",
+        )
+    frame = read.frame
+    if not isinstance(frame, gpd.GeoDataFrame) or not (frame.geom_type == "Point").all():
+        raise InputError(
+            "is not a point layer", layer=layer, fix="give one point per device or site"
+        )
+    require_working_crs(frame, layer)
+    out = frame.copy()
+    if "install_year" not in out.columns:
+        from layers.readers.points import SPECS, _standard_columns
+
+        _standard_columns(out, SPECS["points"], report, layer)
+    out["device_type"] = kind_type
+    out["install_year"] = out["install_year"].astype("Int64")
+    out["n_devices"] = out["n_devices"].astype("int64")
+    originals = [c for c in out.columns if c not in INVENTORY_COLUMNS]
+    inventory = gpd.GeoDataFrame(
+        out[INVENTORY_COLUMNS[:-1] + originals + ["geometry"]], geometry="geometry", crs=WORKING_CRS
+    )
+    inventory.attrs["as_of"] = report.as_of
+    inventory.attrs["device_type"] = kind_type
+    inventory.attrs["source"] = report.path
+    return inventory
+
+
+def resolve_reference_year(inventory: pd.DataFrame, reference_year: int | None) -> tuple[int, str]:
+    """The year ages are measured at, and where it came from.
+
+    Returns ``(year, source)``: the year given; else the data's as-of year
+    (``inventory.attrs["as_of"]``, from 데이터기준일자/작업일자); else the current year.
+    """
+    if reference_year is not None:
+        return reference_year, "given"
+    as_of = inventory.attrs.get("as_of")
+    if isinstance(as_of, str) and as_of[:4].isdigit():
+        return int(as_of[:4]), f"data as-of date {as_of}"
+    return dt.date.today().year, "current year (the file states no as-of date)"
+
+
+def ageing_by_district(
+    inventory: gpd.GeoDataFrame | pd.DataFrame,
+    *,
+    min_age: int | None = None,
+    reference_year: int | None = None,
+) -> pd.DataFrame:
+    """Aged devices per district.
+
+    Parameters
+    ----------
+    inventory : GeoDataFrame
+        From :func:`to_inventory`.
+    min_age : int, optional
+        Aged when ``reference_year - install_year >= min_age`` (years); default
+        per device type (:data:`DEFAULT_MIN_AGE`: CCTV 8, Wi-Fi 7).
+    reference_year : int, optional
+        Year ages are measured at; default the data's as-of year, else the
+        current year (see ``attrs["reference_year_source"]`` of the result).
+
+    Returns
+    -------
+    DataFrame
+        One row per district (all 25, by ``sig_cd``): ``sites`` (rows),
+        ``devices`` (sum of ``n_devices``), ``devices_known_year``,
+        ``devices_unknown_year``, ``devices_aged``, ``ageing_ratio_pct`` (%,
+        aged / known year; NaN without known years), ``min_age_years``,
+        ``reference_year``, plus a last row ``서울 합계`` (sig_cd ``11000``).
+        ``attrs`` carries the settings and where the reference year came from.
+
+    Examples
+    --------
+    >>> table = ageing_by_district(inventory, min_age=7)  # doctest: +SKIP
+    """
+    if inventory.empty:
+        raise EmptyLayerError("the inventory has no devices", layer="inventory")
+    device = str(inventory.attrs.get("device_type") or inventory["device_type"].iloc[0])
+    age_min = DEFAULT_MIN_AGE.get(device, 8) if min_age is None else min_age
+    if age_min < 0:
+        raise ConfigError(f"--min-age {age_min} is negative", fix="give a number of years >= 0")
+    year, source = resolve_reference_year(inventory, reference_year)
+    years = inventory["install_year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    n = inventory["n_devices"].to_numpy(dtype=np.int64)
+    known = np.isfinite(years)
+    future = known & (years > year)
+    with np.errstate(invalid="ignore"):
+        aged = known & (year - years >= age_min)
+    work = pd.DataFrame(
+        {
+            "sig_cd": inventory["sig_cd"].astype(str).to_numpy(),
+            "sites": 1,
+            "devices": n,
+            "devices_known_year": np.where(known, n, 0),
+            "devices_unknown_year": np.where(known, 0, n),
+            "devices_aged": np.where(aged, n, 0),
+            "devices_installed_after_reference": np.where(future, n, 0),
+        }
+    )
+    grouped = work.groupby("sig_cd").sum()
+    districts = load_districts()[["sig_cd", "name_ko"]]
+    table = districts.merge(grouped, left_on="sig_cd", right_index=True, how="left")
+    count_cols = [c for c in work.columns if c != "sig_cd"]
+    table[count_cols] = table[count_cols].fillna(0).astype("int64")
+    total = pd.DataFrame([{"sig_cd": "11000", "name_ko": "서울 합계", **table[count_cols].sum()}])
+    table = pd.concat([table, total], ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = 100.0 * table["devices_aged"] / table["devices_known_year"].replace(0, np.nan)
+    table["ageing_ratio_pct"] = ratio.astype(float)
+    table["min_age_years"] = age_min
+    table["reference_year"] = year
+    table["device_type"] = device
+    table = pd.DataFrame(table.reset_index(drop=True))
+    table.attrs.update(
+        device_type=device,
+        min_age_years=age_min,
+        reference_year=year,
+        reference_year_source=source,
+        installed_after_reference=int(future.sum()),
+    )
+    return table
+
+
+#: Columns ``siting ageing`` prints.
+AGEING_SUMMARY_COLUMNS = [
+    "sig_cd",
+    "name_ko",
+    "devices",
+    "devices_known_year",
+    "devices_unknown_year",
+    "devices_aged",
+    "ageing_ratio_pct",
+]
+
+
+def write_ageing_outputs(
+    table: pd.DataFrame,
+    stage: Path,
+    *,
+    name: str,
+    read: LayerRead,
+    inputs: list[Path] | None = None,
+    extra: Mapping[str, Any] | None = None,
+    manifest: bool = True,
+) -> list[str]:
+    """Write an ageing table (CSV, UTF-8 with BOM), its read report and ``run.json``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`ageing_by_district`.
+    stage : Path
+        A staging folder (from :func:`layers.output.staged_outputs`).
+    name : str
+        File stem, e.g. ``"wifi_ageing_by_district"``.
+    read : LayerRead
+        The read the inventory came from (its report is written too).
+    inputs : list of Path, optional
+        Input files for the manifest (sha256).
+    extra : mapping, optional
+        More settings for the manifest.
+    manifest : bool, default True
+        Write ``run.json`` (the demo writes one manifest for all stages).
+
+    Returns
+    -------
+    list of str
+        File names written, relative to ``stage``.
+    """
+    write_csv(table, stage / f"{name}.csv")
+    write_json(read.report.to_dict(), stage / f"{name}_read_report.json")
+    settings = {
+        "device_type": table.attrs.get("device_type"),
+        "min_age_years": table.attrs.get("min_age_years"),
+        "reference_year": table.attrs.get("reference_year"),
+        "reference_year_source": table.attrs.get("reference_year_source"),
+        "ratio_denominator": "devices with a known install year",
+        **(extra or {}),
+    }
+    files = [f"{name}.csv", f"{name}_read_report.json"]
+    if manifest:
+        write_json(
+            run_manifest("ageing", inputs=inputs or [], settings=settings, layers={name: table}),
+            stage / "run.json",
+        )
+        files.append("run.json")
+    return files

@@ -1,0 +1,167 @@
+"""Helpers shared by the readers: CSV loading, header matching, years, dates, Seoul filter."""
+
+from __future__ import annotations
+
+import csv
+import re
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from layers.crs import SEOUL_LATLON
+from layers.encoding import read_text
+from layers.errors import EmptyLayerError, InputError
+from layers.readers.report import ReadReport
+
+__all__ = [
+    "REASON_OTHER_REGION",
+    "SEOUL_ORG_CODES",
+    "as_of_date",
+    "by_district",
+    "find_column",
+    "header_key",
+    "load_csv",
+    "parse_count",
+    "parse_year",
+    "seoul_rows",
+]
+
+REASON_OTHER_REGION = "other region (not Seoul)"
+
+#: 행정기관코드 of Seoul city hall (6110000) and its 25 district offices
+#: (종로구 3000000 … 강동구 3240000), as used in 개방자치단체코드 / 제공기관코드.
+SEOUL_ORG_CODES = frozenset({"6110000"} | {str(3000000 + 10000 * i) for i in range(25)})
+
+
+def header_key(name: object) -> str:
+    """Header name without white space, BOM or case (``"CCTV 수량"`` -> ``"cctv수량"``)."""
+    return re.sub(r"\s+", "", str(name)).replace("\ufeff", "").lower()
+
+
+def find_column(frame: pd.DataFrame, *keys: str) -> str | None:
+    """The first column whose :func:`header_key` is one of ``keys`` (in the order given)."""
+    by_key = {header_key(c): c for c in frame.columns}
+    for key in keys:
+        if key in by_key:
+            return str(by_key[key])
+    return None
+
+
+def load_csv(path: Path, layer: str) -> tuple[pd.DataFrame, str]:
+    """Read a CSV of any Korean encoding as strings; parse errors become InputError.
+
+    Returns the table (all cells as stripped strings, blanks as ``""``) and
+    the encoding recognised.
+    """
+    text, encoding = read_text(path, layer=layer)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
+        sep = dialect.delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        frame = pd.read_csv(
+            StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True
+        )
+    except pd.errors.EmptyDataError:
+        raise EmptyLayerError(
+            "the file has no header and no rows", layer=layer, fix="download the file again"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise InputError(
+            f"cannot be parsed as CSV: {str(err).strip()}",
+            layer=layer,
+            fix="open it in a text editor: a row with extra commas or a broken quote is "
+            "usually the cause; re-export it from the portal",
+        ) from None
+    frame.columns = [str(c).strip().replace("\ufeff", "") for c in frame.columns]
+    unnamed = [
+        c for c in frame.columns if c.startswith("Unnamed:") and not frame[c].str.strip().any()
+    ]
+    frame = frame.drop(columns=unnamed)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    if frame.empty:
+        raise EmptyLayerError(
+            "the file has a header but no data rows",
+            layer=layer,
+            fix="download the file again, or check that the export was not filtered to nothing",
+        )
+    return frame, encoding
+
+
+def parse_year(values: pd.Series, *, earliest: int = 1950, latest: int = 2100) -> pd.Series:
+    """Install years from ``2014``, ``201503``, ``2015-03``, ``2015년``; others -> <NA> (Int64)."""
+    text = values.astype("string").str.strip()
+    year = pd.to_numeric(text.str.extract(r"((?:19|20)\d{2})", expand=False), errors="coerce")
+    year = year.where((year >= earliest) & (year <= latest))
+    return year.astype("Int64")
+
+
+def parse_count(values: pd.Series) -> pd.Series:
+    """Device counts (``"3"``, ``"3.0"``, ``"1,204"``); blanks -> <NA> (Int64)."""
+    text = values.astype("string").str.replace(",", "", regex=False).str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    number = number.where(number >= 0)
+    return number.round().astype("Int64")
+
+
+def as_of_date(values: pd.Series) -> str | None:
+    """The latest date in a column (``YYYY-MM-DD``), or None."""
+    text = values.astype("string")
+    parts = text.str.extract(r"((?:19|20)\d{2})[-./]?(\d{2})[-./]?(\d{2})")
+    parts = parts.dropna()
+    if parts.empty:
+        return None
+    dates = (parts[0] + "-" + parts[1] + "-" + parts[2]).tolist()
+    return max(dates)
+
+
+def seoul_rows(frame: pd.DataFrame, x_col: str, y_col: str) -> np.ndarray:
+    """Mask of rows of a national dataset that may be in Seoul.
+
+    A row is kept when its 개방자치단체코드/제공기관코드 is Seoul's, its 관리기관명
+    or address names 서울, or its coordinates (either order) fall in Seoul's
+    box; the polygon test decides later.
+    """
+    keep = np.zeros(len(frame), dtype=bool)
+    for col in ("개방자치단체코드", "제공기관코드", "관리기관코드"):
+        found = find_column(frame, col)
+        if found:
+            keep |= (
+                frame[found].str.replace(r"\.0$", "", regex=True).isin(SEOUL_ORG_CODES).to_numpy()
+            )
+    for col in ("관리기관명", "제공기관명", "소재지도로명주소", "소재지지번주소"):
+        found = find_column(frame, col)
+        if found:
+            keep |= frame[found].str.replace(" ", "").str.startswith("서울").to_numpy()
+    x = pd.to_numeric(frame[x_col], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(frame[y_col], errors="coerce").to_numpy(dtype=float)
+    keep |= SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x)
+    return keep
+
+
+def by_district(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows per district name, in SIG_CD order."""
+    if frame.empty or "sig_cd" not in frame.columns:
+        return {}
+    names = frame.groupby("sig_cd")["name_ko"].first().to_dict()
+    sizes = frame.groupby("sig_cd").size().to_dict()
+    return {str(names[k]): int(sizes[k]) for k in sorted(sizes, key=str)}
+
+
+def duplicate_note(frame: pd.DataFrame, column: str, report: ReadReport) -> None:
+    """Add a note listing duplicated values of an ID column (not an error in open data)."""
+    values = frame[column]
+    values = values[values.astype(str).str.len() > 0]
+    dup = values[values.duplicated(keep=False)]
+    if dup.empty:
+        return
+    shown = sorted(dup.astype(str).unique())
+    more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+    report.notes.append(
+        f"{len(dup)} rows share {len(shown)} duplicated {column} value(s): "
+        f"{', '.join(shown[:10])}{more} (kept; several devices may share one ID)"
+    )

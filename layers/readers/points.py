@@ -1,0 +1,321 @@
+"""Point datasets from CSV/JSON: 안심이 CCTV, 전국 CCTV 표준데이터, 공공와이파이 (CSV and
+OpenAPI dump), 가로등, 보안등 표준데이터, and any CSV with coordinate columns.
+
+Each dataset is described by a :class:`PointSpec` (which columns hold what);
+one pipeline reads them all: decode, (national files) keep Seoul's rows,
+recognise and clean coordinates (:func:`layers.coords.clean_points`), tag
+districts, and add the standard columns ``device_id``, ``install_year``
+(Int64, nullable) and ``n_devices`` (devices at the site) next to the
+original ones.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from layers.coords import clean_points
+from layers.encoding import read_text
+from layers.errors import EmptyLayerError, InputError
+from layers.readers._common import (
+    REASON_OTHER_REGION,
+    as_of_date,
+    by_district,
+    duplicate_note,
+    find_column,
+    header_key,
+    load_csv,
+    parse_count,
+    parse_year,
+    seoul_rows,
+)
+from layers.readers.report import LayerRead, ReadReport
+
+__all__ = ["SPECS", "PointSpec", "detect_point_kind", "read_points", "read_wifi_openapi"]
+
+_X_KEYS = ("경도", "wgs84경도", "lon", "lng", "long", "longitude", "x", "x좌표", "xcoord",
+           "point_x", "easting", "lnt", "좌표x", "x_coord")  # fmt: skip
+_Y_KEYS = ("위도", "wgs84위도", "lat", "latitude", "y", "y좌표", "ycoord", "point_y",
+           "northing", "좌표y", "y_coord")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PointSpec:
+    """Which columns of a point dataset hold what (as :func:`header_key` keys).
+
+    Attributes
+    ----------
+    kind : str
+        Dataset kind.
+    device_type : str or None
+        Device type of its rows (None for generic points).
+    x_keys, y_keys : tuple of str
+        Longitude/easting and latitude/northing column keys, first found wins.
+    prefer_crs : str or None
+        The CRS the dataset is documented in (wins ties in recognition).
+    year_keys, count_keys, id_keys, as_of_keys : tuple of str
+        Install year, devices at the site, identifier, as-of date columns.
+    national : bool
+        A national dataset: keep only Seoul's rows.
+    """
+
+    kind: str
+    device_type: str | None
+    x_keys: tuple[str, ...]
+    y_keys: tuple[str, ...]
+    prefer_crs: str | None = "EPSG:4326"
+    year_keys: tuple[str, ...] = ()
+    count_keys: tuple[str, ...] = ()
+    id_keys: tuple[str, ...] = ()
+    as_of_keys: tuple[str, ...] = ()
+    national: bool = False
+
+
+SPECS: dict[str, PointSpec] = {
+    "cctv_safety": PointSpec(
+        "cctv_safety", "cctv", ("경도",), ("위도",),
+        count_keys=("cctv수량",), as_of_keys=("수정일시",),
+    ),
+    "cctv_standard": PointSpec(
+        "cctv_standard", "cctv", ("wgs84경도", "경도"), ("wgs84위도", "위도"),
+        year_keys=("설치연월", "설치년월", "설치연도", "설치년도"), count_keys=("카메라대수",),
+        id_keys=("관리번호",), as_of_keys=("데이터기준일자",), national=True,
+    ),
+    "wifi": PointSpec(
+        # OA-20883: Y좌표 is the latitude, X좌표 the longitude.
+        "wifi", "wifi", ("x좌표", "경도"), ("y좌표", "위도"),
+        year_keys=("설치년도", "설치연도"), id_keys=("관리번호",), as_of_keys=("작업일자",),
+    ),
+    "wifi_openapi": PointSpec(
+        # Documented LAT = latitude, LNT = longitude; real dumps swap them (fixed by value).
+        "wifi_openapi", "wifi", ("lnt",), ("lat",),
+        year_keys=("x_swifi_cnstc_year",), id_keys=("x_swifi_mgr_no",), as_of_keys=("work_dttm",),
+    ),
+    "streetlight": PointSpec(
+        "streetlight", "streetlight", ("경도", "x좌표", "x"), ("위도", "y좌표", "y"),
+        id_keys=("관리번호",), prefer_crs=None,
+    ),
+    "security_light": PointSpec(
+        "security_light", "security_light", ("경도",), ("위도",),
+        year_keys=("설치연도", "설치년도"), count_keys=("설치개수",),
+        as_of_keys=("데이터기준일자",), national=True,
+    ),
+    "points": PointSpec(
+        "points", None, _X_KEYS, _Y_KEYS, prefer_crs=None,
+        year_keys=("install_year", "설치년도", "설치연도", "설치연월", "설치년월", "year"),
+        count_keys=("n_devices", "수량", "대수", "설치개수", "카메라대수", "count"),
+        id_keys=("device_id", "id", "site_id", "관리번호"),
+        as_of_keys=("데이터기준일자", "작업일자", "as_of"),
+    ),
+}  # fmt: skip
+
+
+def detect_point_kind(columns: list[str]) -> str | None:
+    """Recognise a point dataset from its header; None when nothing fits."""
+    keys = {header_key(c) for c in columns}
+    if {"관리기관명", "카메라대수"} <= keys:
+        return "cctv_standard"
+    if "안심주소" in keys or "cctv수량" in keys:
+        return "cctv_safety"
+    if "x_swifi_wrdofc" in keys or {"lat", "lnt"} <= keys:
+        return "wifi_openapi"
+    if "와이파이명" in keys or {"x좌표", "y좌표", "설치년도"} <= keys:
+        return "wifi"
+    if "보안등위치명" in keys:
+        return "security_light"
+    if (
+        "관리번호" in keys
+        and ({"위도", "경도"} <= keys or {"x좌표", "y좌표"} <= keys)
+        and len(keys) <= 5
+    ):
+        return "streetlight"
+    if any(k in keys for k in _X_KEYS) and any(k in keys for k in _Y_KEYS):
+        return "points"
+    return None
+
+
+def _coordinate_columns(frame: pd.DataFrame, spec: PointSpec, layer: str) -> tuple[str, str]:
+    x_col = find_column(frame, *spec.x_keys)
+    y_col = find_column(frame, *spec.y_keys)
+    if x_col is None or y_col is None:
+        raise InputError(
+            f"no coordinate columns found (looked for {', '.join(spec.x_keys[:4])} and "
+            f"{', '.join(spec.y_keys[:4])}); columns are: {', '.join(map(str, frame.columns))}",
+            layer=layer,
+            fix="name the columns lon/lat or x/y (or 경도/위도) and give --crs if they are "
+            "not degrees",
+        )
+    return x_col, y_col
+
+
+def read_points(
+    frame: pd.DataFrame,
+    spec: PointSpec,
+    *,
+    path: Path,
+    encoding: str | None,
+    layer: str,
+    crs: str | None = None,
+) -> LayerRead:
+    """Clean a table of points read from ``path`` following ``spec``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The rows as read (strings).
+    spec : PointSpec
+        Which columns hold what.
+    path : Path
+        The file (for the report).
+    encoding : str or None
+        Encoding recognised.
+    layer : str
+        Name for messages.
+    crs : str, optional
+        Declared CRS of the coordinate columns.
+
+    Returns
+    -------
+    LayerRead
+        Points in EPSG:5186 with ``sig_cd``, ``name_ko``, ``device_id``,
+        ``install_year``, ``n_devices`` and every original column.
+    """
+    report = ReadReport(str(path), spec.kind, encoding=encoding, rows_read=len(frame))
+    x_col, y_col = _coordinate_columns(frame, spec, layer)
+    rows = np.arange(1, len(frame) + 1)
+    if spec.national:
+        mask = seoul_rows(frame, x_col, y_col)
+        report.drop(REASON_OTHER_REGION, rows[~mask].tolist())
+        frame, rows = frame[mask], rows[mask]
+        if frame.empty:
+            raise EmptyLayerError(
+                f"none of its {report.rows_read} rows is in Seoul (by 개방자치단체코드, "
+                "관리기관명, address or coordinates)",
+                layer=layer,
+                fix="download the Seoul part of the national dataset, or check the file",
+            )
+    cleaned = clean_points(
+        frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
+    )
+    report.crs = cleaned.crs
+    for reason, dropped in cleaned.dropped.items():
+        report.drop(reason, dropped)
+    report.swapped = cleaned.swapped
+    out = cleaned.frame
+    if out.empty:
+        raise EmptyLayerError(
+            f"no usable row: all {report.rows_read} rows were dropped ("
+            + "; ".join(f"{k}: {len(v)}" for k, v in report.dropped.items())
+            + ")",
+            layer=layer,
+            rows=sorted(r for v in report.dropped.values() for r in v),
+            fix="check the coordinate columns and their CRS (--crs EPSG:NNNN)",
+        )
+    _standard_columns(out, spec, report, layer)
+    report.by_district = by_district(out)
+    return LayerRead(out, report)
+
+
+def _standard_columns(out: pd.DataFrame, spec: PointSpec, report: ReadReport, layer: str) -> None:
+    year_col = find_column(out, *spec.year_keys) if spec.year_keys else None
+    out["install_year"] = (
+        parse_year(out[year_col]) if year_col else pd.Series(pd.NA, index=out.index, dtype="Int64")
+    )
+    if year_col:
+        unknown = int(out["install_year"].isna().sum())
+        if unknown:
+            report.notes.append(f"{unknown} kept rows have no usable install year in '{year_col}'")
+    count_col = find_column(out, *spec.count_keys) if spec.count_keys else None
+    if count_col:
+        counts = parse_count(out[count_col])
+        missing = int(counts.isna().sum())
+        if missing:
+            report.notes.append(
+                f"{missing} kept rows have no device count in '{count_col}'; counted as 1"
+            )
+        out["n_devices"] = counts.fillna(1).astype("int64")
+    else:
+        out["n_devices"] = np.int64(1)
+    id_col = find_column(out, *spec.id_keys) if spec.id_keys else None
+    if id_col:
+        out["device_id"] = out[id_col].astype(str)
+        duplicate_note(out, id_col, report)
+    else:
+        out["device_id"] = [f"{Path(report.path).stem}-{r}" for r in out["source_row"]]
+    as_of_col = find_column(out, *spec.as_of_keys) if spec.as_of_keys else None
+    if as_of_col:
+        report.as_of = as_of_date(out[as_of_col])
+    out.attrs["device_type"] = spec.device_type
+    out.attrs["as_of"] = report.as_of
+
+
+def read_points_csv(
+    path: Path, kind: str | None, *, layer: str, crs: str | None = None
+) -> LayerRead:
+    """Read a point CSV of a known ``kind`` (or recognise it from the header)."""
+    frame, encoding = load_csv(path, layer)
+    found = kind or detect_point_kind(list(frame.columns))
+    if found is None or found not in SPECS:
+        raise InputError(
+            "the header matches no known dataset and has no coordinate columns; columns are: "
+            + ", ".join(map(str, frame.columns)),
+            layer=layer,
+            fix="pass --kind (see siting inspect --help), or name the coordinate columns "
+            "lon/lat or x/y",
+        )
+    return read_points(frame, SPECS[found], path=path, encoding=encoding, layer=layer, crs=crs)
+
+
+def _openapi_rows(data: Any, layer: str) -> list[dict[str, Any]]:
+    if isinstance(data, dict):
+        if "TbPublicWifiInfo" in data:
+            return _openapi_rows(data["TbPublicWifiInfo"], layer)
+        if "row" in data:
+            return list(data["row"])
+        if "RESULT" in data:
+            result = data["RESULT"]
+            raise InputError(
+                f"the OpenAPI answer holds no rows but a result: {result}",
+                layer=layer,
+                fix="check the API key and the requested range, then download again",
+            )
+    if isinstance(data, list):
+        rows: list[dict[str, Any]] = []
+        for item in data:
+            if isinstance(item, dict) and ("TbPublicWifiInfo" in item or "row" in item):
+                rows.extend(_openapi_rows(item, layer))
+            elif isinstance(item, dict):
+                rows.append(item)
+        return rows
+    raise InputError(
+        "the JSON is not a TbPublicWifiInfo answer (no 'row' list found)",
+        layer=layer,
+        fix="give the JSON saved from the OpenAPI, a list of such pages, or a list of rows",
+    )
+
+
+def read_wifi_openapi(path: Path, *, layer: str, crs: str | None = None) -> LayerRead:
+    """Read the 공공와이파이 OpenAPI dump (TbPublicWifiInfo) saved as JSON."""
+    text, encoding = read_text(path, layer=layer)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})",
+            layer=layer,
+            fix="download the dump again; a truncated download is the usual cause",
+        ) from None
+    rows = _openapi_rows(data, layer)
+    if not rows:
+        raise EmptyLayerError("the OpenAPI dump has no rows", layer=layer)
+    frame = pd.DataFrame(rows).astype("string").fillna("").astype(str)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    return read_points(
+        frame, SPECS["wifi_openapi"], path=path, encoding=encoding, layer=layer, crs=crs
+    )

@@ -1,0 +1,85 @@
+"""``siting ageing``: aged devices per district from an equipment file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from layers.inventory import (
+    AGEING_SUMMARY_COLUMNS,
+    DEVICE_TYPES,
+    ageing_by_district,
+    to_inventory,
+    write_ageing_outputs,
+)
+from layers.output import staged_outputs
+from layers.readers import read_layer
+from siting.cli._app import app
+from siting.cli._common import Overwrite, print_table, print_written, stdout
+from siting.cli.inspect import CrsOption, KindOption
+
+
+@app.command()
+def ageing(
+    file: Annotated[Path, typer.Argument(help="Equipment file (안심이 CCTV, 공공와이파이, …).")],
+    device: Annotated[
+        str | None,
+        typer.Option(
+            "--device",
+            help="Device type: " + ", ".join(DEVICE_TYPES) + " (default: from the dataset).",
+        ),
+    ] = None,
+    min_age: Annotated[
+        int | None,
+        typer.Option(
+            "--min-age",
+            min=0,
+            help="Aged when age >= this many years (default: cctv 8, wifi 7, others 10).",
+        ),
+    ] = None,
+    reference_year: Annotated[
+        int | None,
+        typer.Option(help="Year ages are measured at (default: the data's as-of year)."),
+    ] = None,
+    crs: CrsOption = None,
+    kind: KindOption = "auto",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write CSV + run.json here.", file_okay=False),
+    ] = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Per-district ageing ratio of any device type (aged / devices with a known install year).
+
+    Example:  siting ageing --device wifi --min-age 7 --out out/wifi 서울시_공공와이파이.csv
+    """
+    read = read_layer(file, kind=kind, crs=crs)
+    inventory = to_inventory(read, device)
+    table = ageing_by_district(inventory, min_age=min_age, reference_year=reference_year)
+    attrs = table.attrs
+    title = (
+        f"{attrs['device_type']} ageing by district: aged = age >= {attrs['min_age_years']} "
+        f"years at {attrs['reference_year']} ({attrs['reference_year_source']})"
+    )
+    print_table(table, AGEING_SUMMARY_COLUMNS, title=title)
+    stdout.print(
+        f"read {read.report.rows_read:,} rows, kept {read.report.rows_kept:,}, dropped "
+        f"{read.report.rows_dropped:,}, swapped fixed {read.report.swapped_rows:,} "
+        "(siting inspect FILE for details); ratio denominator: devices with a known install year",
+        highlight=False,
+    )
+    if out is None:
+        return
+    name = f"{attrs['device_type']}_ageing_by_district"
+    with staged_outputs(out, overwrite=overwrite, protected=[file]) as stage:
+        files = write_ageing_outputs(
+            table,
+            stage,
+            name=name,
+            read=read,
+            inputs=[file],
+            extra={"source_kind": read.report.kind},
+        )
+    print_written(out, files)

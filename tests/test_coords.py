@@ -1,0 +1,145 @@
+"""Coordinate recognition, per-row cleaning and district tagging, with properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyproj import Transformer
+
+from layers.coords import (
+    REASON_METRES_IN_DEGREES,
+    REASON_MISSING,
+    REASON_OUTSIDE,
+    REASON_ZERO,
+    clean_points,
+    detect_crs,
+)
+from layers.errors import CRSError
+
+SEOUL = [(126.9794, 37.5729), (126.9779, 37.5663), (127.0473, 37.5172), (127.1059, 37.5145)]
+TO_5186 = Transformer.from_crs("EPSG:4326", "EPSG:5186", always_xy=True)
+TO_5181 = Transformer.from_crs("EPSG:4326", "EPSG:5181", always_xy=True)
+TO_5179 = Transformer.from_crs("EPSG:4326", "EPSG:5179", always_xy=True)
+
+
+def _arrays(
+    points: list[tuple[float, float]], t: Transformer | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    x = np.array([p[0] for p in points], dtype=float)
+    y = np.array([p[1] for p in points], dtype=float)
+    if t is not None:
+        x, y = (np.asarray(v) for v in t.transform(x, y))
+    return x, y
+
+
+@pytest.mark.parametrize(
+    ("transformer", "expected"),
+    [(None, "EPSG:4326"), (TO_5186, "EPSG:5186"), (TO_5179, "EPSG:5179")],
+)
+def test_detect_by_value(transformer: Transformer | None, expected: str) -> None:
+    x, y = _arrays(SEOUL, transformer)
+    assert detect_crs(x, y, layer="t") == expected
+
+
+def test_5181_is_not_guessed() -> None:
+    x, y = _arrays(SEOUL, TO_5181)
+    with pytest.raises(CRSError, match=r"EPSG:5181(.|\n)*--crs"):
+        detect_crs(x, y, layer="t")
+
+
+def test_declared_5186_but_100km_south() -> None:
+    x, y = _arrays(SEOUL, TO_5181)
+    with pytest.raises(CRSError, match=r"declared EPSG:5186(.|\n)*100 km south(.|\n)*5174"):
+        detect_crs(x, y, declared="EPSG:5186", layer="t")
+    assert detect_crs(x, y, declared="EPSG:5181", layer="t") == "EPSG:5181"
+
+
+def test_nothing_fits() -> None:
+    with pytest.raises(CRSError, match="fit no CRS"):
+        detect_crs(np.array([5.0, 6.0]), np.array([7.0, 8.0]), layer="t")
+
+
+def test_rows_dropped_with_reasons() -> None:
+    table = pd.DataFrame(
+        {
+            "lon": [126.9794, 37.5663, None, 0, 200000.0, 129.07, 126.75],
+            "lat": [37.5729, 126.9779, None, 0, 550000.0, 35.18, 37.45],
+        }
+    )
+    cleaned = clean_points(table, "lon", "lat", layer="t", prefer="EPSG:4326")
+    assert cleaned.crs == "EPSG:4326"
+    assert cleaned.swapped == [2]
+    assert cleaned.dropped[REASON_MISSING] == [3]
+    assert cleaned.dropped[REASON_ZERO] == [4]
+    assert cleaned.dropped[REASON_METRES_IN_DEGREES] == [5]
+    assert cleaned.dropped["out of range for EPSG:4326"] == [6]
+    assert cleaned.dropped[REASON_OUTSIDE] == [7]  # Incheon, inside the box
+    assert list(cleaned.frame["name_ko"]) == ["종로구", "중구"]
+    assert np.isfinite(cleaned.frame.geometry.x).all()
+    assert cleaned.frame.crs == "EPSG:5186"
+
+
+def test_swapped_metres_fixed() -> None:
+    x, y = _arrays(SEOUL, TO_5186)
+    table = pd.DataFrame({"x": np.r_[x[:2], y[2:]], "y": np.r_[y[:2], x[2:]]})
+    cleaned = clean_points(table, "x", "y", layer="t", crs="EPSG:5186")
+    assert cleaned.swapped == [3, 4]
+    assert len(cleaned.frame) == 4
+
+
+# Points drawn in a box well inside Seoul (중구–강남구), so they are all kept.
+lon_st = st.floats(126.95, 127.08, allow_nan=False)
+lat_st = st.floats(37.50, 37.60, allow_nan=False)
+points_st = st.lists(st.tuples(lon_st, lat_st), min_size=1, max_size=15)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(points=points_st, data=st.data())
+def test_property_swaps_do_not_change_kept_points(
+    points: list[tuple[float, float]], data: st.DataObject
+) -> None:
+    swap = data.draw(st.lists(st.booleans(), min_size=len(points), max_size=len(points)))
+    plain = pd.DataFrame({"lon": [p[0] for p in points], "lat": [p[1] for p in points]})
+    mixed = pd.DataFrame(
+        {
+            "lon": [p[1] if s else p[0] for p, s in zip(points, swap, strict=True)],
+            "lat": [p[0] if s else p[1] for p, s in zip(points, swap, strict=True)],
+        }
+    )
+    a = clean_points(plain, "lon", "lat", layer="t", prefer="EPSG:4326")
+    b = clean_points(mixed, "lon", "lat", layer="t", prefer="EPSG:4326")
+    assert b.swapped == [i + 1 for i, s in enumerate(swap) if s]
+    np.testing.assert_allclose(a.frame.geometry.x, b.frame.geometry.x)
+    np.testing.assert_allclose(a.frame.geometry.y, b.frame.geometry.y)
+    assert list(a.frame.sig_cd) == list(b.frame.sig_cd)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    points=points_st,
+    bad=st.lists(st.sampled_from(["nan", "zero", "blank", "inf"]), min_size=0, max_size=6),
+)
+def test_property_bad_rows_dropped_and_counted(
+    points: list[tuple[float, float]], bad: list[str]
+) -> None:
+    values = {
+        "nan": (math.nan, 37.5),
+        "zero": (0.0, 0.0),
+        "blank": ("", ""),
+        "inf": (math.inf, 37.5),
+    }
+    rows = [(str(x), str(y)) for x, y in points] + [tuple(map(str, values[b])) for b in bad]
+    table = pd.DataFrame(rows, columns=["lon", "lat"])
+    cleaned = clean_points(table, "lon", "lat", layer="t", prefer="EPSG:4326")
+    dropped = sorted(r for v in cleaned.dropped.values() for r in v)
+    n_good = len(points)
+    assert dropped == list(range(n_good + 1, len(rows) + 1))
+    assert len(cleaned.frame) + len(dropped) == len(rows)
+    assert (
+        np.isfinite(cleaned.frame.geometry.x).all() and np.isfinite(cleaned.frame.geometry.y).all()
+    )
