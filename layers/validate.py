@@ -35,7 +35,7 @@ def invalid_geometry_problems(geoms: gpd.GeoSeries, rows: Sequence[int]) -> list
     for reason, row in zip(reasons, np.asarray(rows)[~valid], strict=True):
         grouped.setdefault(str(reason), []).append(int(row))
     return [
-        f"invalid geometry ({reason}) in {len(r)} row(s): {format_rows(r)}"
+        f"invalid geometry ({reason}): {len(r)} row(s), rows {format_rows(r)}"
         for reason, r in grouped.items()
     ]
 
@@ -104,8 +104,10 @@ def validate_layer(
         repaired = [numbers[i] for i in np.flatnonzero(bad)]
     else:
         problems.extend(invalid)
+    duplicates: list[str] = []
     if id_column is not None and id_column in frame.columns:
-        problems.extend(duplicate_problems(frame[id_column], id_column, numbers))
+        duplicates = duplicate_problems(frame[id_column], id_column, numbers)
+        problems.extend(duplicates)
     if problems:
         fix = []
         if invalid and not repair:
@@ -113,7 +115,7 @@ def validate_layer(
                 "repair the polygons in QGIS (Vector > Geometry Tools > Fix Geometries) or "
                 "pass --repair to apply shapely.make_valid (repairs are counted)"
             )
-        if id_column is not None:
+        if duplicates:
             fix.append(f"make '{id_column}' unique")
         raise ValidationError(layer, problems, fix="; ".join(fix) or None)
     return frame, repaired

@@ -217,7 +217,8 @@ def read_cctv_by_year(path: Path, *, layer: str) -> LayerRead:
     for col in ["cctv_total", *year_names, "cctv_year_sum", "cctv_total_minus_year_sum"]:
         if merged[col].notna().all() and (merged[col] == merged[col].round()).all():
             merged[col] = merged[col].astype("int64")
-    frame = gpd.GeoDataFrame(merged, geometry="geometry", crs=WORKING_CRS)
+    ordered = [c for c in merged.columns if c != "geometry"] + ["geometry"]
+    frame = gpd.GeoDataFrame(merged[ordered], geometry="geometry", crs=WORKING_CRS)
     frame = frame.sort_values("sig_cd", ignore_index=True)
     frame.attrs.update(bucket_last_year=bucket_last, year_columns=year_names, as_of_year=last_year)
     report.by_district = {str(r.name_ko): 1 for r in frame.itertuples()}

@@ -149,7 +149,8 @@ def read_kosis_fiscal(frame: pd.DataFrame, *, path: Path, encoding: str, layer: 
     if len(merged) < 25:
         missing = sorted(set(polygons.name_ko) - set(merged.name_ko))
         report.notes.append(f"districts missing from the file: {', '.join(missing)}")
-    frame_out = gpd.GeoDataFrame(merged, geometry="geometry", crs=WORKING_CRS)
+    ordered = [c for c in merged.columns if c != "geometry"] + ["geometry"]
+    frame_out = gpd.GeoDataFrame(merged[ordered], geometry="geometry", crs=WORKING_CRS)
     frame_out.attrs.update(year=year, basis=basis)
     report.by_district = {str(n): 1 for n in frame_out.name_ko}
     return LayerRead(frame_out, report)

@@ -1,0 +1,74 @@
+"""CCTV-by-year xlsx (both layouts) and KOSIS 재정자립도."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import _korean_fixtures as fx
+import pytest
+
+from layers.errors import InputError
+from layers.readers import read_layer
+
+
+def test_cctv_xlsx_2024_layout(tmp_path: Path) -> None:
+    read = read_layer(fx.cctv_xlsx_2024(tmp_path / "cctv.xlsx"))
+    frame, report = read.frame, read.report
+    assert report.kind == "cctv_by_year"
+    assert list(frame.sig_cd) == ["11110", "11140"]
+    assert list(frame.name_ko) == ["종로구", "중구"]
+    assert frame.attrs["bucket_last_year"] == 2015
+    assert frame.attrs["year_columns"][0] == "cctv_2015_or_earlier"
+    assert frame.attrs["year_columns"][-1] == "cctv_2024"
+    assert int(frame.loc[0, "cctv_total"]) == 145 and int(frame.loc[0, "cctv_2016"]) == 1
+    assert (frame.cctv_total_minus_year_sum == 0).all()
+    assert report.dropped == {"city total row (계), checked against the district sum": [1]}
+    assert report.as_of_year == 2024
+    assert frame.crs == "EPSG:5186"
+
+
+def test_cctv_xlsx_old_layout_keeps_both_totals(tmp_path: Path) -> None:
+    read = read_layer(fx.cctv_xlsx_old(tmp_path / "old.xlsx"))
+    frame, report = read.frame, read.report
+    assert frame.attrs["bucket_last_year"] == 2013
+    assert list(frame.columns[:7]) == [
+        "sig_cd", "name_ko", "source_name", "cctv_total",
+        "cctv_2013_or_earlier", "cctv_2014", "cctv_2015",
+    ]  # fmt: skip
+    by_name = frame.set_index("name_ko")
+    assert by_name.loc["종로구", "cctv_total"] == 600
+    assert by_name.loc["종로구", "cctv_year_sum"] == 450
+    assert by_name.loc["성북구", "cctv_total_minus_year_sum"] == 50
+    assert any("differs from the sum of the year columns in 2" in n for n in report.notes)
+    assert report.dropped["not a Seoul district"] == [4]
+
+
+def test_kosis_forward_fill_and_basis(tmp_path: Path) -> None:
+    read = read_layer(fx.kosis_csv(tmp_path / "k.csv"))
+    frame = read.frame.set_index("name_ko")
+    assert read.report.kind == "fiscal_kosis"
+    assert frame.loc["중구", "fiscal_self_reliance_pct"] == 55.2  # not Busan's 중구
+    assert set(frame.basis) == {"개편후"}
+    assert read.report.dropped["other region (not Seoul)"] == [6, 7]
+
+
+def test_kosis_refuses_mixed_bases(tmp_path: Path) -> None:
+    path = fx.write_csv(
+        tmp_path / "mix.csv",
+        [
+            "행정구역별(1)",
+            "행정구역별(2)",
+            "2023 재정자립도(세입과목개편전)",
+            "2023 재정자립도(세입과목개편후)",
+        ],
+        [["서울특별시", "종로구", 55.0, 50.5]],
+    )
+    with pytest.raises(InputError, match="mixes the two official bases"):
+        read_layer(path)
+
+
+def test_xls_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0rest")
+    with pytest.raises(InputError, match="save it as .xlsx"):
+        read_layer(path)
