@@ -8,6 +8,7 @@ from siting.cli import (  # noqa: F401  (commands register on import)
     demo,
     districts,
     inspect,
+    propose,
     score,
 )
 from siting.cli._app import app

@@ -1,0 +1,220 @@
+"""``siting propose`` (new sites) and ``siting replace`` (ageing replacement plans)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from siting.cli._app import app
+from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
+from siting.propose import run_propose
+from siting.replace import run_replace
+
+
+class DeviceChoice(StrEnum):
+    """Device types ``siting propose`` sites."""
+
+    cctv = "cctv"
+    wifi = "wifi"
+    pole = "pole"
+
+
+class ReplaceDevice(StrEnum):
+    """Device types ``siting replace`` plans for."""
+
+    cctv = "cctv"
+    wifi = "wifi"
+
+
+class SolverChoice(StrEnum):
+    """Solvers of the maximal covering problem."""
+
+    auto = "auto"
+    greedy = "greedy"
+    exact = "exact"
+
+
+_File = typer.Option(exists=False, dir_okay=True)
+
+District = Annotated[
+    list[str] | None,
+    typer.Option("--district", "-d", help="District name or SIG_CD (repeat); default all Seoul."),
+]
+Count = Annotated[int | None, typer.Option("--count", "-n", help="Number of sites.")]
+Budget = Annotated[float | None, typer.Option("--budget", help="Budget in KRW.")]
+Crs = Annotated[
+    str | None, typer.Option("--crs", help="CRS of CSV x/y coordinates, e.g. EPSG:5186.")
+]
+Grid = Annotated[Path | None, typer.Option("--grid", help="Risk grid GeoTIFF (CCTV demand).")]
+DemandFile = Annotated[
+    Path | None,
+    typer.Option("--demand", help="Demand layer, or CSV x,y,weight in --crs (Wi-Fi demand)."),
+]
+Radius = Annotated[
+    float | None, typer.Option("--radius", help="Coverage radius in m (CCTV 50, Wi-Fi 60).")
+]
+
+
+@app.command()
+def propose(
+    out: OutDir,
+    device: Annotated[DeviceChoice, typer.Option("--device", help="Device to site.")],
+    district: District = None,
+    count: Count = None,
+    budget: Budget = None,
+    candidates: Annotated[
+        Path | None,
+        typer.Option(
+            "--candidates", help="Candidate sites (streetlights, poles…); default a lattice."
+        ),
+    ] = None,
+    existing: Annotated[
+        Path | None,
+        typer.Option("--existing", help="Existing devices (their coverage is removed)."),
+    ] = None,
+    grid: Grid = None,
+    demand: DemandFile = None,
+    weight_column: Annotated[
+        str, typer.Option("--weight-column", help="Weight column of --demand.")
+    ] = "weight",
+    excluded: Annotated[
+        Path | None, typer.Option("--excluded", help="Polygons where no site may go.")
+    ] = None,
+    child_zones: Annotated[
+        Path | None,
+        typer.Option("--child-zones", help="Child-protection zones (poles: sites near them only)."),
+    ] = None,
+    radius: Radius = None,
+    min_spacing: Annotated[
+        float | None, typer.Option("--min-spacing", help="Minimum distance between sites (m).")
+    ] = None,
+    lattice_spacing: Annotated[
+        float | None, typer.Option("--lattice-spacing", help="Lattice spacing (m); default radius.")
+    ] = None,
+    aged_credit: Annotated[
+        float | None,
+        typer.Option("--aged-credit", help="Coverage credit of aged existing devices (0–1)."),
+    ] = None,
+    solver: Annotated[SolverChoice, typer.Option("--solver", help="Solver.")] = SolverChoice.auto,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Solver time limit (s).")
+    ] = 60.0,
+    crs: Crs = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of randomised steps.")] = 0,
+    overwrite: Overwrite = False,
+) -> None:
+    """Propose sites for new CCTV, Wi-Fi APs or smart poles that cover the most uncovered demand.
+
+    Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif
+    --existing cctv.csv --min-spacing 100 --out out/cctv-seongbuk
+    """
+    proposal, files = run_propose(
+        out,
+        device=device.value,
+        districts=district,
+        count=count,
+        budget=budget,
+        candidates_path=candidates,
+        existing_path=existing,
+        grid_path=grid,
+        demand_path=demand,
+        excluded_path=excluded,
+        child_zones_path=child_zones,
+        weight_column=weight_column,
+        radius=radius,
+        min_spacing=min_spacing,
+        lattice_spacing=lattice_spacing,
+        aged_credit=aged_credit,
+        solver=solver.value,
+        time_limit=time_limit,
+        crs=crs,
+        seed=seed,
+        overwrite=overwrite,
+        progress=True,
+    )
+    columns = ["order", "candidate_id", "name_ko", "marginal_weight", "cumulative_pct"]
+    columns += [c for c in ("new_features", "nearest_existing_m") if c in proposal.sites]
+    print_table(proposal.sites, columns, title=f"Proposed {device.value} sites", digits=2)
+    s = proposal.summary
+    stdout.print(
+        f"{s['n_selected']} sites cover {s['covered_weight']:.4g} of {s['total_weight']:.4g} "
+        f"uncovered weight ({s['covered_pct']:.1f} %); upper bound {s['upper_bound']:.4g}, "
+        f"gap {100 * s['gap']:.2f} %, solver {s['solver']} ({s['status']}), "
+        f"{s['seconds']:.2f} s; cost {s['cost_krw']:,.0f} KRW"
+    )
+    print_written(out, files)
+
+
+@app.command()
+def replace(
+    devices: Annotated[Path, typer.Argument(help="Device inventory (CCTV or Wi-Fi points).")],
+    out: OutDir,
+    device: Annotated[ReplaceDevice, typer.Option("--device", help="Device type.")] = (
+        ReplaceDevice.cctv
+    ),
+    district: District = None,
+    grid: Grid = None,
+    demand: DemandFile = None,
+    weight_column: Annotated[
+        str, typer.Option("--weight-column", help="Weight column of --demand.")
+    ] = "weight",
+    min_age: Annotated[
+        int | None,
+        typer.Option("--min-age", help="Aged at this many years (CCTV 8, or 10; Wi-Fi 7)."),
+    ] = None,
+    reference_year: Annotated[
+        int, typer.Option("--reference-year", help="Year ages are measured at.")
+    ] = 2024,
+    count: Count = None,
+    budget: Budget = None,
+    candidates: Annotated[
+        Path | None, typer.Option("--candidates", help="Sites a poorly placed device may move to.")
+    ] = None,
+    move_within: Annotated[
+        float | None, typer.Option("--move-within", help="Largest move to a candidate (m).")
+    ] = None,
+    radius: Radius = None,
+    crs: Crs = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """Rank aged or low-resolution devices by the risk they cover and plan their replacement.
+
+    Example:  siting replace wifi.csv --device wifi --demand places.csv --count 700
+    --out out/wifi-replacement
+    """
+    plan, files = run_replace(
+        out,
+        devices,
+        device=device.value,
+        districts=district,
+        grid_path=grid,
+        demand_path=demand,
+        weight_column=weight_column,
+        candidates_path=candidates,
+        min_age=min_age,
+        reference_year=reference_year,
+        count=count,
+        budget=budget,
+        move_within_m=move_within,
+        radius=radius,
+        crs=crs,
+        overwrite=overwrite,
+        progress=True,
+    )
+    shown = plan.plan[plan.plan["selected"]].head(20)
+    print_table(
+        shown,
+        ["rank", "device_id", "name_ko", "age_years", "reason", "covered_weight", "action"],
+        title=f"{device.value} replacement (first 20)",
+        digits=2,
+    )
+    s = plan.summary
+    stdout.print(
+        f"{s['n_selected']} of {s['n_eligible']} eligible devices selected "
+        f"({s['n_aged']} aged, {s['n_low_resolution']} low-resolution, {s['n_moved']} moved); "
+        f"cost {s['cost_krw']:,.0f} KRW"
+    )
+    print_written(out, files)

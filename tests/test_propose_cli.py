@@ -1,0 +1,202 @@
+"""``siting propose`` on small CSV fixtures (EPSG:5186 x/y and lon/lat), including bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from pyproj import Transformer
+from typer.testing import CliRunner
+
+from siting.cli import app
+
+X0, Y0 = 201_700.0, 555_200.0  # inside 성북구 (EPSG:5186, m)
+TO_LONLAT = Transformer.from_crs("EPSG:5186", "EPSG:4326", always_xy=True)
+
+
+def _csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    cand_xy = [(100, 100), (400, 100), (700, 500)]
+    demand_xy = [(400, 100, 5), (420, 100, 4), (400, 120, 4), (700, 500, 3), (720, 500, 3)]
+    lonlat = [TO_LONLAT.transform(X0 + a, Y0 + b) for a, b in cand_xy]
+    return {
+        "cand": _csv(
+            tmp_path / "poles.csv",
+            "candidate_id,x,y",
+            [f"p{i + 1},{X0 + a},{Y0 + b}" for i, (a, b) in enumerate(cand_xy)],
+        ),
+        "cand_lonlat": _csv(
+            tmp_path / "poles_lonlat.csv",
+            "candidate_id,lon,lat",
+            [f"p{i + 1},{lon:.8f},{lat:.8f}" for i, (lon, lat) in enumerate(lonlat)],
+        ),
+        "cand_degrees_as_metres": _csv(
+            tmp_path / "poles_bad.csv",
+            "candidate_id,x,y",
+            [f"p{i + 1},{lon:.8f},{lat:.8f}" for i, (lon, lat) in enumerate(lonlat)],
+        ),
+        "demand": _csv(
+            tmp_path / "demand.csv",
+            "x,y,weight",
+            [f"{X0 + a},{Y0 + b},{w}" for a, b, w in demand_xy],
+        ),
+        "existing": _csv(
+            tmp_path / "cctv.csv",
+            "device_id,x,y,install_year",
+            [f"old1,{X0 + 705},{Y0 + 505},2020"],
+        ),
+    }
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.output
+
+
+def test_propose_cctv_from_xy_csv_writes_every_output(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    code, output = _run(
+        [
+            "propose", "--device", "cctv", "--district", "성북구", "--count", "2",
+            "--candidates", str(files["cand"]), "--demand", str(files["demand"]),
+            "--existing", str(files["existing"]), "--crs", "EPSG:5186", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    assert "gap" in output and "outputs in:" in output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for key in (
+        "covered_weight",
+        "total_weight",
+        "upper_bound",
+        "gap",
+        "n_selected",
+        "solver",
+        "seconds",
+    ):
+        assert key in summary
+    # p3's cells are covered by old1 already: only p2 adds anything
+    assert summary["total_weight"] == pytest.approx(13.0)
+    assert summary["covered_weight"] == pytest.approx(13.0)
+    assert summary["candidates"]["n_kept"] == 3
+    layers = gpd.list_layers(out / "proposal.gpkg")["name"].tolist()
+    assert {"proposals", "covered", "candidates"} <= set(layers)
+    sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
+    assert sites["candidate_id"].iloc[0] == "p2"
+    assert sites["name_ko"].iloc[0] == "성북구"
+    assert sites.crs.to_epsg() == 5186
+    table = (out / "proposals.csv").read_text(encoding="utf-8-sig")
+    assert "nearest_existing_m" in table.splitlines()[0] and "1번째 선정" in table
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["command"] == "propose" and len(run["inputs"]) == 3
+    assert (out / "districts.csv").exists()
+    # refused without --overwrite, accepted with it
+    code, output = _run(
+        [
+            "propose", "--device", "cctv", "--count", "1", "--candidates", str(files["cand"]),
+            "--demand", str(files["demand"]), "--crs", "EPSG:5186", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 2 and "--overwrite" in output
+
+
+def test_propose_with_lonlat_candidates_and_a_lattice(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    # one --crs applies to every CSV; without it each file's CRS is recognised by value
+    out = tmp_path / "lonlat"
+    code, output = _run(
+        [
+            "propose", "--device", "wifi", "--count", "1", "--candidates", str(files["cand_lonlat"]),
+            "--demand", str(files["demand"]), "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
+    assert sites["candidate_id"].tolist() == ["p2"]
+    assert sites.geometry.x.iloc[0] == pytest.approx(X0 + 400, abs=0.01)
+    out = tmp_path / "lattice"
+    code, output = _run(
+        [
+            "propose", "--device", "wifi", "--district", "성북", "--budget", "8140000",
+            "--demand", str(files["demand"]), "--crs", "EPSG:5186", "--lattice-spacing", "40",
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["n_selected"] == 2 and summary["cost_krw"] <= 8_140_000
+    assert summary["candidates"]["source"] == "lattice 40 m"
+    assert summary["settings"]["profile"]["radius_m"] == 60.0
+
+
+BAD = {
+    "different CRS": (
+        ["--candidates", "{cand_degrees_as_metres}", "--count", "1"],
+        "only make sense as EPSG:4326",
+    ),
+    "zero candidates": (
+        ["--candidates", "{cand}", "--count", "1", "--district", "종로구", "--district", "성북구",
+         "--excluded", "{excluded}"],
+        "no candidate site is left",
+    ),
+    "count above candidates": (
+        ["--candidates", "{cand}", "--count", "4"],
+        "4 sites requested but only 3 candidate sites",
+    ),
+    "negative weights": (
+        ["--candidates", "{cand}", "--count", "1", "--demand", "{negative}"],
+        "negative weight",
+    ),
+    "radius 0": (["--candidates", "{cand}", "--count", "1", "--radius", "0"], "radius must be"),
+    "unknown district": (
+        ["--candidates", "{cand}", "--count", "1", "--district", "강북시"],
+        "unknown district name(s): '강북시'",
+    ),
+    "count and budget": (
+        ["--candidates", "{cand}", "--count", "1", "--budget", "1000"],
+        "either a number of sites or a budget",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_exits_2_and_writes_nothing(
+    case: str, files: dict[str, Path], tmp_path: Path
+) -> None:
+    negative = _csv(tmp_path / "neg.csv", "x,y,weight", [f"{X0},{Y0},1", f"{X0 + 5},{Y0},-2"])
+    excluded = tmp_path / "excluded.gpkg"
+    box = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([X0 + 400], [Y0 + 300]).buffer(600), crs=5186
+    )
+    box.to_file(excluded, driver="GPKG")
+    names = {k: str(v) for k, v in files.items()} | {
+        "negative": str(negative),
+        "excluded": str(excluded),
+    }
+    args, message = BAD[case]
+    out = tmp_path / "out"
+    base = ["propose", "--device", "cctv", "--crs", "EPSG:5186", "--out", str(out)]
+    if "--demand" not in args:
+        base += ["--demand", str(files["demand"])]
+    code, output = _run(base + [a.format(**names) for a in args])
+    assert code == 2, output
+    assert message in output
+    assert "Traceback" not in output
+    assert not out.exists()
+
+
+def test_help_has_an_example() -> None:
+    code, output = _run(["propose", "--help"])
+    assert code == 0 and "Example:" in output and "--min-spacing" in output
+    code, output = _run(["replace", "--help"])
+    assert code == 0 and "Example:" in output
