@@ -182,7 +182,7 @@ def ageing_by_district(
     Returns
     -------
     DataFrame
-        One row per district (all 25, by ``sig_cd``): ``sites`` (rows),
+        One row per district (all 25, by ``sig_cd``): ``records`` (file rows: sites or devices),
         ``devices`` (sum of ``n_devices``), ``devices_known_year``,
         ``devices_unknown_year``, ``devices_aged``, ``ageing_ratio_pct`` (%,
         aged / known year; NaN without known years), ``min_age_years``,
@@ -209,7 +209,7 @@ def ageing_by_district(
     work = pd.DataFrame(
         {
             "sig_cd": inventory["sig_cd"].astype(str).to_numpy(),
-            "sites": 1,
+            "records": 1,
             "devices": n,
             "devices_known_year": np.where(known, n, 0),
             "devices_unknown_year": np.where(known, 0, n),

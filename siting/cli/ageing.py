@@ -20,6 +20,13 @@ from siting.cli._app import app
 from siting.cli._common import Overwrite, print_table, print_written, stdout
 from siting.cli.inspect import CrsOption, KindOption
 
+_SHORT = {
+    "devices_known_year": "known year",
+    "devices_unknown_year": "unknown year",
+    "devices_aged": "aged",
+    "ageing_ratio_pct": "aged %",
+}
+
 
 @app.command()
 def ageing(
@@ -63,7 +70,8 @@ def ageing(
         f"{attrs['device_type']} ageing by district: aged = age >= {attrs['min_age_years']} "
         f"years at {attrs['reference_year']} ({attrs['reference_year_source']})"
     )
-    print_table(table, AGEING_SUMMARY_COLUMNS, title=title)
+    shown = table[AGEING_SUMMARY_COLUMNS].rename(columns=_SHORT)
+    print_table(shown, list(shown.columns), title=title)
     stdout.print(
         f"read {read.report.rows_read:,} rows, kept {read.report.rows_kept:,}, dropped "
         f"{read.report.rows_dropped:,}, swapped fixed {read.report.swapped_rows:,} "
