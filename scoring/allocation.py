@@ -10,7 +10,8 @@ Policies ([choice], ``domain.md`` §2):
 
 ``fill`` (default)
     Walk eligible districts by priority; grant each its city share, capped by
-    the remaining budget (the last grant may be partial; with ``skip_partials``
+    the remaining budget (the cap "by what it matched" of ``domain.md`` never
+    binds: an eligible district's matching covers at least its share) (the last grant may be partial; with ``skip_partials``
     a district the remainder cannot fully fund gets nothing and the walk goes on).
 ``topk``
     As ``fill`` over only the first ``top_k`` eligible districts by priority.

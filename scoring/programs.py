@@ -72,7 +72,8 @@ def _check(table: pd.DataFrame, criteria: Criteria, ranked: pd.Series) -> None:
             "round table",
             problems,
             fix="supply the missing values with --districts FILE (a CSV with sig_cd or name_ko "
-            "and the columns named above)",
+            "and the columns named above), or rank only the districts that applied "
+            "(--rank-population applicants, or rank_population = 'applicants' in the criteria)",
         )
 
 

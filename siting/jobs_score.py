@@ -31,13 +31,19 @@ SCORE_SUMMARY_COLUMNS = [
 
 
 def write_round_outputs(
-    result: RoundResult, stage: Path, *, seed: int | None = None, command: str = "score"
+    result: RoundResult,
+    stage: Path,
+    *,
+    seed: int | None = None,
+    command: str = "score",
+    inputs_relative_to: Path | None = None,
 ) -> list[str]:
     """Write a round's files into a staging folder; return their names.
 
     Files: ``<program>_round.csv`` (UTF-8 with BOM), ``<program>_round.xlsx``,
     ``<program>_report.md``, ``<program>_report.html`` and ``run.json``
-    (inputs with sha256, every setting, totals, versions).
+    (inputs with sha256, every setting, totals, versions). Input paths under
+    ``inputs_relative_to`` (the demo's staging folder) are recorded relative to it.
     """
     program = result.program
     names = [
@@ -65,6 +71,11 @@ def write_round_outputs(
         seed=seed,
         layers={f"{program}_round": result.table},
     )
+    if inputs_relative_to is not None:
+        for entry in manifest["inputs"]:
+            path = Path(entry["path"])
+            if path.is_relative_to(inputs_relative_to):
+                entry["path"] = path.relative_to(inputs_relative_to).as_posix()
     write_json(manifest, stage / names[4])
     return names
 
@@ -80,6 +91,7 @@ def score_job(
     policy: str | None = None,
     top_k: int | None = None,
     skip_partials: bool | None = None,
+    rank_population: str | None = None,
     overwrite: bool = False,
     layer: gpd.GeoDataFrame | None = None,
 ) -> tuple[RoundResult, list[str]]:
@@ -105,6 +117,8 @@ def score_job(
         K for ``topk``.
     skip_partials : bool, optional
         Skip districts the remaining budget cannot fully fund.
+    rank_population : {"all", "applicants"}, optional
+        Who is ranked; overrides the criteria file.
     overwrite : bool, default False
         Replace existing outputs.
     layer : GeoDataFrame, optional
@@ -125,6 +139,7 @@ def score_job(
         policy=policy,
         top_k=top_k,
         skip_partials=skip_partials,
+        rank_population=rank_population,
     )
     protected = [p for p in (districts_csv, grid, criteria) if p is not None]
     with staged_outputs(out_dir, overwrite=overwrite, protected=protected) as stage:

@@ -23,6 +23,13 @@ class Program(StrEnum):
     pole = "pole"
 
 
+class RankPopulation(StrEnum):
+    """Who is ranked."""
+
+    all = "all"
+    applicants = "applicants"
+
+
 class Policy(StrEnum):
     """Allocation policies."""
 
@@ -69,6 +76,14 @@ def score(
             help="Skip a district the remaining budget cannot fully fund (default: allow).",
         ),
     ] = None,
+    rank_population: Annotated[
+        RankPopulation | None,
+        typer.Option(
+            "--rank-population",
+            help="Rank all districts in the table (default) or only applicants "
+            "(requested_krw > 0).",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Score a subsidy round, decide eligibility and allocate the budget (CSV, XLSX, report).
@@ -86,6 +101,7 @@ def score(
         policy=policy.value if policy else None,
         top_k=top_k,
         skip_partials=skip_partials,
+        rank_population=rank_population.value if rank_population else None,
         overwrite=overwrite,
     )
     print_table(result.table, SCORE_SUMMARY_COLUMNS, title=result.criteria.title)
