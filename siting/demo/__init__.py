@@ -20,7 +20,6 @@ from layers.output import run_manifest, staged_outputs, write_json
 from layers.progress import track
 from siting.demo._artifact import Artifact, Stage
 from siting.demo.ageing import wifi_ageing_stage
-from siting.demo.ageing import wifi_ageing_stage
 from siting.demo.districts import cctv_ageing_stage, districts_stage
 from siting.demo.scoring import scoring_stage
 
@@ -44,7 +43,6 @@ class DemoResult:
 STAGES: list[tuple[str, Stage]] = [
     ("districts", districts_stage),
     ("cctv ageing", cctv_ageing_stage),
-    ("wifi ageing", wifi_ageing_stage),
     ("wifi ageing", wifi_ageing_stage),
     ("subsidy rounds", scoring_stage),
 ]
