@@ -349,9 +349,10 @@ def base_map(
         zoom_start=11,
         tiles=None,
         control_scale=True,
-        min_zoom=9,
-        max_zoom=19,
     )
+    # Without a tile layer Leaflet knows no zoom range (marker clusters need one).
+    m.options["minZoom"] = 9
+    m.options["maxZoom"] = 19
     root = m.get_root()
     if not isinstance(root, Figure):  # folium always roots a Map in a Figure
         raise TypeError("folium.Map is not inside a branca Figure")
