@@ -96,6 +96,25 @@ def _binary_problem(data: bytes) -> str | None:
     return None
 
 
+def _refuse_mostly_utf8(data: bytes, err: UnicodeDecodeError, layer: str | None) -> None:
+    """A file that is UTF-8 except for a few bytes is damaged, not CP949.
+
+    CP949 would decode UTF-8 Hangul into plausible-looking mojibake, so a file
+    whose non-ASCII text is overwhelmingly valid UTF-8 is refused instead.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if non_ascii >= 20 and bad <= 0.02 * non_ascii:
+        line = data[: err.start].count(b"\n") + 1
+        raise EncodingError(
+            f"is UTF-8 text except for {bad} undecodable byte(s), the first on line {line} "
+            f"(byte offset {err.start}); it may be two exports pasted together",
+            layer=layer,
+            fix=f"fix or delete line {line} (and any other damaged line), or re-export the file",
+        )
+
+
 def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
     """Recognise the text encoding of a file's bytes.
 
@@ -138,8 +157,8 @@ def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
         return "utf-8-sig"
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as err:
+        _refuse_mostly_utf8(data, err, layer)
     else:
         return "utf-8"
     try:

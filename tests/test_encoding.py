@@ -67,3 +67,9 @@ def test_folder_empty_missing(tmp_path: Path) -> None:
     blank.write_bytes(b"  \r\n")
     with pytest.raises(EmptyLayerError, match="white space"):
         read_text(blank)
+
+
+def test_damaged_utf8_is_not_taken_for_cp949() -> None:
+    data = ("종로구,서울특별시 종로구 세종대로\n" * 10).encode() + b"\xb0\xa1\n"
+    with pytest.raises(EncodingError, match="UTF-8 text except for 2 undecodable byte.*line 11"):
+        sniff_encoding(data, layer="mixed.csv")

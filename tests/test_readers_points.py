@@ -136,3 +136,13 @@ def test_bad_inputs(tmp_path: Path) -> None:
 def test_no_infinity_in_frames(tmp_path: Path) -> None:
     read = read_layer(fx.safety_cctv_csv(tmp_path / "a.csv"))
     assert np.isfinite(read.frame.geometry.x).all() and np.isfinite(read.frame.geometry.y).all()
+
+
+def test_trailing_delimiter_and_tabs(tmp_path: Path) -> None:
+    lat, lon = fx.PLACES["중구"]
+    trailing = tmp_path / "t.csv"
+    trailing.write_bytes(f"관리번호,위도,경도\nA,{lat},{lon},\n".encode("cp949"))
+    assert list(read_layer(trailing).frame["관리번호"]) == ["A"]
+    tabs = tmp_path / "tabs.txt"
+    tabs.write_bytes(f"관리번호\t위도\t경도\nA\t{lat}\t{lon}\n".encode())
+    assert read_layer(tabs).report.rows_kept == 1

@@ -72,3 +72,35 @@ def test_xls_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\xd0\xcf\x11\xe0rest")
     with pytest.raises(InputError, match="save it as .xlsx"):
         read_layer(path)
+
+
+def test_kosis_two_header_rows_and_years(tmp_path: Path) -> None:
+    path = fx.write_csv(
+        tmp_path / "years.csv",
+        ["행정구역별(1)", "행정구역별(2)", "2022", "2023"],
+        [
+            [
+                "행정구역별(1)",
+                "행정구역별(2)",
+                "재정자립도(세입과목개편후)",
+                "재정자립도(세입과목개편후)",
+            ],
+            ["서울특별시", "소계", 75.0, 76.4],
+            ["", "종로구", 49.0, 50.5],
+            ["", "중 구", "-", 55.2],
+        ],
+    )
+    read = read_layer(path)
+    frame = read.frame.set_index("name_ko")
+    assert frame.loc["중구", "fiscal_self_reliance_pct"] == 55.2
+    assert set(frame.year) == {2023} and set(frame.basis) == {"개편후"}
+    assert any("latest year" in n for n in read.report.notes)
+
+
+def test_short_rows_are_blank_not_errors(tmp_path: Path) -> None:
+    lat, lon = fx.PLACES["중구"]
+    path = tmp_path / "short.csv"
+    path.write_bytes(f"관리번호,위도,경도\nA,{lat},{lon}\nB,{lat}\n".encode())
+    read = read_layer(path)
+    assert read.report.rows_kept == 1
+    assert read.report.dropped == {"missing coordinate (blank or not a number)": [2]}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import re
+import warnings
 from io import StringIO
 from pathlib import Path
 
@@ -56,15 +56,21 @@ def load_csv(path: Path, layer: str) -> tuple[pd.DataFrame, str]:
     the encoding recognised.
     """
     text, encoding = read_text(path, layer=layer)
+    first_line = text.lstrip().split("\n", 1)[0]
+    sep = max(",\t;|", key=lambda d: (first_line.count(d), d == ","))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
-        sep = dialect.delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        frame = pd.read_csv(
-            StringIO(text), dtype=str, keep_default_na=False, sep=sep, skip_blank_lines=True
-        )
+        with warnings.catch_warnings():
+            # rows ending in a delimiter have one field more than the header; with
+            # index_col=False pandas drops that empty field and warns
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=sep,
+                skip_blank_lines=True,
+                index_col=False,  # rows ending in a delimiter must not shift columns
+            )
     except pd.errors.EmptyDataError:
         raise EmptyLayerError(
             "the file has no header and no rows", layer=layer, fix="download the file again"
@@ -81,8 +87,9 @@ def load_csv(path: Path, layer: str) -> tuple[pd.DataFrame, str]:
         c for c in frame.columns if c.startswith("Unnamed:") and not frame[c].str.strip().any()
     ]
     frame = frame.drop(columns=unnamed)
+    frame = frame.fillna("")  # short rows
     for column in frame.columns:
-        frame[column] = frame[column].str.strip()
+        frame[column] = frame[column].astype(str).str.strip()
     if frame.empty:
         raise EmptyLayerError(
             "the file has a header but no data rows",

@@ -154,6 +154,8 @@ class ReadReport:
                 f"geometries repaired: {self.repaired_rows:,} (rows {format_rows(self.repaired)})"
             )
         out.extend(f"note: {n}" for n in self.notes)
+        if self.dropped or self.swapped:
+            out.append("(row numbers count data rows: row 1 is the first line after the header)")
         return out
 
 
