@@ -101,7 +101,8 @@ def _reason(row: pd.Series, services: Sequence[ServiceCover], device_label: str)
     parts = [f"{int(row['order'])}번째 선정", str(row["name_ko"])]
     for service in services:
         prefix = f"{service.name} " if len(services) > 1 else ""
-        graded = [f"{g} {int(row[f'{prefix.strip()}_new_{g}'.lstrip('_')])}" for g in GRADES]
+        key = f"{prefix.strip()}_new_".lstrip("_")
+        graded = [f"{g} {int(row[key + g])}" for g in GRADES if key + g in row.index]
         graded = [g for g in graded if not g.endswith(" 0")]
         new = int(row[f"{prefix.strip()}_new_features".lstrip("_")])
         text = f"{prefix}신규 보호 {new}곳"
@@ -171,6 +172,8 @@ def explain_sites(
         grades = _grades(service.demand.frame)
         counts = np.bincount(first[first >= 0], minlength=len(sel))
         sites[f"{prefix}new_features"] = counts
+        if not (grades != "").any():
+            continue  # ungraded demand (places, foot traffic): no by-grade columns
         for grade in GRADES:
             mask = (first >= 0) & (grades == grade)
             sites[f"{prefix}new_{grade}"] = np.bincount(first[mask], minlength=len(sel))

@@ -1,0 +1,375 @@
+"""Demo stage: CCTV sites, a Wi-Fi replacement plan and 7 smart poles, each with its explanation.
+
+- **CCTV**: sites in the top districts of the demo's ``cctv-new`` round
+  (``context["rounds"]["cctv-new"]``: eligible districts by priority); when
+  that round is absent, the districts with the highest CCTV ageing ratio, and
+  the summary says so. Demand is the demo risk grid's D/E cells weighted by
+  score (``context["grid"]``).
+- **Wi-Fi replacement**: APs aged ≥ 7 years in ``context["wifi_inventory"]``
+  (a seeded synthetic inventory; generated here when no earlier stage made
+  one), ranked by the foot traffic they serve, under the 2024 budget of
+  2,849,000천원 (``domain.md`` §1), with moves of up to 60 m to a streetlight.
+- **Smart poles**: 7 poles in the first of those districts (the 2024
+  "통합안전 스마트폴" size), CCTV + Wi-Fi services, candidates within 300 m of
+  child-protection zones, and clutter groups of existing devices.
+
+Candidate streetlights, existing cameras, Wi-Fi places and child-protection
+zones are **SYNTHETIC** (seeded from the demo seed) and labelled so in their
+file names and in ``summary.json``; none of it is a real siting analysis.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.crs import WORKING_CRS
+from layers.districts import load_districts
+from layers.output import write_csv, write_gpkg, write_json
+from siting.candidates import prepare_candidates, study_area
+from siting.demand import Demand, grid_demand, layer_demand
+from siting.demo._artifact import Artifact
+from siting.profiles import WIFI_PLACE_CATEGORIES, get_profile
+from siting.propose import propose, write_proposal
+from siting.replace import plan_replacement, write_replacement
+
+__all__ = ["proposals_stage", "synthetic_points"]
+
+log = logging.getLogger(__name__)
+
+#: Districts the demo sites CCTV in, and sites per district [demo choice].
+N_TOP_DISTRICTS = 3
+CCTV_SITES_PER_DISTRICT = 10
+#: 2024 smart-pole round: 7 poles a district (``003:2412-2432``).
+N_POLES = 7
+#: 2024 Wi-Fi replacement budget: 2,849,000천원 (``003:4077-4083``), in KRW.
+WIFI_BUDGET_KRW = 2_849_000_000.0
+_SEED_OFFSET = 505
+
+
+def synthetic_points(
+    area: gpd.GeoDataFrame, n: int, rng: np.random.Generator, *, weights: np.ndarray | None = None
+) -> gpd.GeoDataFrame:
+    """``n`` seeded random points inside the area's polygons (SYNTHETIC).
+
+    Parameters
+    ----------
+    area : GeoDataFrame
+        Polygons with ``sig_cd`` and ``name_ko`` (EPSG:5186).
+    n : int
+        Number of points.
+    rng : numpy.random.Generator
+        Seeded generator.
+    weights : ndarray, optional
+        Relative share of points per polygon (default: by area).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``sig_cd``, ``name_ko``, point geometry.
+    """
+    share = np.asarray(weights if weights is not None else area.geometry.area, dtype=float)
+    per = rng.multinomial(n, share / share.sum())
+    frames = []
+    for row, k in zip(area.itertuples(), per, strict=True):
+        if k == 0:
+            continue
+        xmin, ymin, xmax, ymax = row.geometry.bounds
+        shapely.prepare(row.geometry)
+        got: list[np.ndarray] = []
+        have = 0
+        while have < k:
+            x = rng.uniform(xmin, xmax, 2 * k + 16)
+            y = rng.uniform(ymin, ymax, 2 * k + 16)
+            inside = shapely.contains_xy(row.geometry, x, y)
+            got.append(np.column_stack([x[inside], y[inside]]))
+            have += int(inside.sum())
+        xy = np.concatenate(got)[:k]
+        frames.append(
+            gpd.GeoDataFrame(
+                {"sig_cd": [row.sig_cd] * k, "name_ko": [row.name_ko] * k},
+                geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+                crs=WORKING_CRS,
+            )
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORKING_CRS)
+
+
+def _top_districts(context: dict[str, Any]) -> tuple[list[str], str]:
+    rounds = context.get("rounds") or {}
+    table = rounds.get("cctv-new")
+    if table is not None and len(table):
+        ranked = table[table["eligible"].astype(bool) & table["priority"].notna()]
+        ranked = ranked.sort_values("priority")
+        codes = [str(c) for c in ranked["sig_cd"].head(N_TOP_DISTRICTS)]
+        if codes:
+            return codes, "top eligible districts of the demo's cctv-new round (by priority)"
+    layer = context.get("districts")
+    layer = layer if layer is not None else load_districts()
+    codes = (
+        layer.sort_values(["cctv_ageing_ratio_pct", "sig_cd"], ascending=[False, True])["sig_cd"]
+        .head(N_TOP_DISTRICTS)
+        .astype(str)
+        .tolist()
+    )
+    how = (
+        "the cctv-new round is absent from this demo run, so the districts with the highest "
+        "CCTV ageing ratio (≥ 8 years, official 2024 table) were used instead"
+    )
+    log.warning(how)
+    return codes, how
+
+
+def _cctv_demand(context: dict[str, Any], codes: list[str], rng: np.random.Generator) -> Demand:
+    grid = context.get("grid")
+    if grid is not None:
+        cells = grid.cells(grades=["D", "E"], geometry="centroid")
+        cells = cells[cells["sig_cd"].isin(codes)]
+        return grid_demand(cells)
+    log.warning("no risk grid in this demo run: CCTV demand is SYNTHETIC points")
+    points = synthetic_points(study_area(codes), 3000, rng)
+    points["weight"] = rng.gamma(2.0, 1.0, len(points))
+    points["grade"] = np.where(points["weight"] > 2.5, "E", "D")
+    return layer_demand(points, name="SYNTHETIC CCTV demand (no risk grid)")
+
+
+def _existing_cctv(area: gpd.GeoDataFrame, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """SYNTHETIC camera sites: official cameras per district / 4 cameras a site."""
+    layer = load_districts().set_index("sig_cd")
+    sites = (layer.loc[area["sig_cd"], "cctv_total"].to_numpy() / 4).astype(int)
+    points = synthetic_points(area, int(sites.sum()), rng, weights=sites.astype(float))
+    n = len(points)
+    points.insert(0, "device_id", [f"SYN-CCTV-{i:05d}" for i in range(1, n + 1)])
+    points["device_type"] = "cctv"
+    points["install_year"] = rng.integers(2008, 2025, n)
+    points["n_devices"] = rng.integers(1, 7, n)
+    points["synthetic"] = True
+    return points
+
+
+def _wifi_inventory(
+    context: dict[str, Any], rng: np.random.Generator
+) -> tuple[gpd.GeoDataFrame, str]:
+    inventory = context.get("wifi_inventory")
+    if inventory is not None and len(inventory):
+        return inventory, "context wifi_inventory (seeded SYNTHETIC inventory of an earlier stage)"
+    layer = context.get("districts")
+    layer = layer if layer is not None else load_districts()
+    points = synthetic_points(
+        layer[["sig_cd", "name_ko", "geometry"]], 3000, rng, weights=layer["population_2024q4"]
+    )
+    n = len(points)
+    points.insert(0, "device_id", [f"SYN-WIFI-{i:05d}" for i in range(1, n + 1)])
+    points["device_type"] = "wifi"
+    points["install_year"] = rng.integers(2012, 2025, n)
+    points["n_devices"] = 1
+    points["synthetic"] = True
+    return points, "generated here (no wifi_inventory in context): seeded SYNTHETIC"
+
+
+def _wifi_places(
+    context: dict[str, Any], area: gpd.GeoDataFrame, rng: np.random.Generator, n: int
+) -> gpd.GeoDataFrame:
+    """SYNTHETIC public places by the §3 categories, weighted by synthetic foot traffic."""
+    names = list(WIFI_PLACE_CATEGORIES)
+    share = np.array([WIFI_PLACE_CATEGORIES[c]["aps_2024"] for c in names], dtype=float)
+    layer = load_districts().set_index("sig_cd")
+    places = synthetic_points(
+        area, n, rng, weights=layer.loc[area["sig_cd"], "population_2024q4"].to_numpy()
+    )
+    places.insert(0, "place_id", [f"SYN-PLACE-{i:05d}" for i in range(1, len(places) + 1)])
+    places["category"] = rng.choice(names, size=len(places), p=share / share.sum())
+    places["category_ko"] = [WIFI_PLACE_CATEGORIES[c]["name_ko"] for c in places["category"]]
+    places["weight"] = np.round(rng.gamma(1.5, 200.0, len(places)), 1)  # visitors a day
+    places["synthetic"] = True
+    return places
+
+
+def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
+    """Propose CCTV sites, plan Wi-Fi replacement, site 7 smart poles; fill ``context["proposals"]``."""
+    seed = int(context["seed"])
+    rng = np.random.default_rng(seed + _SEED_OFFSET)
+    folder = stage / "proposals"
+    inputs = folder / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    codes, how = _top_districts(context)
+    area = study_area(codes)
+    names = "·".join(area.set_index("sig_cd").loc[codes, "name_ko"])
+
+    lights = synthetic_points(area, int(area.geometry.area.sum() / 2500), rng)
+    lights.insert(0, "candidate_id", [f"SYN-LIGHT-{i:06d}" for i in range(1, len(lights) + 1)])
+    lights["synthetic"] = True
+    existing = _existing_cctv(area, rng)
+    places = _wifi_places(context, study_area(None), rng, 6000)
+    inventory, inventory_source = _wifi_inventory(context, rng)
+    wifi_existing = inventory[inventory["sig_cd"].isin(codes)].assign(device_type="wifi")
+    write_gpkg(
+        {
+            "streetlights_synthetic": lights,
+            "cctv_synthetic": existing,
+            "wifi_places_synthetic": places,
+        },
+        inputs / "siting_inputs_synthetic.gpkg",
+    )
+
+    # CCTV: new sites in the top districts of the cctv-new round
+    candidates = prepare_candidates(lights, area, source="SYNTHETIC streetlights")
+    cctv_demand = _cctv_demand(context, codes, rng)
+    cctv = propose(
+        "cctv",
+        candidates,
+        cctv_demand,
+        count=CCTV_SITES_PER_DISTRICT * len(codes),
+        existing=existing,
+        min_spacing=100.0,
+        seed=seed,
+    )
+    cctv.summary["district_choice"] = how
+    cctv.summary["synthetic_inputs"] = ["candidates (streetlights)", "existing CCTV"]
+    (folder / "cctv").mkdir()
+    cctv_files = write_proposal(cctv, folder / "cctv", command="demo proposals cctv")
+
+    # Wi-Fi: ageing replacement under the 2024 budget, moves up to 60 m to a streetlight
+    wifi_demand = layer_demand(places, name="SYNTHETIC public places (foot traffic a day)")
+    plan = plan_replacement(
+        inventory,
+        wifi_demand,
+        device="wifi",
+        budget=WIFI_BUDGET_KRW,
+        candidates=lights,
+        move_within_m=60.0,
+    )
+    plan.summary["inventory_source"] = inventory_source
+    (folder / "wifi_replacement").mkdir()
+    wifi_files = write_replacement(plan, folder / "wifi_replacement")
+
+    # Smart poles: 7 in the first district, near child-protection zones, CCTV + Wi-Fi services
+    pole_code = codes[0]
+    pole_area = area[area["sig_cd"] == pole_code]
+    zones = synthetic_points(pole_area, 25, rng)
+    zones.insert(0, "zone_id", [f"SYN-ZONE-{i:03d}" for i in range(1, len(zones) + 1)])
+    zones["synthetic"] = True
+    write_gpkg({"child_zones_synthetic": zones}, inputs / "child_zones_synthetic.gpkg")
+    pole_profile = get_profile("pole")
+    pole_candidates = prepare_candidates(
+        lights[lights["sig_cd"] == pole_code],
+        pole_area,
+        child_zones=zones,
+        zone_buffer_m=pole_profile.child_zone_buffer_m,
+        source="SYNTHETIC streetlights near SYNTHETIC child-protection zones",
+    )
+    pole_existing = pd.concat(
+        [
+            existing[existing["sig_cd"] == pole_code],
+            wifi_existing[wifi_existing["sig_cd"] == pole_code],
+        ],
+        ignore_index=True,
+    )
+    pole_demand = {
+        "cctv": Demand(
+            gpd.GeoDataFrame(
+                cctv_demand.frame[cctv_demand.frame["sig_cd"] == pole_code].reset_index(drop=True),
+                crs=WORKING_CRS,
+            ),
+            cctv_demand.name,
+            cctv_demand.weight_source,
+        ),
+        "wifi": layer_demand(
+            places[places["sig_cd"] == pole_code].reset_index(drop=True),
+            name="SYNTHETIC public places (foot traffic a day)",
+        ),
+    }
+    pole = propose(
+        "pole",
+        pole_candidates,
+        pole_demand,
+        count=N_POLES,
+        existing=gpd.GeoDataFrame(pole_existing, geometry="geometry", crs=WORKING_CRS),
+        profile=pole_profile,
+        min_spacing=150.0,
+        seed=seed,
+    )
+    (folder / "pole").mkdir()
+    pole_files = write_proposal(pole, folder / "pole", command="demo proposals pole")
+    write_json(
+        {"cctv": cctv.summary, "wifi_replacement": plan.summary, "pole": pole.summary},
+        folder / "summaries.json",
+    )
+    write_csv(pole.sites, folder / "pole_explanations.csv")
+    context["proposals"] = {
+        "cctv": cctv.sites,
+        "cctv_covered": cctv.covered,
+        "wifi_replacement": plan.plan,
+        "pole": pole.sites,
+    }
+    pole_name = str(pole_area["name_ko"].iloc[0])
+    s = cctv.summary
+    return [
+        Artifact(
+            f"proposals/cctv/{cctv_files[1]}",
+            f"New CCTV sites in {names}, with explanations (SYNTHETIC candidates)",
+            f"{s['n_selected']} sites, {CCTV_SITES_PER_DISTRICT} per district, chosen in "
+            f"{how}; each row gives the order chosen, the risk weight it adds, the D/E cells it "
+            f"newly covers, the distance to the nearest existing camera and a Korean reason. "
+            f"Covered {s['covered_weight']:.4g} of {s['total_weight']:.4g}, gap to the proven "
+            f"bound {100 * s['gap']:.2f} %. Candidates and existing cameras are SYNTHETIC.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"proposals/cctv/{cctv_files[0]}",
+            "CCTV proposal (GeoPackage: proposals, covered cells, candidates)",
+            "Layers proposals, covered (cells each site covers first) and candidates "
+            "(all SYNTHETIC streetlights with their stand-alone gain), EPSG:5186.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"proposals/cctv/{cctv_files[2]}",
+            "CCTV proposal per district",
+            "Sites, cost (KRW), risk weight covered before (existing cameras) and after, and "
+            "newly covered cells by grade, per district.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"proposals/wifi_replacement/{wifi_files[1]}",
+            "Wi-Fi AP replacement plan (SYNTHETIC inventory)",
+            f"APs aged ≥ 7 years ranked by the foot traffic of the SYNTHETIC places they serve; "
+            f"{plan.summary['n_selected']} of {plan.summary['n_eligible']} chosen within "
+            f"2,849,000천원, {plan.summary['n_moved']} moved up to 60 m to a better streetlight.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"proposals/pole/{pole_files[1]}",
+            f"{N_POLES} smart poles in {pole_name}, with explanations (SYNTHETIC inputs)",
+            "CCTV + Wi-Fi services (weights 1:1 on each service's share of uncovered demand), "
+            "candidates within 300 m of SYNTHETIC child-protection zones, and the nearest "
+            "clutter group of existing devices each pole could consolidate.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"proposals/pole/{pole_files[0]}",
+            "Smart-pole proposal (GeoPackage, with clutter groups)",
+            "Layers proposals, covered, candidates and clutter (groups of separate existing "
+            "devices within 15 m found with DBSCAN).",
+            synthetic=True,
+        ),
+        Artifact(
+            "proposals/inputs/siting_inputs_synthetic.gpkg",
+            "SYNTHETIC siting inputs",
+            "Seeded streetlights (candidates), camera sites and Wi-Fi places used by the "
+            "proposals; not real data.",
+            synthetic=True,
+        ),
+        Artifact(
+            "proposals/summaries.json",
+            "Siting summaries",
+            "covered_weight, total_weight, upper_bound, gap, n_selected, solver, seconds and "
+            "every setting, for the three proposals.",
+            synthetic=True,
+        ),
+    ]
