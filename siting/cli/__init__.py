@@ -7,6 +7,7 @@ from siting.cli import (  # noqa: F401  (commands register on import)
     ageing,
     demo,
     districts,
+    grid,
     inspect,
     propose,
     score,

@@ -21,6 +21,7 @@ from layers.progress import track
 from siting.demo._artifact import Artifact, Stage
 from siting.demo.ageing import wifi_ageing_stage
 from siting.demo.districts import cctv_ageing_stage, districts_stage
+from siting.demo.grid import grid_stage
 from siting.demo.proposals import proposals_stage
 from siting.demo.scoring import scoring_stage
 
@@ -45,6 +46,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("districts", districts_stage),
     ("cctv ageing", cctv_ageing_stage),
     ("wifi ageing", wifi_ageing_stage),
+    ("risk grid", grid_stage),
     ("subsidy rounds", scoring_stage),
     ("siting proposals", proposals_stage),
 ]
