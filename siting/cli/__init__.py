@@ -9,6 +9,7 @@ from siting.cli import (  # noqa: F401  (commands register on import)
     districts,
     grid,
     inspect,
+    map,
     propose,
     score,
 )
