@@ -131,13 +131,20 @@ def _merge_identical_columns(sub: sp.csr_matrix, w: np.ndarray) -> tuple[np.ndar
     pattern = sp.csc_matrix((np.ones(csc.nnz), csc.indices, csc.indptr), shape=csc.shape)
     h1 = pattern.T @ r1
     h2 = pattern.T @ r2
-    keys = np.rec.fromarrays([nnz, h1, h2])
-    _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    order = np.lexsort((h2, h1, nnz))
+    change = np.ones(order.shape[0], dtype=bool)
+    change[1:] = (np.diff(nnz[order]) != 0) | (np.diff(h1[order]) != 0) | (np.diff(h2[order]) != 0)
+    sorted_group = np.cumsum(change) - 1
+    group = np.empty_like(sorted_group)
+    group[order] = sorted_group
+    n_groups = int(sorted_group[-1]) + 1 if order.shape[0] else 0
+    first = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(group.shape[0], dtype=np.int64))
     # Renumber groups by first occurrence so the result follows demand order.
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.shape[0])
-    return rank[group.ravel()], first[order]
+    by_first = np.argsort(first, kind="stable")
+    rank = np.empty_like(by_first)
+    rank[by_first] = np.arange(by_first.shape[0])
+    return rank[group], first[by_first]
 
 
 def reduce_problem(

@@ -4,7 +4,7 @@ Two bounds, both valid for any count / budget, with minimum spacing relaxed
 (dropping a constraint can only raise the optimum, so the bound stays valid):
 
 * :func:`lp_bound`: the LP relaxation solved exactly by HiGHS
-  (``scipy.optimize.linprog(method="highs")``) on the reduced instance.
+  (``scipy.optimize.linprog(method="highs-ipm")``; the interior point method with crossover is far faster than simplex on these degenerate LPs) on the reduced instance.
 * :func:`lagrangian_bound`: relax ``y_j ≤ Σ_i a_ij x_i`` with multipliers
   ``0 ≤ u_j ≤ w_j``; then ``L(u) = Σ_j (w_j − u_j) + max_x Σ_i x_i (A u)_i``
   where the inner maximum over ``Σ x ≤ p`` is the sum of the ``p`` largest
@@ -74,6 +74,7 @@ def lagrangian_bound(
     max_iter: int = 300,
     seconds: float = 10.0,
     rel_tol: float = 1e-4,
+    covered: np.ndarray | None = None,
 ) -> float:
     """Best Lagrangian bound found by subgradient optimisation.
 
@@ -90,6 +91,10 @@ def lagrangian_bound(
         Time limit (s).
     rel_tol : float
         Stop when ``(bound - target) / bound`` falls below this.
+    covered : ndarray of bool, optional
+        Demand groups the heuristic covers. The start is then ``u_j = w_j`` on
+        uncovered groups and 0 on covered ones, where ``L(u)`` is the classic
+        submodular bound: the heuristic's value plus the ``p`` largest residual gains.
 
     Returns
     -------
@@ -103,7 +108,7 @@ def lagrangian_bound(
     At = P.At.astype(np.float64)
     w = P.w
     total = float(w.sum())
-    u = 0.5 * w
+    u = np.where(covered, 0.0, w) if covered is not None else 0.5 * w
     best = total
     theta = 1.0
     stall = 0
@@ -170,7 +175,7 @@ def lp_bound(P: Reduced, *, seconds: float = 60.0) -> float | None:
         A_ub=A_ub,
         b_ub=b_ub,
         bounds=(0.0, 1.0),
-        method="highs",
+        method="highs-ipm",
         options={"time_limit": float(seconds), "presolve": True},
     )
     if res.status != 0:

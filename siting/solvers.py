@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections.abc import Sequence
@@ -306,28 +307,38 @@ def _validate(
 def _order_and_marginals(
     A: sp.csr_matrix, w: np.ndarray, must: np.ndarray, chosen: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """Must-include sites first (as given), then the rest in greedy order over the chosen set."""
+    """Must-include sites first (as given), then the rest in greedy order over the chosen set.
+
+    Lazy greedy over the chosen sites only; ties go to the lower candidate index.
+    """
     covered = np.zeros(A.shape[1], dtype=bool)
     order: list[int] = []
     marg: list[float] = []
-    for i in must.tolist():
+
+    def take(i: int) -> float:
         cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
         new = cols[~covered[cols]]
-        order.append(i)
-        marg.append(float(w[new].sum()))
         covered[new] = True
-    rest = [int(i) for i in chosen.tolist() if i not in set(must.tolist())]
-    while rest:
-        gains = []
-        for i in rest:
-            cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
-            gains.append(float(w[cols[~covered[cols]]].sum()))
-        k = int(np.argmax(gains))  # first of equals: deterministic
-        i = rest.pop(k)
+        return float(w[new].sum())
+
+    def gain(i: int) -> float:
         cols = A.indices[A.indptr[i] : A.indptr[i + 1]]
-        covered[cols] = True
+        return float(w[cols[~covered[cols]]].sum())
+
+    for i in must.tolist():
         order.append(i)
-        marg.append(gains[k])
+        marg.append(take(i))
+    must_set = set(must.tolist())
+    heap = [(-gain(i), i) for i in sorted(int(i) for i in chosen.tolist()) if i not in must_set]
+    heapq.heapify(heap)
+    while heap:
+        neg, i = heapq.heappop(heap)
+        g = gain(i)
+        if heap and g < -neg and (-g, i) > heap[0]:
+            heapq.heappush(heap, (-g, i))
+            continue
+        order.append(i)
+        marg.append(take(i))
     return (
         np.asarray(order, dtype=np.int64),
         np.asarray(marg, dtype=np.float64),
