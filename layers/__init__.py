@@ -28,6 +28,7 @@ from layers.errors import (
 from layers.inventory import DEVICE_TYPES, ageing_by_district, to_inventory
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
 from layers.readers import KIND_LABELS, LayerRead, ReadReport, detect_kind, read_layer
+from layers.riskgrid import RiskGrid, grade_counts_by_district, read_grid, write_grid
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
@@ -44,14 +45,17 @@ __all__ = [
     "LayerRead",
     "OutputExistsError",
     "ReadReport",
+    "RiskGrid",
     "SitingError",
     "ValidationError",
     "ageing_by_district",
     "detect_kind",
     "district_code",
+    "grade_counts_by_district",
     "load_districts",
     "load_dongs",
     "normalise_district_name",
+    "read_grid",
     "read_layer",
     "require_working_crs",
     "run_manifest",
@@ -61,5 +65,6 @@ __all__ = [
     "to_working_crs",
     "write_csv",
     "write_gpkg",
+    "write_grid",
     "write_json",
 ]
