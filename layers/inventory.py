@@ -42,6 +42,7 @@ __all__ = [
     "INVENTORY_COLUMNS",
     "AGEING_SUMMARY_COLUMNS",
     "ageing_by_district",
+    "ageing_from_year_table",
     "resolve_reference_year",
     "to_inventory",
     "write_ageing_outputs",
@@ -237,6 +238,88 @@ def ageing_by_district(
         reference_year=year,
         reference_year_source=source,
         installed_after_reference=int(future.sum()),
+    )
+    return table
+
+
+def ageing_from_year_table(
+    read: LayerRead, *, min_age: int | None = None, reference_year: int | None = None
+) -> pd.DataFrame:
+    """Aged cameras per district from the CCTV-by-install-year workbook (OA-2734).
+
+    Same columns as :func:`ageing_by_district`. ``devices`` is the file's
+    total column, ``devices_known_year`` the sum of its year columns (the
+    denominator), ``devices_unknown_year`` any excess of the total over that
+    sum (older releases), ``devices_aged`` the cameras in year columns (and
+    the open-ended bucket) installed in ``reference_year - min_age`` or earlier.
+
+    Raises
+    ------
+    InputError
+        When the cut-off year falls inside the open-ended bucket, which cannot be split.
+    """
+    frame = read.frame
+    layer = Path(read.report.path).name
+    if read.report.kind != "cctv_by_year":
+        raise InputError(
+            "is not a CCTV-by-install-year table", layer=layer, fix="give the OA-2734 workbook"
+        )
+    age_min = DEFAULT_MIN_AGE["cctv"] if min_age is None else min_age
+    if age_min < 0:
+        raise ConfigError(f"--min-age {age_min} is negative", fix="give a number of years >= 0")
+    as_of = frame.attrs.get("as_of_year")
+    if reference_year is not None:
+        year, source = reference_year, "given"
+    elif as_of is not None:
+        year, source = int(as_of), f"data as-of year {as_of} (last year column)"
+    else:
+        year, source = dt.date.today().year, "current year (the file states no as-of year)"
+    cutoff = year - age_min
+    bucket_last = frame.attrs.get("bucket_last_year")
+    columns: list[str] = list(frame.attrs.get("year_columns", []))
+    aged_cols = []
+    for column in columns:
+        if column.endswith("_or_earlier"):
+            if bucket_last is not None and cutoff < int(bucket_last):
+                raise InputError(
+                    f"aged = installed in {cutoff} or earlier, but the table only knows "
+                    f"'installed {bucket_last} or earlier' as one bucket, which cannot be split",
+                    layer=layer,
+                    fix=f"use --min-age {year - int(bucket_last)} or less at {year}, or an "
+                    "inventory with install years",
+                )
+            aged_cols.append(column)
+        elif int(column.removeprefix("cctv_")) <= cutoff:
+            aged_cols.append(column)
+    known = frame["cctv_year_sum"].fillna(0).astype("int64")
+    total = frame["cctv_total"].fillna(0).astype("int64")
+    table = pd.DataFrame(
+        {
+            "sig_cd": frame["sig_cd"].astype(str),
+            "name_ko": frame["name_ko"].astype(str),
+            "records": 1,
+            "devices": total,
+            "devices_known_year": known,
+            "devices_unknown_year": (total - known).clip(lower=0),
+            "devices_aged": frame[aged_cols].fillna(0).sum(axis=1).astype("int64"),
+            "devices_installed_after_reference": 0,
+        }
+    )
+    count_cols = [c for c in table.columns if c not in ("sig_cd", "name_ko")]
+    totals = pd.DataFrame([{"sig_cd": "11000", "name_ko": "서울 합계", **table[count_cols].sum()}])
+    table = pd.concat([table, totals], ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = 100.0 * table["devices_aged"] / table["devices_known_year"].replace(0, np.nan)
+    table["ageing_ratio_pct"] = ratio.astype(float)
+    table["min_age_years"] = age_min
+    table["reference_year"] = year
+    table["device_type"] = "cctv"
+    table.attrs.update(
+        device_type="cctv",
+        min_age_years=age_min,
+        reference_year=year,
+        reference_year_source=source,
+        installed_after_reference=0,
     )
     return table
 

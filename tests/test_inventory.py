@@ -68,3 +68,23 @@ def test_generic_points_need_device(tmp_path: Path) -> None:
     inv = to_inventory(read, "pole")
     assert list(inv.install_year) == list(range(2010, 2016))
     assert ageing_by_district(inv, min_age=10, reference_year=2024).iloc[-1].devices_aged == 5
+
+
+def test_ageing_from_year_table(tmp_path: Path) -> None:
+    from layers.inventory import ageing_from_year_table
+
+    read = read_layer(fx.cctv_xlsx_2024(tmp_path / "cctv.xlsx"))
+    table = ageing_from_year_table(read).set_index("name_ko")  # 8 years at 2024: <= 2016
+    assert table.attrs["reference_year"] == 2024
+    assert table.loc["종로구", "devices_aged"] == 101  # 100 up to 2015 + 1 in 2016
+    assert table.loc["종로구", "ageing_ratio_pct"] == pytest.approx(100 * 101 / 145)
+    with pytest.raises(InputError, match="cannot be split"):
+        ageing_from_year_table(read, min_age=10)
+    old = ageing_from_year_table(read_layer(fx.cctv_xlsx_old(tmp_path / "o.xlsx")), min_age=2)
+    jongno = old.set_index("name_ko").loc["종로구"]  # 소계 600, years 450
+    assert (jongno.devices, jongno.devices_known_year, jongno.devices_unknown_year) == (
+        600,
+        450,
+        150,
+    )
+    assert jongno.devices_aged == 350  # as of 2016: installed 2014 or earlier

@@ -11,6 +11,7 @@ from layers.inventory import (
     AGEING_SUMMARY_COLUMNS,
     DEVICE_TYPES,
     ageing_by_district,
+    ageing_from_year_table,
     to_inventory,
     write_ageing_outputs,
 )
@@ -63,8 +64,11 @@ def ageing(
     Example:  siting ageing --device wifi --min-age 7 --out out/wifi 서울시_공공와이파이.csv
     """
     read = read_layer(file, kind=kind, crs=crs)
-    inventory = to_inventory(read, device)
-    table = ageing_by_district(inventory, min_age=min_age, reference_year=reference_year)
+    if read.report.kind == "cctv_by_year" and device in (None, "cctv"):
+        table = ageing_from_year_table(read, min_age=min_age, reference_year=reference_year)
+    else:
+        inventory = to_inventory(read, device)
+        table = ageing_by_district(inventory, min_age=min_age, reference_year=reference_year)
     attrs = table.attrs
     title = (
         f"{attrs['device_type']} ageing by district: aged = age >= {attrs['min_age_years']} "
