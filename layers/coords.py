@@ -111,7 +111,7 @@ def detect_crs(
     x: np.ndarray,
     y: np.ndarray,
     *,
-    declared: str | None = None,
+    declared: str | CRS | None = None,
     layer: str,
     prefer: str | None = None,
 ) -> str:
@@ -229,7 +229,7 @@ def clean_points(
     y_col: str,
     *,
     layer: str,
-    crs: str | None = None,
+    crs: str | CRS | None = None,
     prefer: str | None = None,
     row_numbers: np.ndarray | None = None,
     tolerance_m: float = BOUNDARY_TOLERANCE_M,
@@ -294,7 +294,9 @@ def clean_points(
         _add(dropped, f"out of range for {source}", rows[wild])
         pending &= ~wild
     keep_idx = np.flatnonzero(pending)
-    tx, ty = Transformer.from_crs(source, WORKING_CRS, always_xy=True).transform(
+    # a declared CRS without an EPSG code is labelled by name: transform from the CRS itself
+    transform_from = CRS.from_user_input(crs) if crs is not None else source
+    tx, ty = Transformer.from_crs(transform_from, WORKING_CRS, always_xy=True).transform(
         x[keep_idx], y[keep_idx]
     )
     tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)

@@ -64,3 +64,16 @@ def test_geoparquet_and_gpkg_points(tmp_path: Path) -> None:
         assert read.report.rows_kept == 2 and read.report.rows_dropped == 1
         assert np.isfinite(read.frame.geometry.x).all()
         assert read.frame.crs == "EPSG:5186"
+
+
+def test_custom_crs_without_epsg_code(tmp_path: Path) -> None:
+    custom = "+proj=tmerc +lat_0=38 +lon_0=127.5 +k=1 +x_0=300000 +y_0=700000 +ellps=GRS80 +units=m"
+    truth = gpd.GeoSeries([Point(lon, lat) for lat, lon in fx.PLACES.values()], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(
+        {"id": range(len(truth))}, geometry=truth.to_crs(custom).values, crs=custom
+    )
+    frame.to_file(tmp_path / "custom.gpkg", engine="pyogrio")
+    read = read_layer(tmp_path / "custom.gpkg")
+    assert read.report.rows_kept == len(truth)
+    error = read.frame.geometry.distance(truth.to_crs("EPSG:5186").reset_index(drop=True))
+    assert (error < 0.01).all()

@@ -238,7 +238,7 @@ def read_vector(
     geoms = frame.geometry
     present = ~(geoms.isna() | geoms.is_empty).to_numpy()
     types = set(geoms[present].geom_type)
-    declared = crs_label(source) if source is not None else None
+    declared: str | CRS | None = source
     if types <= {"Point"}:
         from layers.validate import duplicate_problems
 
@@ -250,7 +250,7 @@ def read_vector(
         xy = frame.drop(columns="geometry").copy()
         xy["_x"] = np.where(present, geoms.x.where(present), np.nan) if present.any() else np.nan
         xy["_y"] = np.where(present, geoms.y.where(present), np.nan) if present.any() else np.nan
-        cleaned = clean_points(xy, "_x", "_y", layer=layer, crs=declared or None, row_numbers=rows)
+        cleaned = clean_points(xy, "_x", "_y", layer=layer, crs=declared, row_numbers=rows)
         out = cleaned.frame.drop(columns=["_x", "_y"], errors="ignore")
         report.crs = cleaned.crs
         for reason, dropped in cleaned.dropped.items():
@@ -264,7 +264,7 @@ def read_vector(
             declared = detect_crs(reps.x.to_numpy(), reps.y.to_numpy(), layer=layer)
         else:
             detect_crs(reps.x.to_numpy(), reps.y.to_numpy(), declared=declared, layer=layer)
-        report.crs = declared
+        report.crs = crs_label(declared)
         frame = frame.set_crs(declared, allow_override=True)
         frame, repaired = validate_layer(
             frame, layer=layer, rows=frame["_row"].tolist(), id_column=id_col, repair=repair
