@@ -397,6 +397,11 @@ def propose(
     sites = explain_sites(
         cands, selected, services, existing=existing, costs=costs, device_label=label
     )
+    sites.insert(sites.columns.get_loc("cost_krw"), "radius_m", max(r for _, r, _ in specs))
+    if device == "pole":
+        sites.insert(
+            sites.columns.get_loc("cost_krw"), "services", ", ".join(n for n, _, _ in specs)
+        )
     clutter = None
     if device == "pole" and existing is not None and len(existing):
         clutter = find_clutter(

@@ -75,7 +75,7 @@ class ReplacementPlan:
         ``device_type``, ``install_year``, ``age_years``, ``aged``,
         ``low_resolution``, ``reason``, ``n_devices``, ``covered_weight``,
         ``sole_weight`` (weight no other device covers), ``cells_A`` …
-        ``cells_E``, ``selected``, ``action`` (``replace``, ``move`` or
+        ``cells_E`` (graded demand only), ``selected``, ``action`` (``replace``, ``move`` or
         ``not funded``), ``new_candidate_id``, ``move_m``, ``new_x_m``,
         ``new_y_m``, ``gain_if_moved`` (weight no other device covers, at the
         new site), ``cost_krw``, ``cumulative_cost_krw``, ``sig_cd``,
@@ -227,6 +227,7 @@ def plan_replacement(
     covered_weight = np.asarray(cover @ w).ravel()
     sole = np.asarray(cover @ np.where(counts == 1, w, 0.0)).ravel()
     grades = demand.frame["grade"].astype("string").fillna("").to_numpy(dtype=object)
+    graded = bool((grades != "").any())  # by-grade counts only for graded demand (grid cells)
     cells = {g: np.asarray(cover @ (grades == g).astype(float)).ravel() for g in GRADES}
 
     idx = np.flatnonzero(eligible)
@@ -313,7 +314,7 @@ def plan_replacement(
             "n_devices": n_dev,
             "covered_weight": covered_weight,
             "sole_weight": sole,
-            **{f"cells_{g}": cells[g].astype(np.int64) for g in GRADES},
+            **{f"cells_{g}": cells[g].astype(np.int64) for g in GRADES if graded},
             "selected": selected,
             "action": action,
             "new_candidate_id": new_id,

@@ -33,7 +33,7 @@ from layers.crs import WORKING_CRS
 from layers.districts import load_districts
 from layers.output import write_csv, write_gpkg, write_json
 from siting.candidates import prepare_candidates, study_area
-from siting.demand import Demand, grid_demand, layer_demand
+from siting.demand import Demand, grid_demand, layer_demand, restrict_demand
 from siting.demo._artifact import Artifact
 from siting.profiles import WIFI_PLACE_CATEGORIES, get_profile
 from siting.propose import propose, write_proposal
@@ -218,22 +218,34 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
         inputs / "siting_inputs_synthetic.gpkg",
     )
 
-    # CCTV: new sites in the top districts of the cctv-new round
-    candidates = prepare_candidates(lights, area, source="SYNTHETIC streetlights")
+    # CCTV: new sites in each top district of the cctv-new round (each district its own count)
     cctv_demand = _cctv_demand(context, codes, rng)
-    cctv = propose(
-        "cctv",
-        candidates,
-        cctv_demand,
-        count=CCTV_SITES_PER_DISTRICT * len(codes),
-        existing=existing,
-        min_spacing=100.0,
-        seed=seed,
-    )
-    cctv.summary["district_choice"] = how
-    cctv.summary["synthetic_inputs"] = ["candidates (streetlights)", "existing CCTV"]
     (folder / "cctv").mkdir()
-    cctv_files = write_proposal(cctv, folder / "cctv", command="demo proposals cctv")
+    cctv_runs: dict[str, Any] = {}
+    for code in codes:
+        district_area = area[area["sig_cd"] == code]
+        run = propose(
+            "cctv",
+            prepare_candidates(
+                lights[lights["sig_cd"] == code], district_area, source="SYNTHETIC streetlights"
+            ),
+            restrict_demand(cctv_demand, [code]),
+            count=CCTV_SITES_PER_DISTRICT,
+            existing=existing,
+            min_spacing=100.0,
+            seed=seed,
+        )
+        run.summary["district_choice"] = how
+        run.summary["synthetic_inputs"] = ["candidates (streetlights)", "existing CCTV"]
+        write_proposal(run, folder / "cctv", command="demo proposals cctv", prefix=f"{code}_")
+        cctv_runs[code] = run
+    cctv_sites = gpd.GeoDataFrame(
+        pd.concat([r.sites for r in cctv_runs.values()], ignore_index=True), crs=WORKING_CRS
+    )
+    cctv_districts = pd.concat([r.districts for r in cctv_runs.values()], ignore_index=True)
+    cctv_districts = cctv_districts[cctv_districts["sig_cd"].isin(codes)]
+    write_csv(cctv_sites, folder / "cctv" / "cctv_sites_all_districts.csv")
+    write_csv(cctv_districts, folder / "cctv" / "cctv_by_district.csv")
 
     # Wi-Fi: ageing replacement under the 2024 budget, moves up to 60 m to a streetlight
     wifi_demand = layer_demand(places, name="SYNTHETIC public places (foot traffic a day)")
@@ -272,14 +284,7 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
         ignore_index=True,
     )
     pole_demand = {
-        "cctv": Demand(
-            gpd.GeoDataFrame(
-                cctv_demand.frame[cctv_demand.frame["sig_cd"] == pole_code].reset_index(drop=True),
-                crs=WORKING_CRS,
-            ),
-            cctv_demand.name,
-            cctv_demand.weight_source,
-        ),
+        "cctv": restrict_demand(cctv_demand, [pole_code]),
         "wifi": layer_demand(
             places[places["sig_cd"] == pole_code].reset_index(drop=True),
             name="SYNTHETIC public places (foot traffic a day)",
@@ -298,43 +303,50 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     (folder / "pole").mkdir()
     pole_files = write_proposal(pole, folder / "pole", command="demo proposals pole")
     write_json(
-        {"cctv": cctv.summary, "wifi_replacement": plan.summary, "pole": pole.summary},
+        {
+            "cctv": {code: r.summary for code, r in cctv_runs.items()},
+            "wifi_replacement": plan.summary,
+            "pole": pole.summary,
+        },
         folder / "summaries.json",
     )
     write_csv(pole.sites, folder / "pole_explanations.csv")
-    context["proposals"] = {
-        "cctv": cctv.sites,
-        "cctv_covered": cctv.covered,
-        "wifi_replacement": plan.plan,
-        "pole": pole.sites,
-    }
+    replaced = plan.plan[plan.plan["selected"]].reset_index(drop=True)
+    replaced.insert(0, "order", np.arange(1, len(replaced) + 1))
+    context["proposals"] = {"cctv": cctv_sites, "wifi_replacement": replaced, "pole": pole.sites}
     pole_name = str(pole_area["name_ko"].iloc[0])
-    s = cctv.summary
+    covered = sum(r.summary["covered_weight"] for r in cctv_runs.values())
+    worst_gap = max(r.summary["gap"] for r in cctv_runs.values())
     return [
         Artifact(
-            f"proposals/cctv/{cctv_files[1]}",
+            "proposals/cctv/cctv_sites_all_districts.csv",
             f"New CCTV sites in {names}, with explanations (SYNTHETIC candidates)",
-            f"{s['n_selected']} sites, {CCTV_SITES_PER_DISTRICT} per district, chosen in "
-            f"{how}; each row gives the order chosen, the risk weight it adds, the D/E cells it "
-            f"newly covers, the distance to the nearest existing camera and a Korean reason. "
-            f"Covered {s['covered_weight']:.4g} of {s['total_weight']:.4g}, gap to the proven "
-            f"bound {100 * s['gap']:.2f} %. Candidates and existing cameras are SYNTHETIC.",
+            f"{CCTV_SITES_PER_DISTRICT} sites in each district, chosen in {how}; each row gives "
+            "the order chosen within its district, the risk weight it adds, the D/E cells it "
+            "newly covers, the distance to the nearest existing camera and a Korean reason. "
+            f"Together they cover {covered:.4g} of uncovered risk weight; largest gap to the "
+            f"proven bound {100 * worst_gap:.2f} %. Candidates and existing cameras are SYNTHETIC.",
             synthetic=True,
         ),
         Artifact(
-            f"proposals/cctv/{cctv_files[0]}",
-            "CCTV proposal (GeoPackage: proposals, covered cells, candidates)",
-            "Layers proposals, covered (cells each site covers first) and candidates "
-            "(all SYNTHETIC streetlights with their stand-alone gain), EPSG:5186.",
-            synthetic=True,
-        ),
-        Artifact(
-            f"proposals/cctv/{cctv_files[2]}",
-            "CCTV proposal per district",
+            "proposals/cctv/cctv_by_district.csv",
+            "CCTV proposals per district",
             "Sites, cost (KRW), risk weight covered before (existing cameras) and after, and "
             "newly covered cells by grade, per district.",
             synthetic=True,
         ),
+        *[
+            Artifact(
+                f"proposals/cctv/{code}_proposal.gpkg",
+                f"CCTV proposal for {r.sites['name_ko'].iloc[0] if len(r.sites) else code} "
+                "(GeoPackage)",
+                "Layers proposals, covered (cells each site covers first) and candidates (the "
+                "SYNTHETIC streetlights with their stand-alone gain), EPSG:5186; summary.json "
+                "and run.json beside it.",
+                synthetic=True,
+            )
+            for code, r in cctv_runs.items()
+        ],
         Artifact(
             f"proposals/wifi_replacement/{wifi_files[1]}",
             "Wi-Fi AP replacement plan (SYNTHETIC inventory)",
