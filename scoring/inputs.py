@@ -84,7 +84,7 @@ class RoundInputs:
 
 
 def _number(text: str) -> float | None:
-    cleaned = text.replace(",", "").replace("_", "").strip()
+    cleaned = text.replace(",", "").replace("_", "").strip().removesuffix("%").strip()
     try:
         value = float(cleaned)
     except ValueError:

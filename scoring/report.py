@@ -31,7 +31,7 @@ _CHOICE_TEXT = {
     "tie_break": "priority tie-break after the total (needier first), then lower SIG_CD",
     "matching_ratio": "city share of the project cost (0.5 = 시·구 5:5 매칭)",
     "policy": "allocation policy ('fill' rank-order, 'proportional' to score, 'topk')",
-    "skip_partials": "skip a district the remaining budget cannot fully fund",
+    "skip_partials": "skip a district the remaining budget cannot fully fund and go on to the next",
     "top_k": "districts considered under 'topk'",
     "budget_krw": "city budget of the round (KRW; none = unlimited)",
 }

@@ -144,6 +144,8 @@ _district = st.tuples(
     st.integers(0, 8).map(float),  # D/E cells with ties
     st.integers(0, 10).map(lambda v: v * 100_500),  # requested (odd 천원 amounts)
     st.floats(0, 1.2),  # matching secured / district share
+    st.sampled_from([0.0, 9.99, 10.0, 29.99, 30.0, 55.5, 100.0]),  # intelligent rate, band edges
+    st.integers(0, 6).map(lambda v: v * 2.5),  # ageing ratio with ties
 )
 
 
@@ -157,6 +159,8 @@ def _rounds(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, object]]:
             "vulnerable_cells": [r[1] for r in rows],
             "requested_krw": [r[2] for r in rows],
             "matching_secured_krw": [int(r[2] / 2 * r[3]) for r in rows],
+            "intelligent_rate_pct": [r[4] for r in rows],
+            "ageing_ratio_pct": [r[5] for r in rows],
         }
     )
     policy = draw(st.sampled_from(["fill", "proportional", "topk"]))
@@ -167,6 +171,8 @@ def _rounds(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, object]]:
         "top_k": draw(st.integers(1, 5)),
         "tie_method": draw(st.sampled_from(["min", "average", "max"])),
         "matching_ratio": draw(st.sampled_from([0.5, 0.6, 0.7])),
+        "rank_population": draw(st.sampled_from(["all", "applicants"])),
+        "program": draw(st.sampled_from(["cctv-new", "cctv-replace", "cctv-intelligent"])),
     }
     return table, options
 
@@ -176,8 +182,9 @@ def _rounds(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, object]]:
 def test_results_do_not_depend_on_row_order(
     case: tuple[pd.DataFrame, dict[str, object]], rnd
 ) -> None:  # type: ignore[no-untyped-def]
-    table, options = case
-    criteria = default_criteria("cctv-new").with_settings(**options)
+    table, options = case[0], dict(case[1])
+    program = str(options.pop("program"))
+    criteria = default_criteria(program).with_settings(**options)
     shuffled = table.sample(frac=1.0, random_state=rnd.randint(0, 2**31)).reset_index(drop=True)
     a = score_round(table, criteria).table.reset_index(drop=True)
     b = score_round(shuffled, criteria).table.reset_index(drop=True)
@@ -189,8 +196,9 @@ def test_results_do_not_depend_on_row_order(
 def test_allocations_respect_budget_requests_eligibility_and_add_up(
     case: tuple[pd.DataFrame, dict[str, object]],
 ) -> None:
-    table, options = case
-    criteria = default_criteria("cctv-new").with_settings(**options)
+    table, options = case[0], dict(case[1])
+    program = str(options.pop("program"))
+    criteria = default_criteria(program).with_settings(**options)
     got = score_round(table, criteria).table
     city = got["city_share_krw"]
     assert city.sum() <= int(options["budget_krw"])  # type: ignore[call-overload]
