@@ -74,7 +74,7 @@ def test_cells_filters_grades() -> None:
     assert len(de) == counts["D"] + counts["E"]
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=8, deadline=None)
 @given(st.integers(min_value=0, max_value=10_000))
 def test_shuffling_input_rows_changes_no_cell(seed: int) -> None:
     points = points_in(DISTRICT, 400, seed)

@@ -42,3 +42,24 @@ def test_grid_stage_builds_a_labelled_grid(tmp_path: Path) -> None:
         table[["cells_A", "cells_B", "cells_C", "cells_D", "cells_E"]].gt(0).sum(axis=1) > 1
     ).sum() >= 20
     assert (tmp_path / "grid" / "inputs" / "grid_synthetic.toml").exists()
+
+
+def test_grid_stage_learns_weights_and_states_its_skill(tmp_path: Path) -> None:
+    import json
+
+    grid_stage(tmp_path, {"seed": 7})
+    report = json.loads(
+        (
+            tmp_path / "grid" / "learned" / "seoul_risk_grid_learned_synthetic_100m_report.json"
+        ).read_text(encoding="utf-8")
+    )
+    learned = report["learned"]
+    assert set(learned["weights"]) == {
+        "population_density",
+        "one_person_household_density",
+        "elderly_density",
+        "cctv_density",
+    }
+    assert learned["statement"].startswith(("The Poisson", "NO SKILL"))
+    readme = (tmp_path / "grid" / "README.md").read_text(encoding="utf-8")
+    assert "synthetic" in readme.lower() and "not a real analysis" in readme

@@ -162,7 +162,10 @@ def learn_score(
     prediction = np.maximum(final.predict(features), 0.0)
     if learning.model == "poisson":
         weights = {name: float(c) for name, c in zip(names, final.coef_, strict=True)}
-        weight_kind = "Poisson coefficient (log incidents per unit of normalised indicator)"
+        weight_kind = (
+            "Poisson coefficient: change in log incidents per unit of the normalised, oriented "
+            "indicator (oriented so that higher means more vulnerable)"
+        )
     else:
         rng = np.random.default_rng(learning.seed)
         take = rng.choice(n, size=min(n, 20_000), replace=False)
@@ -184,6 +187,8 @@ def learn_score(
             f"per cell beyond a no-skill city-wide average ({folds}-fold spatial-block "
             "cross-validation); its prediction is the score."
         )
+        if skill < 0.1:
+            statement += " That skill is weak: read the grades with caution."
     else:
         statement = (
             f"NO SKILL: the {model_name} predicts incidents per cell no better than the "

@@ -15,12 +15,15 @@ from layers.output import write_gpkg
 from layers.riskgrid import build_grid_outputs, district_membership, lattice_for
 from siting.demo._artifact import Artifact
 
-__all__ = ["DEMO_GRID_NAME", "grid_stage", "synthetic_incidents"]
+__all__ = ["DEMO_GRID_NAME", "DEMO_LEARNED_NAME", "grid_stage", "synthetic_incidents"]
 
 #: Name of the demo grid (its files start with it).
 DEMO_GRID_NAME = "seoul_risk_grid_synthetic_100m"
 _INCIDENTS = "incidents_synthetic.gpkg"
 _CONFIG = "grid_synthetic.toml"
+#: Name of the demo's second grid, whose score is learned from the synthetic incidents.
+DEMO_LEARNED_NAME = "seoul_risk_grid_learned_synthetic_100m"
+_LEARNED_CONFIG = "grid_learned_synthetic.toml"
 
 _CONFIG_TEXT = f'''# Risk grid (취약격자) of the siting demo.
 # Official district statistics (bundled, see layers/data/SOURCES.md) plus SYNTHETIC
@@ -85,6 +88,48 @@ weight = 2.0
 '''
 
 
+def _learned_config_text() -> str:
+    head, _, rest = _CONFIG_TEXT.partition("[[indicators]]")
+    statistics = "[[indicators]]" + rest.split('[[indicators]]\nname = "incidents_synthetic"')[0]
+    head = head.replace(DEMO_GRID_NAME, DEMO_LEARNED_NAME).replace(
+        "from district statistics and SYNTHETIC incidents (demo)",
+        "learned: SYNTHETIC incidents per cell modelled on district statistics (demo)",
+    )
+    learn = (
+        "\n[learn]\n"
+        "# Poisson regression of incidents per cell on the indicators above; the\n"
+        "# report gives its cross-validated skill against a no-skill average.\n"
+        f'incidents = "{_INCIDENTS}"\n'
+        'model = "poisson"\n'
+        "folds = 5\n"
+        "block_m = 2000\n"
+    )
+    return head + statistics.rstrip() + "\n" + learn
+
+
+_README = """# Risk grid (취약격자) of the demo: SYNTHETIC incidents
+
+Everything in this folder derives in part from **synthetic** data: 20,000 incident
+points generated from the demo seed (`inputs/incidents_synthetic.gpkg`). The district
+statistics are official (see `layers/data/SOURCES.md`); the incidents are not, so
+the grades are **not a real analysis** of Seoul.
+
+| file | what it is |
+|---|---|
+| `{grid}.tif` | GeoTIFF, EPSG:5186, 100 m cells aligned to multiples of 100 m: band 1 score, band 2 grade (1=A safest … 5=E most vulnerable), NaN outside Seoul; tags hold the config, the inputs' sha256 and `synthetic=true` |
+| `{grid}_by_district.csv` | cells by grade per district (centroid rule) and `vulnerable_cells` (D+E), the count the new-CCTV criterion (붙임8) ranks |
+| `{grid}_report.json` | per indicator: unit, raw range, missing cells and fill, weight; grade edges and counts |
+| `{grid}.toml`, `inputs/grid_synthetic.toml` | the configuration used |
+| `{learned}.*` | a second grid whose score is a Poisson regression of the synthetic incidents per cell on the district statistics; its report states the cross-validated skill against a no-skill average and each indicator's weight |
+
+Rebuild or reuse:
+
+    siting grid build --config inputs/grid_synthetic.toml --out rebuilt
+    siting grid summarize {grid}.tif
+    siting grid import national_grid.gpkg --grade-column grade --out imported
+"""
+
+
 def synthetic_incidents(seed: int, n: int = 20_000) -> gpd.GeoDataFrame:
     """SYNTHETIC incident points in EPSG:5186: hotspots weighted by population plus background.
 
@@ -142,6 +187,13 @@ def grid_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     result = build_grid_outputs(inputs / _CONFIG, folder)
     context["grid"] = result.grid
     context["grid_path"] = folder / result.grid_file
+    (inputs / _LEARNED_CONFIG).write_text(_learned_config_text(), encoding="utf-8")
+    learned = build_grid_outputs(inputs / _LEARNED_CONFIG, folder / "learned")
+    (folder / "README.md").write_text(
+        _README.format(grid=DEMO_GRID_NAME, learned=f"learned/{DEMO_LEARNED_NAME}"),
+        encoding="utf-8",
+    )
+    statement = learned.report["learned"]["statement"]
     counts = result.grid.grade_counts()
     return [
         Artifact(
@@ -172,6 +224,27 @@ def grid_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
             f"grid/inputs/{_CONFIG}",
             "Grid configuration used (TOML)",
             "Rerun with: siting grid build --config grid/inputs/grid_synthetic.toml --out DIR",
+            synthetic=True,
+        ),
+        Artifact(
+            f"grid/learned/{learned.grid_file}",
+            "Risk grid with learned weights (GeoTIFF; SYNTHETIC incidents)",
+            "Score = expected synthetic incidents per cell from a Poisson regression on the "
+            f"district statistics. {statement} Weights and skill are in "
+            f"{DEMO_LEARNED_NAME}_report.json.",
+            synthetic=True,
+        ),
+        Artifact(
+            f"grid/learned/{DEMO_LEARNED_NAME}_report.json",
+            "Learned weights and cross-validated skill (SYNTHETIC incidents)",
+            "Poisson coefficient per indicator, D² against a no-skill city-wide average "
+            "(spatial-block cross-validation), and a plain statement of the model's worth.",
+            synthetic=True,
+        ),
+        Artifact(
+            "grid/README.md",
+            "What the grid folder holds (SYNTHETIC incidents)",
+            "Files, the synthetic label, and the commands to rebuild, summarise or import a grid.",
             synthetic=True,
         ),
         Artifact(
