@@ -48,6 +48,7 @@ _EXPLAINED = {
     "radius_m",
     "sig_cd",
     "name_ko",
+    "reason",
 }
 
 
@@ -85,6 +86,8 @@ def explain_site(row: Mapping[str, Any], *, radius_m: float, kind: str) -> str:
     if _present(row, "name_ko"):
         head += f" · {esc(str(row['name_ko']))}"
     reasons: list[str] = []
+    if _present(row, "reason"):
+        reasons.append(str(row["reason"]))
     if _present(row, "order"):
         reasons.append(
             f"선정 순서 {format_value(row['order'])}번째: picked #{format_value(row['order'])} "
@@ -229,13 +232,12 @@ def proposals_map(
                 "font:bold 10px sans-serif;text-align:center;line-height:18px;"
                 f'width:18px;height:18px">{html.escape(format_value(record["order"]))}</div>'
             )
+            # The number is drawn above the circle but lets clicks through to it.
             folium.Marker(
                 [point.y, point.x],
                 icon=folium.DivIcon(html=marker_html, icon_size=(18, 18), icon_anchor=(9, 9)),
-                tooltip=tip,
-                popup=folium.Popup(
-                    explain_site(record, radius_m=radius, kind=kind), max_width=360, lazy=True
-                ),
+                interactive=False,
+                keyboard=False,
             ).add_to(group)
         group.add_to(m)
         legend.append((f"{kind}{' (smart pole)' if smart else ''}: {len(frame):,}", colour))

@@ -20,7 +20,8 @@ so in the manifest:
   (``.fa-rotate-N`` classes rotating icons by N degrees); it is generated here.
 
 Font Awesome's ``all.min.css`` keeps only its woff2 fonts (every browser that
-runs Leaflet 1.9 reads woff2), which halves the size of every map.
+runs Leaflet 1.9 reads woff2) and drops the ``@font-face`` aliases for Font
+Awesome 4/5 family names (each would embed the same font again once inlined).
 """
 
 from __future__ import annotations
@@ -159,6 +160,12 @@ def _read(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
 
 
 _TTF_FALLBACK = re.compile(r',url\([^)]*\.ttf\) format\("truetype"\)')
+# @font-face aliases for Font Awesome 4/5 class names (v4-shims, v5 compatibility);
+# folium's icons use the Font Awesome 6 families, and each alias would embed the
+# same font again once inlined.
+_FA_ALIASES = re.compile(
+    r'@font-face\{font-family:"(?:Font Awesome 5 [A-Za-z]+|FontAwesome)";[^}]*\}'
+)
 
 
 def _vendor_package(package: NpmPackage, work: Path) -> dict[str, object]:
@@ -175,7 +182,8 @@ def _vendor_package(package: NpmPackage, work: Path) -> dict[str, object]:
         for name in wanted:
             data = _read(tar, members[name])
             if name == "css/all.min.css":
-                data = _TTF_FALLBACK.sub("", data.decode("utf-8")).encode("utf-8")
+                css = _TTF_FALLBACK.sub("", data.decode("utf-8"))
+                data = _FA_ALIASES.sub("", css).encode("utf-8")
             out = target / name
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(data)

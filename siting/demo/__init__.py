@@ -22,6 +22,7 @@ from siting.demo._artifact import Artifact, Stage
 from siting.demo.ageing import wifi_ageing_stage
 from siting.demo.districts import cctv_ageing_stage, districts_stage
 from siting.demo.grid import grid_stage
+from siting.demo.maps import maps_stage
 from siting.demo.proposals import proposals_stage
 from siting.demo.scoring import scoring_stage
 
@@ -49,6 +50,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("risk grid", grid_stage),
     ("subsidy rounds", scoring_stage),
     ("siting proposals", proposals_stage),
+    ("maps and index", maps_stage),
 ]
 
 
