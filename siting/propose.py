@@ -170,7 +170,17 @@ def _service_cover(
     weight: float = 1.0,
     normalise: bool = False,
 ) -> tuple[ServiceCover, dict[str, Any]]:
+    began = time.perf_counter()
     cover = _cover(candidates, demand, radius)
+    log.info(
+        "%s coverage: %d candidates × %d demand features, %d covered pairs within %g m (%.2f s)",
+        name,
+        cover.shape[0],
+        cover.shape[1],
+        cover.nnz,
+        radius,
+        time.perf_counter() - began,
+    )
     raw = demand.weights
     existing_cover = None
     credit = None
@@ -571,6 +581,8 @@ def run_propose(
     weight_column: str | None = "weight",
     radius: float | None = None,
     min_spacing: float | None = None,
+    must_include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     lattice_spacing: float | None = None,
     aged_credit: float | None = None,
     solver: Literal["auto", "greedy", "exact"] = "auto",
@@ -608,6 +620,8 @@ def run_propose(
         Weight column of the demand layer.
     radius, min_spacing, lattice_spacing, aged_credit : float, optional
         Profile overrides (m, m, m, 0–1).
+    must_include, exclude : sequence of str
+        Candidate ids that must be chosen / may not be chosen.
     solver, time_limit, seed
         Passed to the solver.
     crs : str, optional
@@ -683,6 +697,8 @@ def run_propose(
         existing=existing,
         profile=prof,
         min_spacing=min_spacing,
+        must_include=must_include,
+        exclude=exclude,
         solver=solver,
         time_limit=time_limit,
         seed=seed,

@@ -124,6 +124,16 @@ def test_propose_with_lonlat_candidates_and_a_lattice(
     sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
     assert sites["candidate_id"].tolist() == ["p2"]
     assert sites.geometry.x.iloc[0] == pytest.approx(X0 + 400, abs=0.01)
+    code, output = _run(
+        [
+            "propose", "--device", "wifi", "--count", "2", "--candidates", str(files["cand_lonlat"]),
+            "--demand", str(files["demand"]), "--must-include", "p1", "--exclude-candidate", "p2",
+            "--out", str(tmp_path / "forced"),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    forced = gpd.read_file(tmp_path / "forced" / "proposal.gpkg", layer="proposals")
+    assert forced["candidate_id"].tolist() == ["p1", "p3"]
     out = tmp_path / "lattice"
     code, output = _run(
         [

@@ -91,6 +91,14 @@ def propose(
     min_spacing: Annotated[
         float | None, typer.Option("--min-spacing", help="Minimum distance between sites (m).")
     ] = None,
+    must_include: Annotated[
+        list[str] | None,
+        typer.Option("--must-include", help="Candidate id that must be chosen (repeat)."),
+    ] = None,
+    exclude_candidate: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-candidate", help="Candidate id that may not be chosen (repeat)."),
+    ] = None,
     lattice_spacing: Annotated[
         float | None, typer.Option("--lattice-spacing", help="Lattice spacing (m); default radius.")
     ] = None,
@@ -126,6 +134,8 @@ def propose(
         weight_column=weight_column,
         radius=radius,
         min_spacing=min_spacing,
+        must_include=must_include or (),
+        exclude=exclude_candidate or (),
         lattice_spacing=lattice_spacing,
         aged_credit=aged_credit,
         solver=solver.value,
