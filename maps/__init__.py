@@ -11,14 +11,16 @@ import logging
 
 from maps.base import base_map, district_layer, finish_map
 from maps.choropleth import choropleth_map, join_values
-from maps.equipment import age_classes, equipment_map
-from maps.grid import grid_images, grid_map
+from maps.equipment import add_equipment_layers, age_classes, equipment_map
+from maps.grid import add_grid_layers, grid_images, grid_map
 from maps.offline import external_urls, render_offline, save_html
 from maps.proposals import explain_site, proposals_map
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "add_equipment_layers",
+    "add_grid_layers",
     "age_classes",
     "base_map",
     "choropleth_map",

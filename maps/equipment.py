@@ -30,9 +30,22 @@ from folium.plugins import FastMarkerCluster
 
 from layers.crs import require_working_crs
 from layers.errors import ConfigError, EmptyLayerError, InputError
-from maps.base import CategoricalLegend, base_map, district_layer, finish_map, to_latlon
+from maps.base import (
+    CategoricalLegend,
+    MapPanel,
+    base_map,
+    district_layer,
+    finish_map,
+    to_latlon,
+)
 
-__all__ = ["AGE_CLASS_COLOURS", "MIN_CELL_M", "age_classes", "equipment_map"]
+__all__ = [
+    "AGE_CLASS_COLOURS",
+    "MIN_CELL_M",
+    "add_equipment_layers",
+    "age_classes",
+    "equipment_map",
+]
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +228,9 @@ function callback(row) {
 """
 
 
-def equipment_map(
+def add_equipment_layers(
+    m: folium.Map,
+    panel: MapPanel,
     districts: gpd.GeoDataFrame,
     inventory: gpd.GeoDataFrame,
     *,
@@ -224,48 +239,13 @@ def equipment_map(
     aged_min_age: int = 8,
     exact_positions: bool = False,
     cell_m: float = 500.0,
-    title: str | None = None,
-    notes: Iterable[str] = (),
-    synthetic: bool = False,
-    tiles_url: str | None = None,
-    tiles_attribution: str | None = None,
     layer: str = "equipment",
-) -> folium.Map:
-    """A map of existing equipment by age class; aggregated unless exact positions are asked for.
+) -> None:
+    """Add equipment layers to a map: per-district counts, then cells or exact sites.
 
-    Parameters
-    ----------
-    districts : GeoDataFrame
-        District layer in EPSG:5186.
-    inventory : GeoDataFrame
-        Points in EPSG:5186 with ``install_year`` and optionally ``n_devices``
-        (devices per site, default 1), ``device_id``, ``sig_cd``.
-    reference_year : int
-        Year ages are measured at.
-    device_label : str, default "CCTV"
-        Name of the devices in labels (``"Wi-Fi AP"``).
-    aged_min_age : int, default 8
-        Ageing threshold in years (8 for CCTV, 7 for Wi-Fi APs).
-    exact_positions : bool, default False
-        Draw every site (clustered) instead of per-cell counts. Off by default:
-        shared maps must not reveal camera positions; the choice is shown on
-        the map.
-    cell_m : float, default 500
-        Side of the aggregation cells in metres (at least 100).
-    title : str, optional
-        Map title.
-    notes : iterable of str
-        Panel lines.
-    synthetic : bool, default False
-        Mark the map as synthetic.
-    tiles_url, tiles_attribution : str, optional
-        Tile server for a basemap.
-    layer : str
-        Name of the inventory for errors.
-
-    Returns
-    -------
-    folium.Map
+    Parameters are those of :func:`equipment_map`; ``m`` and ``panel`` come
+    from :func:`maps.base.base_map`. The privacy setting is written into the
+    panel and a ``<meta name="siting-exact-positions">`` tag.
     """
     _check_inventory(inventory, layer)
     if cell_m < MIN_CELL_M:
@@ -291,18 +271,9 @@ def equipment_map(
         else f"정확한 위치 숨김: exact positions hidden; devices counted per {cell_m:,.0f} m cell "
         "and per district (turn on only with --exact-positions)."
     )
-    m, panel = base_map(
-        districts,
-        title=title or f"{device_label} 노후도 (existing {device_label} by age)",
-        notes=[
-            f"{int(weight.sum()):,} {device_label} at {len(inventory):,} sites; ages at "
-            f"{reference_year}; aged = ≥ {aged_min_age} years.",
-            *notes,
-        ],
-        synthetic=synthetic,
-        tiles_url=tiles_url,
-        tiles_attribution=tiles_attribution,
-        boundaries=False,
+    panel.add_html(
+        f"<div>{int(weight.sum()):,} {html.escape(device_label)} at {len(inventory):,} sites; "
+        f"ages at {reference_year}; aged = ≥ {aged_min_age} years.</div>"
     )
     css = "privacy-on" if exact_positions else "privacy-off"
     panel.add_html(f'<div class="{css}">{html.escape(privacy)}</div>')
@@ -377,4 +348,79 @@ def equipment_map(
         panel.add_html(
             "".join(f"<div>{html.escape(labels[c])}: {totals[c]:,}</div>" for c in range(4))
         )
+
+
+def equipment_map(
+    districts: gpd.GeoDataFrame,
+    inventory: gpd.GeoDataFrame,
+    *,
+    reference_year: int,
+    device_label: str = "CCTV",
+    aged_min_age: int = 8,
+    exact_positions: bool = False,
+    cell_m: float = 500.0,
+    title: str | None = None,
+    notes: Iterable[str] = (),
+    synthetic: bool = False,
+    tiles_url: str | None = None,
+    tiles_attribution: str | None = None,
+    layer: str = "equipment",
+) -> folium.Map:
+    """A map of existing equipment by age class; aggregated unless exact positions are asked for.
+
+    Parameters
+    ----------
+    districts : GeoDataFrame
+        District layer in EPSG:5186.
+    inventory : GeoDataFrame
+        Points in EPSG:5186 with ``install_year`` and optionally ``n_devices``
+        (devices per site, default 1), ``device_id``, ``sig_cd``.
+    reference_year : int
+        Year ages are measured at.
+    device_label : str, default "CCTV"
+        Name of the devices in labels (``"Wi-Fi AP"``).
+    aged_min_age : int, default 8
+        Ageing threshold in years (8 for CCTV, 7 for Wi-Fi APs).
+    exact_positions : bool, default False
+        Draw every site (clustered) instead of per-cell counts. Off by default:
+        shared maps must not reveal camera positions; the choice is shown on
+        the map.
+    cell_m : float, default 500
+        Side of the aggregation cells in metres (at least 100).
+    title : str, optional
+        Map title.
+    notes : iterable of str
+        Panel lines.
+    synthetic : bool, default False
+        Mark the map as synthetic.
+    tiles_url, tiles_attribution : str, optional
+        Tile server for a basemap.
+    layer : str
+        Name of the inventory for errors.
+
+    Returns
+    -------
+    folium.Map
+    """
+    m, panel = base_map(
+        districts,
+        title=title or f"{device_label} 노후도 (existing {device_label} by age)",
+        notes=notes,
+        synthetic=synthetic,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        boundaries=False,
+    )
+    add_equipment_layers(
+        m,
+        panel,
+        districts,
+        inventory,
+        reference_year=reference_year,
+        device_label=device_label,
+        aged_min_age=aged_min_age,
+        exact_positions=exact_positions,
+        cell_m=cell_m,
+        layer=layer,
+    )
     return finish_map(m)

@@ -34,6 +34,7 @@ from maps.base import CategoricalLegend, base_map, district_layer, finish_map
 
 __all__ = [
     "GRADE_COLOURS",
+    "add_grid_layers",
     "GRADE_LETTERS",
     "GridImage",
     "grid_images",
@@ -226,6 +227,61 @@ def grid_images(
     return grade_image, score_image
 
 
+def add_grid_layers(
+    m: folium.Map, path: str | os.PathLike[str], *, show_score: bool = True
+) -> tuple[GridImage | None, GridImage | None]:
+    """Add a risk-grid GeoTIFF to a map: the grade overlay with its legend, and the score.
+
+    Parameters
+    ----------
+    m : folium.Map
+        A map from :func:`maps.base.base_map`.
+    path : path
+        The grid GeoTIFF (band 1 score, band 2 grade).
+    show_score : bool, default True
+        Add the score as a second overlay (hidden at opening when grades exist).
+
+    Returns
+    -------
+    (GridImage or None, GridImage or None)
+        The grade and score images added.
+    """
+    grade_image, score_image = grid_images(path)
+    if grade_image is not None:
+        folium.raster_layers.ImageOverlay(
+            grade_image.url,
+            grade_image.bounds,
+            name="격자 등급 A–E (grid grade)",
+            pixelated=True,
+            interactive=False,
+            className="siting-grid",
+        ).add_to(m)
+        counts = grade_image.grade_counts
+        CategoricalLegend(
+            "격자 등급 (grade)",
+            [
+                (f"{GRADE_LETTERS[c]}: {counts.get(GRADE_LETTERS[c], 0):,} cells", GRADE_COLOURS[c])
+                for c in sorted(GRADE_LETTERS)
+            ],
+        ).add_to(m)
+    if score_image is not None and (show_score or grade_image is None):
+        assert score_image.score_range is not None
+        lo, hi = score_image.score_range
+        folium.raster_layers.ImageOverlay(
+            score_image.url,
+            score_image.bounds,
+            name="위험 점수 (risk score)",
+            pixelated=True,
+            interactive=False,
+            show=grade_image is None,
+            className="siting-grid-score",
+        ).add_to(m)
+        cm.LinearColormap(
+            _SCORE_COLOURS, vmin=lo, vmax=hi, caption="위험 점수 (risk score)"
+        ).add_to(m)
+    return grade_image, score_image
+
+
 def grid_map(
     path: str | os.PathLike[str],
     districts: gpd.GeoDataFrame,
@@ -260,7 +316,6 @@ def grid_map(
     -------
     folium.Map
     """
-    grade_image, score_image = grid_images(path)
     m, panel = base_map(
         districts,
         title=title,
@@ -270,38 +325,7 @@ def grid_map(
         tiles_attribution=tiles_attribution,
         boundaries=False,
     )
-    if grade_image is not None:
-        folium.raster_layers.ImageOverlay(
-            grade_image.url,
-            grade_image.bounds,
-            name="격자 등급 A–E (grid grade)",
-            pixelated=True,
-            interactive=False,
-            className="siting-grid",
-        ).add_to(m)
-        counts = grade_image.grade_counts
-        CategoricalLegend(
-            "격자 등급 (grade)",
-            [
-                (f"{GRADE_LETTERS[c]}: {counts.get(GRADE_LETTERS[c], 0):,} cells", GRADE_COLOURS[c])
-                for c in sorted(GRADE_LETTERS)
-            ],
-        ).add_to(m)
-    if score_image is not None and (show_score or grade_image is None):
-        assert score_image.score_range is not None
-        lo, hi = score_image.score_range
-        folium.raster_layers.ImageOverlay(
-            score_image.url,
-            score_image.bounds,
-            name="위험 점수 (risk score)",
-            pixelated=True,
-            interactive=False,
-            show=grade_image is None,
-            className="siting-grid-score",
-        ).add_to(m)
-        cm.LinearColormap(
-            _SCORE_COLOURS, vmin=lo, vmax=hi, caption="위험 점수 (risk score)"
-        ).add_to(m)
+    add_grid_layers(m, path, show_score=show_score)
     # Districts last, so they are on top and their tooltips answer the mouse.
     district_layer(districts).add_to(m)
     panel.add_html(f"<div>grid: {os.path.basename(os.fspath(path))}</div>")
