@@ -276,3 +276,23 @@ def test_fixed_grading_through_the_api() -> None:
         grading=Grading(method="fixed", thresholds=(0.1, 0.2, 0.3, 0.4)),
     )
     assert build.report["grading"]["edges"] == [0.1, 0.2, 0.3, 0.4]
+
+
+@pytest.mark.parametrize("bandwidth", [300.0, 2500.0])  # full resolution, and smoothed on blocks
+def test_kernel_density_matches_the_analytic_peak(bandwidth: float) -> None:
+    d = load_districts()
+    centre = d.geometry.union_all().centroid
+    rng = np.random.default_rng(9)
+    n, spread = 100_000, 2000.0
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(
+            rng.normal(centre.x, spread, n), rng.normal(centre.y, spread, n)
+        ),
+        crs=d.crs,
+    )
+    build = build_risk_grid(
+        [Indicator("p", "points", points, measure="density", bandwidth_m=bandwidth)],
+        cell_size=100,
+    )
+    peak_per_km2 = n / (2 * np.pi * (spread**2 + bandwidth**2)) * 1e6
+    assert build.report["indicators"][0]["raw_max"] == pytest.approx(peak_per_km2, rel=0.05)

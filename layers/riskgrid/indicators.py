@@ -66,6 +66,8 @@ MISSING_POLICIES = ("median", "zero", "min", "max", "error")
 
 #: Sub-cells per cell edge used to area-weight polygons (4 → 1/16 of a cell).
 SUPERSAMPLE = 4
+#: Widest kernel (standard deviation, in cells) convolved at full resolution.
+_MAX_SIGMA_CELLS = 8.0
 #: Sub-cells rasterised at once when area-weighting polygons (bounds memory).
 _STRIP_SUBCELLS = 8_000_000
 
@@ -167,41 +169,54 @@ def _points_surface(ind: Indicator, lattice: Lattice, study: np.ndarray) -> np.n
     if weights is not None:
         weights = weights[finite]
 
-    pad = 0
-    sigma = 0.0
-    if ind.measure == "density":
-        assert ind.bandwidth_m is not None
-        sigma = float(ind.bandwidth_m) / lattice.cell_size
-        pad = min(int(math.ceil(4 * sigma)), 4000)
-    padded = Lattice(
-        lattice.cell_size,
-        lattice.xmin - pad * lattice.cell_size,
-        lattice.ymax + pad * lattice.cell_size,
-        lattice.width + 2 * pad,
-        lattice.height + 2 * pad,
-    )
-    flat = padded.cell_index(x, y)
-    inside = flat >= 0
-    flat = flat[inside]
-    if weights is not None:
-        weights = weights[inside]
-        order = np.lexsort((weights, flat))  # fixed summation order: row order never matters
-        flat, weights = flat[order], weights[order]
-    counts = np.bincount(flat, weights=weights, minlength=padded.width * padded.height)
-    grid = counts.reshape(padded.height, padded.width).astype(np.float64)
-    core = grid[pad : pad + lattice.height, pad : pad + lattice.width]
+    core = _bin(lattice, x, y, weights)
     in_study = int(np.count_nonzero(core[study])) if weights is not None else int(core[study].sum())
     ind.info["points_in_study_area"] = in_study
-    if weights is None and in_study == 0 or weights is not None and not (core[study] != 0).any():
+    if in_study == 0:
         raise _outside(ind, f"every one of its {len(frame):,} points")
-    if ind.measure == "density":
-        cell_km2 = (lattice.cell_size / 1000.0) ** 2
-        grid = ndimage.gaussian_filter(grid / cell_km2, sigma=sigma, mode="constant", truncate=4.0)
-        core = grid[pad : pad + lattice.height, pad : pad + lattice.width]
-        ind.info["unit"] = "points per km² (Gaussian kernel)"
-    else:
+    if ind.measure != "density":
         ind.info["unit"] = f"sum of {ind.column} per cell" if ind.column else "points per cell"
-    return np.ascontiguousarray(core)
+        return core
+    assert ind.bandwidth_m is not None
+    sigma = float(ind.bandwidth_m) / lattice.cell_size
+    # smooth on k × k blocks when the kernel is wide, so it stays ≤ ~65 cells across
+    k = max(1, math.ceil(sigma / _MAX_SIGMA_CELLS))
+    sk = sigma / k
+    pad = math.ceil(4 * sk)  # points up to 4 σ outside the grid still count
+    size = lattice.cell_size * k
+    coarse = Lattice(
+        size,
+        lattice.xmin - pad * size,
+        lattice.ymax + pad * size,
+        math.ceil(lattice.width / k) + 2 * pad,
+        math.ceil(lattice.height / k) + 2 * pad,
+    )
+    density = _bin(coarse, x, y, weights) / (size / 1000.0) ** 2
+    smooth = ndimage.gaussian_filter(density, sigma=sk, mode="constant", truncate=4.0)
+    ind.info["unit"] = "points per km² (Gaussian kernel)"
+    if k == 1:
+        return np.ascontiguousarray(smooth[pad : pad + lattice.height, pad : pad + lattice.width])
+    ind.info["kernel_smoothed_on_m"] = size
+    at_rows = pad + (np.arange(lattice.height) + 0.5) / k - 0.5  # fine centres, coarse index
+    at_cols = pad + (np.arange(lattice.width) + 0.5) / k - 0.5
+    grid_rows, grid_cols = np.meshgrid(at_rows, at_cols, indexing="ij")
+    return np.asarray(
+        ndimage.map_coordinates(smooth, [grid_rows, grid_cols], order=1, mode="nearest")
+    )
+
+
+def _bin(lattice: Lattice, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Points (or their weights) summed per cell; points off the lattice are ignored."""
+    flat = lattice.cell_index(x, y)
+    inside = flat >= 0
+    flat = flat[inside]
+    w = None
+    if weights is not None:
+        w = weights[inside]
+        order = np.lexsort((w, flat))  # fixed summation order: row order never matters
+        flat, w = flat[order], w[order]
+    counts = np.bincount(flat, weights=w, minlength=lattice.width * lattice.height)
+    return counts.reshape(lattice.height, lattice.width).astype(np.float64)
 
 
 def _polygon_surface(ind: Indicator, lattice: Lattice, study: np.ndarray) -> np.ndarray:
