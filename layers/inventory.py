@@ -131,9 +131,9 @@ def to_inventory(read: LayerRead, device_type: str | None = None) -> gpd.GeoData
     require_working_crs(frame, layer)
     out = frame.copy()
     if "install_year" not in out.columns:
-        from layers.readers.points import SPECS, _standard_columns
+        from layers.readers.points import SPECS, add_standard_columns
 
-        _standard_columns(out, SPECS["points"], report, layer)
+        add_standard_columns(out, SPECS["points"], report, layer)
     out["device_type"] = kind_type
     out["install_year"] = out["install_year"].astype("Int64")
     out["n_devices"] = out["n_devices"].astype("int64")

@@ -146,3 +146,13 @@ def test_trailing_delimiter_and_tabs(tmp_path: Path) -> None:
     tabs = tmp_path / "tabs.txt"
     tabs.write_bytes(f"관리번호\t위도\t경도\nA\t{lat}\t{lon}\n".encode())
     assert read_layer(tabs).report.rows_kept == 1
+
+
+def test_duplicate_ids_in_a_planners_csv(tmp_path: Path) -> None:
+    from layers.errors import ValidationError
+
+    rows = [["s1", lon, lat] for lat, lon in list(fx.PLACES.values())[:2]]
+    rows.append(["s2", *rows[0][1:]])
+    path = fx.write_csv(tmp_path / "sites.csv", ["site_id", "lon", "lat"], rows, "utf-8")
+    with pytest.raises(ValidationError, match=r"duplicate site_id 's1' in rows 1, 2(.|\n)*fix"):
+        read_layer(path)

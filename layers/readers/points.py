@@ -21,7 +21,7 @@ import pandas as pd
 
 from layers.coords import clean_points
 from layers.encoding import read_text
-from layers.errors import EmptyLayerError, InputError
+from layers.errors import EmptyLayerError, InputError, ValidationError
 from layers.readers._common import (
     REASON_OTHER_REGION,
     as_of_date,
@@ -35,8 +35,16 @@ from layers.readers._common import (
     seoul_rows,
 )
 from layers.readers.report import LayerRead, ReadReport
+from layers.validate import duplicate_problems
 
-__all__ = ["SPECS", "PointSpec", "detect_point_kind", "read_points", "read_wifi_openapi"]
+__all__ = [
+    "SPECS",
+    "PointSpec",
+    "add_standard_columns",
+    "detect_point_kind",
+    "read_points",
+    "read_wifi_openapi",
+]
 
 _X_KEYS = ("경도", "wgs84경도", "lon", "lng", "long", "longitude", "x", "x좌표", "xcoord",
            "point_x", "easting", "lnt", "좌표x", "x_coord")  # fmt: skip
@@ -216,12 +224,15 @@ def read_points(
             rows=sorted(r for v in report.dropped.values() for r in v),
             fix="check the coordinate columns and their CRS (--crs EPSG:NNNN)",
         )
-    _standard_columns(out, spec, report, layer)
+    add_standard_columns(out, spec, report, layer)
     report.by_district = by_district(out)
     return LayerRead(out, report)
 
 
-def _standard_columns(out: pd.DataFrame, spec: PointSpec, report: ReadReport, layer: str) -> None:
+def add_standard_columns(
+    out: pd.DataFrame, spec: PointSpec, report: ReadReport, layer: str
+) -> None:
+    """Add ``install_year``, ``n_devices``, ``device_id`` (and the as-of date) in place."""
     year_col = find_column(out, *spec.year_keys) if spec.year_keys else None
     out["install_year"] = (
         parse_year(out[year_col]) if year_col else pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -242,6 +253,11 @@ def _standard_columns(out: pd.DataFrame, spec: PointSpec, report: ReadReport, la
     else:
         out["n_devices"] = np.int64(1)
     id_col = find_column(out, *spec.id_keys) if spec.id_keys else None
+    if id_col and spec.kind == "points":
+        # a planner's own layer: identifiers must be unique (open data only gets a note)
+        problems = duplicate_problems(out[id_col], id_col, out["source_row"].tolist())
+        if problems:
+            raise ValidationError(layer, problems, fix=f"make '{id_col}' unique")
     if id_col:
         out["device_id"] = out[id_col].astype(str)
         duplicate_note(out, id_col, report)
