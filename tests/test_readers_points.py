@@ -156,3 +156,21 @@ def test_duplicate_ids_in_a_planners_csv(tmp_path: Path) -> None:
     path = fx.write_csv(tmp_path / "sites.csv", ["site_id", "lon", "lat"], rows, "utf-8")
     with pytest.raises(ValidationError, match=r"duplicate site_id 's1' in rows 1, 2(.|\n)*fix"):
         read_layer(path)
+
+
+def test_openapi_pages_as_json_lines(tmp_path: Path) -> None:
+    import json
+
+    page = json.loads(fx.wifi_openapi_json(tmp_path / "one.json").read_text(encoding="utf-8"))
+    path = tmp_path / "pages.json"
+    path.write_text("\n".join(json.dumps(page, ensure_ascii=False) for _ in range(2)), "utf-8")
+    read = read_layer(path)
+    assert read.report.rows_read == 6 and read.report.swapped_rows == 6
+
+
+def test_stated_district_mismatch_is_noted(tmp_path: Path) -> None:
+    lat, lon = fx.PLACES["강남구"]
+    path = fx.write_csv(tmp_path / "s.csv", fx.SAFETY_HEADER, [["종로구", "x", lat, lon, 1, ""]])
+    read = read_layer(path)
+    assert read.frame.name_ko.tolist() == ["강남구"]
+    assert any("another district than their '자치구'" in n for n in read.report.notes)

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from layers.coords import clean_points
+from layers.districts import district_code
 from layers.encoding import read_text
-from layers.errors import EmptyLayerError, InputError, ValidationError
+from layers.errors import EmptyLayerError, InputError, ValidationError, format_rows
 from layers.readers._common import (
     REASON_OTHER_REGION,
     as_of_date,
@@ -225,8 +226,24 @@ def read_points(
             fix="check the coordinate columns and their CRS (--crs EPSG:NNNN)",
         )
     add_standard_columns(out, spec, report, layer)
+    _district_mismatch_note(out, report)
     report.by_district = by_district(out)
     return LayerRead(out, report)
+
+
+def _district_mismatch_note(out: pd.DataFrame, report: ReadReport) -> None:
+    """Note rows whose stated district (자치구) differs from where their point falls."""
+    column = find_column(out, "자치구", "x_swifi_wrdofc", "자치구명")
+    if column is None or out.empty:
+        return
+    stated = out[column].map(lambda v: district_code(str(v)) if str(v).strip() else None)
+    differ = stated.notna() & (stated != out["sig_cd"])
+    if differ.any():
+        rows = out.loc[differ, "source_row"].astype(int).tolist()
+        report.notes.append(
+            f"{len(rows)} kept rows lie in another district than their '{column}' says "
+            f"(rows {format_rows(rows, 10)}); the district of the coordinates is used"
+        )
 
 
 def add_standard_columns(
@@ -315,23 +332,41 @@ def _openapi_rows(data: Any, layer: str) -> list[dict[str, Any]]:
     )
 
 
+def _json_lines(text: str) -> list[Any] | None:
+    """Pages saved one JSON document per line, or None when that fails too."""
+    try:
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError:
+        return None
+
+
+def _openapi_frame(rows: list[dict[str, Any]], layer: str) -> pd.DataFrame:
+    if not rows:
+        raise EmptyLayerError("the OpenAPI dump has no rows", layer=layer)
+    frame = pd.DataFrame(rows).astype("string").fillna("").astype(str)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    return frame
+
+
 def read_wifi_openapi(path: Path, *, layer: str, crs: str | None = None) -> LayerRead:
     """Read the 공공와이파이 OpenAPI dump (TbPublicWifiInfo) saved as JSON."""
     text, encoding = read_text(path, layer=layer)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
+        data = _json_lines(text)
+        if data is not None:
+            return read_points(
+                _openapi_frame(_openapi_rows(data, layer), layer),
+                SPECS["wifi_openapi"], path=path, encoding=encoding, layer=layer, crs=crs,
+            )  # fmt: skip
         raise InputError(
             f"is not valid JSON ({err.msg} at line {err.lineno}, column {err.colno})",
             layer=layer,
             fix="download the dump again; a truncated download is the usual cause",
         ) from None
-    rows = _openapi_rows(data, layer)
-    if not rows:
-        raise EmptyLayerError("the OpenAPI dump has no rows", layer=layer)
-    frame = pd.DataFrame(rows).astype("string").fillna("").astype(str)
-    for column in frame.columns:
-        frame[column] = frame[column].str.strip()
+    frame = _openapi_frame(_openapi_rows(data, layer), layer)
     return read_points(
         frame, SPECS["wifi_openapi"], path=path, encoding=encoding, layer=layer, crs=crs
     )
