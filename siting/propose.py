@@ -33,7 +33,7 @@ from pyproj import CRS
 
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.districts import CCTV_AS_OF_YEAR
-from layers.errors import CRSError, InfeasibleError, InputError
+from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
 from siting.candidates import (
     CandidateSet,
@@ -233,24 +233,28 @@ def _positions(ids: pd.Series, wanted: Sequence[str], what: str) -> list[int]:
     return [index[str(w)] for w in wanted]
 
 
-def _check_request(n: int, count: int | None, budget: float | None) -> None:
+def _check_amount(count: int | None, budget: float | None) -> None:
+    """Exactly one of a site count ≥ 1 and a positive budget (KRW)."""
     if (count is None) == (budget is None):
         raise InputError(
             "give either a number of sites or a budget, not both or neither",
             fix="pass --count N or --budget KRW",
         )
-    if count is not None:
-        if count < 1:
-            raise InputError(f"count must be at least 1, got {count}", fix="pass --count N ≥ 1")
-        if count > n:
-            raise InfeasibleError(
-                f"{count} sites requested but only {n} candidate sites are available",
-                layer="candidates",
-                fix=f"ask for at most {n} sites, or give more candidates (--candidates, a finer "
-                "lattice, more districts)",
-            )
+    if count is not None and count < 1:
+        raise InputError(f"count must be at least 1, got {count}", fix="pass --count N ≥ 1")
     if budget is not None and (not np.isfinite(budget) or budget <= 0):
         raise InputError(f"budget must be positive KRW, got {budget}", fix="pass --budget KRW > 0")
+
+
+def _check_request(n: int, count: int | None, budget: float | None) -> None:
+    _check_amount(count, budget)
+    if count is not None and count > n:
+        raise InfeasibleError(
+            f"{count} sites requested but only {n} candidate sites are available",
+            layer="candidates",
+            fix=f"ask for at most {n} sites, or give more candidates (--candidates, a finer "
+            "lattice, more districts)",
+        )
 
 
 def propose(
@@ -344,10 +348,17 @@ def propose(
         demands = {device: demand}
     _check_same_crs(cands, demands)
     if len(cands) == 0:
-        from layers.errors import EmptyLayerError
-
         raise EmptyLayerError(
             "has no candidate sites", layer="candidates", fix="give at least one candidate"
+        )
+    not_points = np.flatnonzero(~(cands.geom_type == "Point").to_numpy())
+    if not_points.size:
+        raise InputError(
+            f"{not_points.size} candidate(s) are not points",
+            layer="candidates",
+            rows=(not_points + 1).tolist(),
+            fix="pass candidates through siting.candidates.prepare_candidates, which places "
+            "lines and polygons at their representative point",
         )
     if "candidate_id" not in cands:
         cands = cands.assign(candidate_id=[f"C{i:06d}" for i in range(1, len(cands) + 1)])
@@ -636,8 +647,7 @@ def run_propose(
     (Proposal, list of str)
         The proposal and the names of the files written into ``out_dir``.
     """
-    if device not in ("cctv", "wifi", "pole"):
-        get_profile(device)  # raises the ConfigError listing the devices
+    _check_amount(count, budget)  # before any file is read
     prof = get_profile(
         device, radius_m=radius, lattice_spacing_m=lattice_spacing, aged_credit=aged_credit
     )
