@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
 from siting.candidates import (
@@ -256,3 +258,44 @@ def test_count_and_budget_together_are_refused(
 
 def test_grades_constant_matches_grid() -> None:
     assert GRADES == ("A", "B", "C", "D", "E")
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_cand=st.integers(2, 25),
+    n_dem=st.integers(1, 60),
+    count=st.integers(1, 5),
+    spacing=st.sampled_from([None, 80.0]),
+)
+def test_explanations_add_up(
+    seed: int, n_cand: int, n_dem: int, count: int, spacing: float | None
+) -> None:
+    """Marginal weights sum to the covered weight; features and districts agree with sites."""
+    rng = np.random.default_rng(seed)
+    cands = _points(
+        [tuple(p) for p in rng.uniform(0, 600, (n_cand, 2))],
+        candidate_id=[f"k{i}" for i in range(n_cand)],
+        sig_cd="11290",
+        name_ko="성북구",
+    )
+    cells = _points(
+        [tuple(p) for p in rng.uniform(0, 600, (n_dem, 2))],
+        cell_id=[f"g{i}" for i in range(n_dem)],
+        score=rng.uniform(0, 3, n_dem),
+        grade=rng.choice(["D", "E"], n_dem),
+        sig_cd="11290",
+        name_ko="성북구",
+    )
+    p = propose("cctv", cands, grid_demand(cells), count=min(count, n_cand), min_spacing=spacing)
+    s = p.summary
+    assert p.sites["marginal_weight"].sum() == pytest.approx(s["covered_weight"], abs=1e-9)
+    assert p.covered["gain"].sum() == pytest.approx(s["covered_weight"], abs=1e-9)
+    assert len(p.covered) == p.sites["new_features"].sum()
+    assert (p.sites[["new_D", "new_E"]].sum(axis=1) == p.sites["new_features"]).all()
+    assert p.districts["new_weight"].sum() == pytest.approx(s["covered_weight"], abs=1e-9)
+    assert s["covered_weight"] <= s["upper_bound"] + 1e-9
+    if spacing and len(p.sites) > 1:
+        xy = p.sites[["x_m", "y_m"]].to_numpy()
+        d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+        assert d[np.triu_indices(len(xy), 1)].min() >= spacing - 1e-6
