@@ -20,6 +20,7 @@ from layers.riskgrid import (
     build_risk_grid,
     grade_counts_by_district,
     import_grid,
+    lattice_for,
     read_grid,
     write_grid,
 )
@@ -113,7 +114,8 @@ def test_import_polygons_on_the_national_grid_5179(tmp_path: Path) -> None:
     cells, path = _national_grid_5179(tmp_path)
     grid = import_grid(path, grade_column="등급", score_column="score")
     assert grid.crs == "EPSG:5186" and grid.cell_size == 100
-    assert grid.transform.c % 100 == 0
+    seoul = lattice_for(load_districts().total_bounds, 100)
+    assert grid.transform == seoul.transform and grid.shape == seoul.shape  # a built grid's cells
     ours = grid.cells()
     assert "11110" in set(ours.sig_cd) and ours.sig_cd.notna().all()  # clipped to Seoul
     joined = gpd.sjoin(ours, cells.to_crs("EPSG:5186"), predicate="within")
@@ -145,6 +147,20 @@ def test_import_refuses_bad_grades(tmp_path: Path) -> None:
         import_grid(tmp_path / "bad.gpkg", grade_column="등급")
     with pytest.raises(ConfigError, match="not found; the layer has"):
         import_grid(tmp_path / "bad.gpkg", grade_column="grade")
+
+
+def test_import_of_our_own_outputs_is_identical(grid: RiskGrid, tmp_path: Path) -> None:
+    seoul = build_risk_grid(
+        [Indicator("pts", "points", points_in(DISTRICT, 300, 9))], cell_size=250
+    ).grid
+    write_grid(seoul, tmp_path / "g.tif", tags={})
+    from_tif = import_grid(tmp_path / "g.tif")
+    seoul.cells(geometry="polygon").to_file(tmp_path / "cells.gpkg")
+    from_cells = import_grid(tmp_path / "cells.gpkg", score_column="score")  # finds 'grade'
+    for other in (from_tif, from_cells):
+        assert other.transform == seoul.transform
+        assert np.array_equal(other.grade, seoul.grade)
+        assert np.array_equal(other.score, seoul.score, equal_nan=True)
 
 
 def test_read_grid_refuses_a_foreign_raster(tmp_path: Path) -> None:

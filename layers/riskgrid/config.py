@@ -218,7 +218,8 @@ def parse_config(
         raise ConfigError(
             f"{n} problem{'s' if n != 1 else ''}:\n    - " + "\n    - ".join(problems),
             layer=source,
-            fix="correct the settings listed (see `siting grid build --help` for an example)",
+            fix="correct the settings listed; `siting demo` writes a complete example "
+            "(grid/inputs/grid_synthetic.toml)",
         )
     return GridConfig(
         name=str(grid.get("name", "grid")),

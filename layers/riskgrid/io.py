@@ -31,8 +31,9 @@ import rasterio.features
 from pyproj import CRS, Transformer
 
 from layers.crs import WORKING_CRS, WORKING_EPSG, to_working_crs
+from layers.districts import load_districts
 from layers.errors import ConfigError, CRSError, EmptyLayerError, InputError
-from layers.riskgrid.grid import GRADES, RiskGrid, district_membership, lattice_for
+from layers.riskgrid.grid import GRADES, Lattice, RiskGrid, district_membership, lattice_for
 
 __all__ = ["import_grid", "read_grid", "read_vector", "write_grid"]
 
@@ -195,6 +196,10 @@ def read_vector(
     return gpd.GeoDataFrame(frame)
 
 
+#: Column names taken as the grade column when none is given.
+_GRADE_COLUMN_NAMES = ("grade", "등급", "취약등급", "grade_letter")
+
+
 def _grade_codes(values: pd.Series, column: str, label: str) -> np.ndarray:
     text = values.astype(str).str.strip().str.upper()
     codes = text.map(_GRADE_LOOKUP)
@@ -216,6 +221,11 @@ def _infer_cell_size(frame: gpd.GeoDataFrame) -> float:
     return float(min(1000.0, max(10.0, round(side / 10.0) * 10.0)))
 
 
+def _seoul_lattice(cell_size: float) -> Lattice:
+    """The lattice a built grid of all Seoul has: imports land on the same cells and shape."""
+    return lattice_for(load_districts().total_bounds, cell_size)
+
+
 def _clip_to_seoul(score: np.ndarray, grade: np.ndarray, transform: Any) -> RiskGrid:
     member = district_membership(transform, grade.shape)
     outside = member < 0
@@ -226,7 +236,7 @@ def _clip_to_seoul(score: np.ndarray, grade: np.ndarray, transform: Any) -> Risk
 
 def _import_polygons(
     path: Path,
-    grade_column: str,
+    grade_column: str | None,
     score_column: str | None,
     cell_size: float | None,
     layer_name: str | None,
@@ -234,6 +244,16 @@ def _import_polygons(
     frame = read_vector(path, layer_name=layer_name)
     if len(frame) == 0:
         raise EmptyLayerError("has no rows", layer=path.name, fix="check the file")
+    if not grade_column:
+        found = [c for c in frame.columns if str(c).strip().lower() in _GRADE_COLUMN_NAMES]
+        if len(found) != 1:
+            raise ConfigError(
+                "a vector grid needs the name of its grade column; the layer has: "
+                + ", ".join(str(c) for c in frame.columns if c != frame.geometry.name),
+                layer=path.name,
+                fix="pass --grade-column NAME",
+            )
+        grade_column = str(found[0])
     missing = [c for c in (grade_column, score_column) if c and c not in frame.columns]
     if missing:
         raise ConfigError(
@@ -244,7 +264,7 @@ def _import_polygons(
         )
     codes = _grade_codes(frame[grade_column], grade_column, path.name)
     size = cell_size or _infer_cell_size(frame)
-    lattice = lattice_for(frame.total_bounds, size)
+    lattice = _seoul_lattice(size)
     keep = codes > 0
     grade = rasterio.features.rasterize(
         zip(frame.geometry[keep], codes[keep].astype(np.int32), strict=True),
@@ -286,7 +306,6 @@ def _import_raster(path: Path, band: int | None, cell_size: float | None) -> Ris
         values = src.read(grade_band, masked=True).filled(0)
         score_src = src.read(1, masked=True).filled(np.nan) if src.count == 2 else None
         src_transform, src_crs = src.transform, src.crs
-        src_bounds = src.bounds
         res = abs(src.res[0])
     finite = np.isfinite(values)
     whole = finite & (np.round(values) == values) & (values >= 0) & (values <= len(GRADES))
@@ -301,12 +320,7 @@ def _import_raster(path: Path, band: int | None, cell_size: float | None) -> Ris
     same = _is_working(src_crs)
     size = cell_size or float(min(1000.0, max(10.0, round(res / 10.0) * 10.0)))
     to_src = Transformer.from_crs(WORKING_CRS, src_crs, always_xy=True)
-    from_src = Transformer.from_crs(src_crs, WORKING_CRS, always_xy=True)
-    xs, ys = from_src.transform(
-        np.array([src_bounds.left, src_bounds.right, src_bounds.left, src_bounds.right]),
-        np.array([src_bounds.bottom, src_bounds.bottom, src_bounds.top, src_bounds.top]),
-    )
-    lattice = lattice_for((min(xs), min(ys), max(xs), max(ys)), size)
+    lattice = _seoul_lattice(size)
     rows, cols = np.indices(lattice.shape)
     cx = lattice.xmin + (cols.ravel() + 0.5) * size
     cy = lattice.ymax - (rows.ravel() + 0.5) * size
@@ -349,7 +363,8 @@ def import_grid(
         A GeoTIFF whose band holds grade codes 1..5 (0 or nodata outside), in
         any CRS; or a vector file of cells with a grade column.
     grade_column : str, optional
-        Vector input: the column with grades 'A'..'E' (A safest) or 1..5.
+        Vector input: the column with grades 'A'..'E' (A safest) or 1..5;
+        default a column named ``grade`` or ``등급``.
     score_column : str, optional
         Vector input: a numeric score column (default: the grade code).
     band : int, optional
@@ -377,12 +392,6 @@ def import_grid(
     if source.suffix.lower() in (".tif", ".tiff", ".img", ".vrt", ".asc"):
         grid = _import_raster(source, band, cell_size)
     else:
-        if not grade_column:
-            raise ConfigError(
-                "a vector grid needs the name of its grade column",
-                layer=source.name,
-                fix="pass --grade-column NAME",
-            )
         grid = _import_polygons(source, grade_column, score_column, cell_size, layer_name)
     if not grid.valid.any():
         raise InputError(
