@@ -52,7 +52,7 @@ def test_kosis_forward_fill_and_basis(tmp_path: Path) -> None:
     assert read.report.dropped["other region (not Seoul)"] == [6, 7]
 
 
-def test_kosis_refuses_mixed_bases(tmp_path: Path) -> None:
+def test_kosis_never_mixes_bases(tmp_path: Path) -> None:
     path = fx.write_csv(
         tmp_path / "mix.csv",
         [
@@ -61,10 +61,12 @@ def test_kosis_refuses_mixed_bases(tmp_path: Path) -> None:
             "2023 재정자립도(세입과목개편전)",
             "2023 재정자립도(세입과목개편후)",
         ],
-        [["서울특별시", "종로구", 55.0, 50.5]],
+        [["서울특별시", "소계", 80.0, 76.4], ["", "종로구", 55.0, 50.5]],
     )
-    with pytest.raises(InputError, match="mixes the two official bases"):
-        read_layer(path)
+    read = read_layer(path)
+    assert read.frame.fiscal_self_reliance_pct.tolist() == [50.5]
+    assert read.frame.basis.tolist() == ["개편후"]
+    assert any("ignored: 2023 재정자립도(세입과목개편전)" in n for n in read.report.notes)
 
 
 def test_xls_refused(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ blank except on each province's ``소계`` row, and district names such as
 forward-filled before Seoul's districts are picked. Value columns are named
 by year and/or item (``2023``, ``재정자립도(세입과목개편후)``; a KOSIS export may
 put the item in a second header row). Two official bases exist (세입과목
-개편전 / 개편후) that differ by 4–16 points: a file mixing them is refused;
-with several years, the latest is used and said so. The output carries
+개편전 / 개편후) that differ by 4–16 points: they are never mixed; a file holding
+both is read on 개편후 only, and the ignored columns are named in the report.
+With several years, the latest is used and said so. The output carries
 ``year`` and ``basis``.
 """
 
@@ -28,6 +29,8 @@ from layers.readers.report import LayerRead, ReadReport
 
 __all__ = ["is_kosis_fiscal", "read_kosis_fiscal"]
 
+#: The basis used when a file holds both (the current one, as in the bundled statistics).
+PREFERRED_BASIS = "개편후"
 REASON_NOT_DISTRICT = "not a district (소계 or city office)"
 REASON_NO_VALUE = "no value (blank or '-')"
 
@@ -93,14 +96,15 @@ def read_kosis_fiscal(frame: pd.DataFrame, *, path: Path, encoding: str, layer: 
         raise EmptyLayerError("no numeric value column", layer=layer, fix="check the export")
     bases = {c: _basis(labels[c]) for c in values}
     distinct = sorted({b for b in bases.values() if b})
-    if len(distinct) > 1:
-        raise InputError(
-            "mixes the two official bases 세입과목 개편전 and 개편후 (they differ by 4–16 "
-            "points): " + ", ".join(labels[c] for c in values),
-            layer=layer,
-            fix="export one basis only from KOSIS (개편후 is the current one)",
-        )
-    basis = distinct[0] if distinct else None
+    basis = (PREFERRED_BASIS if PREFERRED_BASIS in distinct else distinct[0]) if distinct else None
+    if basis is not None:
+        ignored = [labels[c] for c in values if bases[c] != basis]
+        values = [c for c in values if bases[c] == basis]
+        if ignored:
+            report.notes.append(
+                f"the file holds more than one basis; only 세입과목{basis} columns are used, "
+                f"never mixed (the bases differ by 4–16 points); ignored: {', '.join(ignored)}"
+            )
     if basis is None:
         report.notes.append("the export does not say 세입과목 개편전/개편후; basis unknown")
     years = {c: (int(m.group(1)) if (m := re.search(r"((?:19|20)\d{2})", labels[c])) else None)
