@@ -278,7 +278,8 @@ def find_clutter(
     present) are clustered with :class:`sklearn.cluster.DBSCAN` on their
     EPSG:5186 coordinates, neighbourhood ``eps_m``, each site weighted by its
     device count. A group qualifies when it holds at least ``min_devices``
-    devices on at least two separate sites.
+    devices on at least two separate locations (rows at the same coordinate,
+    e.g. several APs of one site, count as one location).
 
     Parameters
     ----------
@@ -348,8 +349,9 @@ def find_clutter(
     rows = []
     for label in sorted(set(labels.tolist()) - {-1}):
         members = np.flatnonzero(labels == label)
-        if len(members) < 2:
-            continue  # one site with many devices is not clutter
+        n_sites = len(np.unique(np.round(xy[members], 1), axis=0))
+        if n_sites < 2:
+            continue  # one site with many devices (rows at one coordinate) is not clutter
         centre = np.average(xy[members], axis=0, weights=counts[members])
         per_type: dict[str, int] = {}
         for t, c in zip(types[members], counts[members], strict=True):
@@ -357,7 +359,7 @@ def find_clutter(
         first = points.iloc[members[0]]
         rows.append(
             {
-                "n_sites": len(members),
+                "n_sites": n_sites,
                 "n_devices": int(counts[members].sum()),
                 "device_types": ", ".join(f"{t}×{n}" for t, n in sorted(per_type.items())),
                 "device_ids": ", ".join(sorted(ids[members])),

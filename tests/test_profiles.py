@@ -82,6 +82,9 @@ def test_clutter_groups_separate_devices_close_together() -> None:
         clutter["device_ids"]
     )
     assert find_clutter(devices, eps_m=15, min_devices=4).empty
+    # three APs listed as three rows at one coordinate are one site, not clutter
+    same = _devices([(3000, 0)] * 3, ["wifi"] * 3, [1, 1, 1])
+    assert find_clutter(same).empty
 
 
 def test_clutter_is_deterministic_under_row_order() -> None:
