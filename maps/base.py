@@ -199,7 +199,9 @@ def format_value(value: Any) -> str:
         return f"{int(value):,}"
     if isinstance(value, float | np.floating):
         number = float(value)
-        return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+        if number.is_integer() or abs(number) >= 1000:
+            return f"{number:,.0f}"
+        return f"{number:,.2f}" if abs(number) >= 1 else f"{number:.3g}"
     return str(value)
 
 

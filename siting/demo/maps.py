@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 _ROUND_TOOLTIPS = (
     "priority",
+    "fiscal_points",
+    "need_points",
     "eligible",
     "city_share_krw",
     "city_share_1000krw",
@@ -38,9 +40,10 @@ _ROUND_TOOLTIPS = (
     "requested_1000krw",
 )
 _GROUPS = (
-    ("지도 Maps", (".html",)),
-    ("표 Tables", (".csv", ".xlsx")),
-    ("공간자료 Layers", (".gpkg", ".tif", ".tiff", ".geojson", ".parquet")),
+    ("지도 Maps", ("maps/",), (".html",)),
+    ("보고서 Reports", ("",), (".html", ".md", ".pdf")),
+    ("표 Tables", ("",), (".csv", ".xlsx")),
+    ("공간자료 Layers", ("",), (".gpkg", ".tif", ".tiff", ".geojson", ".parquet")),
 )
 
 
@@ -229,11 +232,13 @@ def index_html(artifacts: Sequence[Artifact], *, title: str) -> str:
     esc = html.escape
     sections = []
     used: set[str] = set()
-    for heading, suffixes in (*_GROUPS, ("기타 Other", ())):
+    for heading, prefixes, suffixes in (*_GROUPS, ("기타 Other", ("",), ())):
         rows = []
         for a in artifacts:
             suffix = Path(a.path).suffix.lower()
             if a.path in used or (suffixes and suffix not in suffixes):
+                continue
+            if not a.path.startswith(prefixes):
                 continue
             used.add(a.path)
             badge = ' <span class="syn">SYNTHETIC 합성</span>' if a.synthetic else ""
@@ -253,7 +258,8 @@ def index_html(artifacts: Sequence[Artifact], *, title: str) -> str:
         ".syn{background:#b00020;color:#fff;font-size:0.75em;padding:1px 5px;"
         "border-radius:3px}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
-        "<p>Every file below opens without internet: maps carry their scripts inside. "
+        "<p>Every page below opens without internet: maps carry their scripts inside and "
+        "use no map tiles (district boundaries are the basemap). "
         "Items marked SYNTHETIC come from seeded test data, not real observations. "
         '<a href="artifacts.json">artifacts.json</a> lists the same files; '
         '<a href="run.json">run.json</a> records the run.</p>'
