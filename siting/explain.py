@@ -149,7 +149,8 @@ def explain_sites(
         ``order`` (1 = chosen first), ``candidate_id``, ``sig_cd``, ``name_ko``,
         ``x_m``, ``y_m``, ``marginal_weight`` (objective units), ``cumulative_weight``,
         ``cumulative_pct`` (of the total uncovered weight), per service
-        ``[<service>_]gain``, ``[<service>_]new_features`` and
+        ``[<service>_]gain``, ``[<service>_]new_features``,
+        ``[<service>_]in_reach`` (features within the radius, covered before or not) and
         ``[<service>_]new_A`` … ``new_E`` (features newly covered, by grade),
         ``nearest_existing_m``, ``nearest_existing_id``, ``cost_krw``, ``reason``.
     """
@@ -172,6 +173,7 @@ def explain_sites(
         grades = _grades(service.demand.frame)
         counts = np.bincount(first[first >= 0], minlength=len(sel))
         sites[f"{prefix}new_features"] = counts
+        sites[f"{prefix}in_reach"] = np.diff(service.cover.indptr)[sel] if len(sel) else 0
         if not (grades != "").any():
             continue  # ungraded demand (places, foot traffic): no by-grade columns
         for grade in GRADES:

@@ -78,6 +78,7 @@ def test_propose_orders_sites_by_marginal_gain_and_explains(
     assert sites["marginal_weight"].tolist() == pytest.approx([13.0, 6.0])
     assert sites["new_E"].tolist() == [3, 0]
     assert sites["new_D"].tolist() == [0, 2]
+    assert sites["in_reach"].tolist() == [3, 2]
     assert sites["name_ko"].tolist() == ["성북구", "성북구"]
     assert sites["cumulative_weight"].iloc[-1] == pytest.approx(p.summary["covered_weight"])
     assert "1번째 선정" in sites["reason"].iloc[0] and "E 3" in sites["reason"].iloc[0]
