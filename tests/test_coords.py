@@ -143,3 +143,41 @@ def test_property_bad_rows_dropped_and_counted(
     assert (
         np.isfinite(cleaned.frame.geometry.x).all() and np.isfinite(cleaned.frame.geometry.y).all()
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    points=st.lists(st.tuples(lon_st, lat_st), min_size=5, max_size=12),
+    garbage=st.lists(st.tuples(st.floats(), st.floats()), min_size=0, max_size=5),
+    data=st.data(),
+)
+def test_property_every_row_kept_or_dropped_and_finite(
+    points: list[tuple[float, float]], garbage: list[tuple[float, float]], data: st.DataObject
+) -> None:
+    rows = points + garbage
+    order = data.draw(st.permutations(range(len(rows))))
+    table = pd.DataFrame([rows[i] for i in order], columns=["lon", "lat"])
+    cleaned = clean_points(table, "lon", "lat", layer="t", crs="EPSG:4326")
+    dropped = [r for v in cleaned.dropped.values() for r in v]
+    assert len(dropped) == len(set(dropped))
+    assert len(cleaned.frame) + len(dropped) == len(rows)
+    assert sorted(dropped + cleaned.frame["source_row"].tolist()) == list(range(1, len(rows) + 1))
+    assert (
+        np.isfinite(cleaned.frame.geometry.x).all() and np.isfinite(cleaned.frame.geometry.y).all()
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(points=points_st, data=st.data())
+def test_property_swapped_metres_same_points(
+    points: list[tuple[float, float]], data: st.DataObject
+) -> None:
+    swap = data.draw(st.lists(st.booleans(), min_size=len(points), max_size=len(points)))
+    x, y = _arrays(points, TO_5186)
+    mixed = pd.DataFrame({"x": np.where(swap, y, x), "y": np.where(swap, x, y)})
+    plain = pd.DataFrame({"x": x, "y": y})
+    a = clean_points(plain, "x", "y", layer="t")
+    b = clean_points(mixed, "x", "y", layer="t")
+    assert a.crs == b.crs == "EPSG:5186"
+    np.testing.assert_allclose(a.frame.geometry.x, b.frame.geometry.x)
+    assert b.swapped == [i + 1 for i, s in enumerate(swap) if s]
