@@ -264,8 +264,11 @@ def add_grid_layers(
                 for c in sorted(GRADE_LETTERS)
             ],
         ).add_to(m)
-    if score_image is not None and (show_score or grade_image is None):
-        assert score_image.score_range is not None
+    if (
+        score_image is not None
+        and score_image.score_range is not None
+        and (show_score or grade_image is None)
+    ):
         lo, hi = score_image.score_range
         folium.raster_layers.ImageOverlay(
             score_image.url,

@@ -9,6 +9,8 @@ import branca.colormap as cm
 import folium
 import pytest
 from folium.plugins import Draw, FastMarkerCluster, Fullscreen, MarkerCluster, MeasureControl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from layers.errors import InputError, OutputExistsError
 from maps.assets import asset_for_url, asset_manifest, assets_dir, css_with_data_uris
@@ -131,3 +133,38 @@ def test_save_never_replaces_an_input(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="overwrite an input"):
         save_html(folium.Map(tiles=None), source, overwrite=True, protected=[source])
     assert source.read_text(encoding="utf-8") == "input"
+
+
+def test_tiles_only_when_a_tile_url_is_given() -> None:
+    import geopandas as gpd
+
+    from layers import load_districts
+    from maps import base_map, finish_map
+
+    districts: gpd.GeoDataFrame = load_districts()
+    plain, _ = base_map(districts, title="t")
+    assert "L.tileLayer(" not in render_offline(finish_map(plain))
+    tiled, _ = base_map(
+        districts,
+        title="t",
+        tiles_url="https://tiles.city.internal/{z}/{x}/{y}.png",
+        tiles_attribution="Seoul internal tiles",
+    )
+    page = render_offline(finish_map(tiled))
+    assert "L.tileLayer(" in page
+    assert "tiles.city.internal/{z}/{x}/{y}.png" in page
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "//", "HTTPS://"]),
+    host=st.from_regex(r"[a-z]{1,10}\.[a-z]{2,3}", fullmatch=True),
+    attribute=st.sampled_from(["src", "href", "poster"]),
+    tag=st.sampled_from(["script", "img", "link", "iframe", "video"]),
+)
+def test_any_external_url_in_an_attribute_is_found(
+    scheme: str, host: str, attribute: str, tag: str
+) -> None:
+    url = f"{scheme}{host}/asset"
+    html = f'<html><body><{tag} {attribute}="{url}"></{tag}></body></html>'
+    assert external_urls(html) == [url]
