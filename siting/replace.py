@@ -461,7 +461,7 @@ def run_replace(
     weight_column: str | None = "weight",
     candidates_path: str | os.PathLike[str] | None = None,
     min_age: int | None = None,
-    reference_year: int = CCTV_AS_OF_YEAR,
+    reference_year: int | None = None,
     count: int | None = None,
     budget: float | None = None,
     move_within_m: float | None = None,
@@ -488,8 +488,11 @@ def run_replace(
         Weight column of the demand layer.
     candidates_path : path, optional
         Sites a device may move to (with ``move_within_m``).
-    min_age, reference_year, count, budget, move_within_m
+    min_age, count, budget, move_within_m
         See :func:`plan_replacement`.
+    reference_year : int, optional
+        Year ages are measured at; default the inventory's as-of year
+        (데이터기준일자 / 작업일자), else the current year (the summary says which).
     radius : float, optional
         Coverage radius override (m).
     crs : str, optional
@@ -497,7 +500,7 @@ def run_replace(
     overwrite, progress : bool
         Replace existing outputs; show progress.
     """
-    from layers.inventory import to_inventory
+    from layers.inventory import resolve_reference_year, to_inventory
     from layers.readers import read_layer
 
     if device not in ("cctv", "wifi"):
@@ -524,6 +527,7 @@ def run_replace(
         demand = read_demand(demand_path, crs=crs, weight_column=weight_column)
     demand = restrict_demand(demand, codes)
     frame = to_inventory(read_layer(devices_path, crs=crs, layer_name="devices"), device)
+    year, year_source = resolve_reference_year(frame, reference_year)
     if "sig_cd" in frame:
         frame = frame[frame["sig_cd"].isin(codes)]
     candidates = None
@@ -534,7 +538,7 @@ def run_replace(
         demand,
         device=device,
         min_age=min_age,
-        reference_year=reference_year,
+        reference_year=year,
         count=count,
         budget=budget,
         candidates=candidates,
@@ -542,6 +546,7 @@ def run_replace(
         profile=prof,
         progress=progress,
     )
+    plan.summary["settings"]["reference_year_source"] = year_source
     inputs = [p for p in (devices_path, grid_path, demand_path, candidates_path) if p is not None]
     with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
         files = write_replacement(plan, stage, inputs=inputs)

@@ -127,13 +127,14 @@ def test_cli_replace_writes_plan(tmp_path: Path) -> None:
         app,
         [
             "replace", str(inv), "--device", "wifi", "--demand", str(places),
-            "--crs", "EPSG:5186", "--count", "2", "--out", str(out),
+            "--crs", "EPSG:5186", "--count", "2", "--reference-year", "2024", "--out", str(out),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     # aged ≥ 7 y at 2024: installed 2012–2017 → w0..w5; the two covering most weight: w5, w4
     assert summary["n_eligible"] == 6 and summary["n_selected"] == 2
+    assert summary["settings"]["reference_year_source"] == "given"
     plan = gpd.read_file(out / "replacement.gpkg", layer="replacement")
     assert plan.loc[plan["selected"], "device_id"].tolist() == ["w5", "w4"]
     assert (out / "replacement.csv").read_bytes().startswith(b"\xef\xbb\xbf")

@@ -116,8 +116,7 @@ def propose(
 ) -> None:
     """Propose sites for new CCTV, Wi-Fi APs or smart poles that cover the most uncovered demand.
 
-    Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif
-    --existing cctv.csv --min-spacing 100 --out out/cctv-seongbuk
+    Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif --existing cctv.csv --min-spacing 100 --out out/cctv-seongbuk
     """
     proposal, files = run_propose(
         out,
@@ -176,8 +175,9 @@ def replace(
         typer.Option("--min-age", help="Aged at this many years (CCTV 8, or 10; Wi-Fi 7)."),
     ] = None,
     reference_year: Annotated[
-        int, typer.Option("--reference-year", help="Year ages are measured at.")
-    ] = 2024,
+        int | None,
+        typer.Option("--reference-year", help="Year ages are measured at (default: data as-of)."),
+    ] = None,
     count: Count = None,
     budget: Budget = None,
     candidates: Annotated[
@@ -192,8 +192,7 @@ def replace(
 ) -> None:
     """Rank aged or low-resolution devices by the risk they cover and plan their replacement.
 
-    Example:  siting replace wifi.csv --device wifi --demand places.csv --count 700
-    --out out/wifi-replacement
+    Example:  siting replace wifi.csv --device wifi --demand places.csv --budget 2849000000 --out out/wifi-replacement
     """
     plan, files = run_replace(
         out,
