@@ -146,7 +146,8 @@ class ReadReport:
         ]
         for reason, rows in self.dropped.items():
             out.append(f"  - {reason}: {len(rows):,} (rows {format_rows(rows)})")
-        out.append(f"swapped lat/lon fixed: {self.swapped_rows:,}")
+        if self.crs is not None:
+            out.append(f"swapped lat/lon fixed: {self.swapped_rows:,}")
         if self.swapped:
             out.append(f"  rows {format_rows(self.swapped)}")
         if self.repaired:

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from layers.readers import KIND_LABELS, read_layer
 from siting.cli._app import app
-from siting.cli._common import stdout
+from siting.cli._common import print_table, stdout
 
 KindOption = Annotated[
     str,
@@ -47,6 +48,7 @@ def inspect(
     for line in report.lines():
         stdout.print(line, markup=False, highlight=False)
     if report.by_district:
-        stdout.print("rows per district:", highlight=False)
-        for name, count in report.by_district.items():
-            stdout.print(f"  {name}\t{count:,}", markup=False, highlight=False)
+        counts = pd.DataFrame(
+            {"district": list(report.by_district), "rows kept": list(report.by_district.values())}
+        )
+        print_table(counts, ["district", "rows kept"], title="rows per district")
