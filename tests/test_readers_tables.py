@@ -106,3 +106,19 @@ def test_short_rows_are_blank_not_errors(tmp_path: Path) -> None:
     read = read_layer(path)
     assert read.report.rows_kept == 1
     assert read.report.dropped == {"missing coordinate (blank or not a number)": [2]}
+
+
+def test_cctv_xlsx_plain_year_headers_below_a_title(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["CCTV 설치현황"])
+    sheet.append([])
+    sheet.append(["구분", "합계", "2017 이전", "2018", "2019"])
+    sheet.append(["강남구", "3,000", "2,000", "600", "400"])
+    book.save(tmp_path / "plain.xlsx")
+    frame = read_layer(tmp_path / "plain.xlsx").frame
+    assert frame.attrs["year_columns"] == ["cctv_2017_or_earlier", "cctv_2018", "cctv_2019"]
+    assert int(frame.cctv_total.iloc[0]) == 3000 and int(frame.cctv_2018.iloc[0]) == 600

@@ -36,7 +36,7 @@ __all__ = ["read_cctv_by_year"]
 
 _NAME_KEYS = ("구분", "기관명", "자치구", "자치구명", "구명")
 _TOTAL_KEYS = ("총계", "소계", "합계", "계", "총합계")
-_YEAR = re.compile(r"((?:19|20)\d{2})\s*년")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*(?:년|$|이전)")
 REASON_TOTAL_ROW = "city total row (계), checked against the district sum"
 REASON_NOT_DISTRICT = "not a Seoul district"
 
