@@ -25,7 +25,12 @@ from layers.errors import (
     SitingError,
     ValidationError,
 )
-from layers.inventory import DEVICE_TYPES, ageing_by_district, to_inventory
+from layers.inventory import (
+    DEVICE_TYPES,
+    ageing_by_district,
+    ageing_from_year_table,
+    to_inventory,
+)
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
 from layers.readers import KIND_LABELS, LayerRead, ReadReport, detect_kind, read_layer
 from layers.riskgrid import RiskGrid, grade_counts_by_district, read_grid, write_grid
@@ -49,6 +54,7 @@ __all__ = [
     "SitingError",
     "ValidationError",
     "ageing_by_district",
+    "ageing_from_year_table",
     "detect_kind",
     "district_code",
     "grade_counts_by_district",
