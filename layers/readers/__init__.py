@@ -22,6 +22,7 @@ Every reader returns a :class:`LayerRead`: the frame in EPSG:5186 and a
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from layers.readers.report import KIND_LABELS, LayerRead, ReadReport
 from layers.readers.vector import VECTOR_SUFFIXES, read_vector
 
 __all__ = ["KIND_LABELS", "LayerRead", "ReadReport", "detect_kind", "read_layer"]
+
+log = logging.getLogger(__name__)
 
 
 def _check_crs(crs: str | None, layer: str) -> str | None:
@@ -155,6 +158,19 @@ def read_layer(
     """
     p = check_input_file(path, layer=layer_name)
     layer = layer_name or p.name
+    read = _read(p, layer, kind=kind, crs=crs, id_column=id_column, repair=repair)
+    r = read.report
+    log.info(
+        "%s: %s, %s, %s; %d rows read, %d kept, %d dropped, %d swapped",
+        layer, r.kind, r.encoding or "binary", r.crs or "no CRS",
+        r.rows_read, r.rows_kept, r.rows_dropped, r.swapped_rows,
+    )  # fmt: skip
+    return read
+
+
+def _read(
+    p: Path, layer: str, *, kind: str, crs: str | None, id_column: str | None, repair: bool
+) -> LayerRead:
     if kind != "auto" and kind not in KIND_LABELS:
         raise ConfigError(
             f"unknown kind {kind!r}",
