@@ -34,6 +34,18 @@ is the bundled district layer with its official statistics)::
     measure = "density"        # points: count | density
     bandwidth_m = 300
 
+    [[indicators]]
+    name = "night_lights"
+    kind = "raster"            # must be in EPSG:5186
+    path = "lights_5186.tif"
+    band = 1
+    resampling = "average"     # average | bilinear | nearest | cubic | max | min
+    direction = "lowers"
+    weight = 0.5
+
+    # vector layers also take layer = "name" (a GeoPackage layer) and
+    # crs = "EPSG:5179" (files that do not declare their CRS)
+
     [learn]                    # optional
     incidents = "crimes.gpkg"
     model = "poisson"          # poisson | gradient_boosting
