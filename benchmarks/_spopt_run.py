@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from instances import make_instance, seoul_wide  # noqa: E402
+from instances import make_instance, seoul_wide
 
 
 def main() -> None:

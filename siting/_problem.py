@@ -111,6 +111,22 @@ def conflict_graph(xy: np.ndarray, min_spacing: float) -> sp.csr_matrix:
     return adj
 
 
+def _keep_columns(M: sp.csr_matrix, keep: np.ndarray) -> sp.csr_matrix:
+    """Columns of a CSR matrix where ``keep`` (bool per column), renumbered in order; 0/1 uint8."""
+    new_index = np.cumsum(keep) - 1
+    row_of = np.repeat(np.arange(M.shape[0]), np.diff(M.indptr))
+    mask = keep[M.indices]
+    counts = np.bincount(row_of[mask], minlength=M.shape[0])
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    indices = new_index[M.indices[mask]].astype(np.int32)
+    out = sp.csr_matrix(
+        (np.ones(indices.shape[0], dtype=np.uint8), indices, indptr),
+        shape=(M.shape[0], int(keep.sum())),
+    )
+    out.has_sorted_indices = M.has_sorted_indices
+    return out
+
+
 def _merge_identical_columns(sub: sp.csr_matrix, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Group columns with the same coverage set.
 
@@ -122,16 +138,17 @@ def _merge_identical_columns(sub: sp.csr_matrix, w: np.ndarray) -> tuple[np.ndar
     -------
     (group, representative) : group id of each column, first column of each group.
     """
-    csc = sub.tocsc()
-    csc.sort_indices()
     rng = np.random.default_rng(20240611)
     r1 = rng.random(sub.shape[0])
     r2 = rng.random(sub.shape[0])
-    nnz = np.diff(csc.indptr)
-    pattern = sp.csc_matrix((np.ones(csc.nnz), csc.indices, csc.indptr), shape=csc.shape)
-    h1 = pattern.T @ r1
-    h2 = pattern.T @ r2
-    order = np.lexsort((h2, h1, nnz))
+    row_of = np.repeat(np.arange(sub.shape[0]), np.diff(sub.indptr))
+    # bincount adds each column's entries in row order: equal sets give equal sums.
+    nnz = np.bincount(sub.indices, minlength=sub.shape[1])
+    h1 = np.bincount(sub.indices, weights=r1[row_of], minlength=sub.shape[1])
+    h2 = np.bincount(sub.indices, weights=r2[row_of], minlength=sub.shape[1])
+    # Sort by one key; a group is a run equal in all three (a run split by an
+    # h1 collision only leaves two identical groups unmerged, still correct).
+    order = np.argsort(h1, kind="stable")
     change = np.ones(order.shape[0], dtype=bool)
     change[1:] = (np.diff(nnz[order]) != 0) | (np.diff(h1[order]) != 0) | (np.diff(h2[order]) != 0)
     sorted_group = np.cumsum(change) - 1
@@ -188,26 +205,23 @@ def reduce_problem(
     # Drop columns with no weight left; then sites that cover none of them;
     # then columns that no remaining site covers.
     rows = np.flatnonzero(allowed)
-    sub = cover[rows].tocsc()[:, np.flatnonzero(w > 0)].tocsr()
-    col_ids = np.flatnonzero(w > 0)
     if count_left is not None and count_left <= 0:
         rows = rows[:0]
-        sub = sub[:0]
-    row_nnz = np.diff(sub.indptr)
-    keep_rows = row_nnz > 0
+    col_ids = np.flatnonzero(w > 0)
+    sub = _keep_columns(cover[rows], w > 0)
+    keep_rows = np.diff(sub.indptr) > 0
     rows = rows[keep_rows]
     sub = sub[keep_rows]
-    col_nnz = np.bincount(sub.indices, minlength=sub.shape[1])
-    keep_cols = col_nnz > 0
+    keep_cols = np.bincount(sub.indices, minlength=sub.shape[1]) > 0
     col_ids = col_ids[keep_cols]
-    sub = sub.tocsc()[:, keep_cols].tocsr()
-    sub.data[:] = 1
-    sub = sub.astype(np.uint8)
+    sub = _keep_columns(sub, keep_cols)
     group_of_demand = np.full(n_dem, -1, dtype=np.int64)
     if sub.shape[1]:
         group, reps = _merge_identical_columns(sub, w[col_ids])
         w_red: np.ndarray = np.bincount(group, weights=w[col_ids], minlength=reps.shape[0])
-        A = sub.tocsc()[:, reps].tocsr()
+        is_rep = np.zeros(sub.shape[1], dtype=bool)
+        is_rep[reps] = True
+        A = _keep_columns(sub, is_rep)
         group_of_demand[col_ids] = group
     else:
         w_red = np.zeros(0, dtype=np.float64)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from siting._problem import Reduced
 
-__all__ = ["lagrangian_bound", "lp_bound"]
+__all__ = ["LagrangianResult", "lagrangian_bound", "lp_bound"]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,30 @@ def _inner_max(r: np.ndarray, P: Reduced) -> tuple[float, np.ndarray]:
     return best, best_x
 
 
+@dataclass(frozen=True)
+class LagrangianResult:
+    """Outcome of :func:`lagrangian_bound`.
+
+    Attributes
+    ----------
+    bound : float
+        Best (lowest) valid upper bound found.
+    best_set : ndarray of int
+        Among the sites the inner problem chose at each step (the ``p``
+        largest ``(A u)_i``), the set covering the most weight: a good
+        starting solution (it may break spacing; the caller repairs it).
+    best_value : float
+        Weight that set covers.
+    iterations : int
+        Subgradient steps taken.
+    """
+
+    bound: float
+    best_set: np.ndarray
+    best_value: float
+    iterations: int
+
+
 def lagrangian_bound(
     P: Reduced,
     target: float,
@@ -75,8 +100,8 @@ def lagrangian_bound(
     seconds: float = 10.0,
     rel_tol: float = 1e-4,
     covered: np.ndarray | None = None,
-) -> float:
-    """Best Lagrangian bound found by subgradient optimisation.
+) -> LagrangianResult:
+    """Best Lagrangian bound found by subgradient optimisation, and the best primal set met.
 
     Parameters
     ----------
@@ -84,11 +109,13 @@ def lagrangian_bound(
         The instance.
     target : float
         A feasible value (the heuristic's), used in the Polyak step and to stop
-        early when the bound is within ``rel_tol`` of it.
+        early when the bound is within ``rel_tol`` of it; raised whenever a
+        better set is met on the way.
     max_iter : int
-        Upper limit on subgradient steps.
+        Upper limit on subgradient steps (the result depends only on this,
+        unless ``seconds`` runs out first).
     seconds : float
-        Time limit (s).
+        Time limit (s), a safety stop.
     rel_tol : float
         Stop when ``(bound - target) / bound`` falls below this.
     covered : ndarray of bool, optional
@@ -98,11 +125,11 @@ def lagrangian_bound(
 
     Returns
     -------
-    float
-        A valid upper bound on the reduced optimum (spacing relaxed).
+    LagrangianResult
     """
+    empty = np.empty(0, dtype=np.int64)
     if P.m == 0:
-        return 0.0
+        return LagrangianResult(0.0, empty, 0.0, 0)
     start = time.perf_counter()
     A = P.A.astype(np.float64)
     At = P.At.astype(np.float64)
@@ -110,9 +137,12 @@ def lagrangian_bound(
     total = float(w.sum())
     u = np.where(covered, 0.0, w) if covered is not None else 0.5 * w
     best = total
+    best_set, best_value = empty, -1.0
     theta = 1.0
     stall = 0
-    for it in range(max_iter):
+    steps = 0
+    for _ in range(max_iter):
+        steps += 1
         r = np.asarray(A @ u).ravel()
         inner, x = _inner_max(r, P)
         val = float(total - u.sum()) + inner
@@ -124,12 +154,18 @@ def lagrangian_bound(
             if stall >= 10:
                 theta *= 0.5
                 stall = 0
+        xi = np.floor(x + 1e-9)  # integral part: a feasible set
+        hits = np.asarray(At @ xi).ravel()
+        value = float(w[hits > 0.5].sum())
+        if value > best_value:
+            best_value, best_set = value, np.flatnonzero(xi > 0.5)
+            target = max(target, value)
         if best - target <= rel_tol * best or theta < 1e-6:
             break
         if time.perf_counter() - start > seconds:
             break
         # Subgradient of L in u: −1 + Σ_i x_i a_ij; step against it.
-        g = np.asarray(At @ x).ravel() - 1.0
+        g = (hits if np.array_equal(xi, x) else np.asarray(At @ x).ravel()) - 1.0
         # Projected gradient: ignore components pushing outside [0, w].
         g[(u <= 0) & (g > 0)] = 0.0
         g[(u >= w) & (g < 0)] = 0.0
@@ -138,8 +174,8 @@ def lagrangian_bound(
             break
         step = theta * (val - target) / norm2
         u = np.clip(u - step * g, 0.0, w)
-        log.debug("lagrangian it %d bound %.6g", it, best)
-    return best
+    log.debug("lagrangian: %d steps, bound %.6g, best set %.6g", steps, best, best_value)
+    return LagrangianResult(best, best_set, max(best_value, 0.0), steps)
 
 
 def lp_bound(P: Reduced, *, seconds: float = 60.0) -> float | None:

@@ -29,7 +29,7 @@ import numpy as np
 
 from siting._problem import Reduced, gather
 
-__all__ = ["State", "greedy", "local_search"]
+__all__ = ["State", "greedy", "local_search", "perturb_search"]
 
 
 class State:
@@ -50,6 +50,7 @@ class State:
         self.nconf = np.zeros(P.n, dtype=np.int32)
         self.budget_left = P.budget
         self.tol = 1e-9 * max(float(P.w.sum()), 1e-300)
+        self.val = 0.0  # covered weight, kept incrementally (value() recomputes it)
 
     def copy(self) -> State:
         """An independent copy."""
@@ -62,6 +63,7 @@ class State:
         other.nconf = self.nconf.copy()
         other.budget_left = self.budget_left
         other.tol = self.tol
+        other.val = self.val
         return other
 
     def value(self) -> float:
@@ -88,6 +90,7 @@ class State:
         """Choose site ``i`` (appended, or placed at ``position`` in the order)."""
         cols = self._cols(i)
         newly = cols[self.cnt[cols] == 0]
+        self.val += float(self.P.w[newly].sum())
         self.cnt[cols] += 1
         self._shift_gain(newly, -1.0)
         self.nconf[self._neighbours(i)] += 1
@@ -104,6 +107,7 @@ class State:
         cols = self._cols(i)
         self.cnt[cols] -= 1
         freed = cols[self.cnt[cols] == 0]
+        self.val -= float(self.P.w[freed].sum())
         self._shift_gain(freed, +1.0)
         self.nconf[self._neighbours(i)] -= 1
         self.sel_mask[i] = False
@@ -182,6 +186,57 @@ def best_single(state: State) -> int | None:
     return int(np.argmax(np.where(ok, state.gain, -np.inf)))
 
 
+def _global_best(state: State) -> tuple[int, float]:
+    """The allowed, affordable, unchosen site with the largest gain."""
+    ok = ~state.sel_mask & (state.nconf == 0)
+    cost = state.P.cost
+    if state.budget_left is not None and cost is not None:
+        ok &= cost <= state.budget_left + 1e-9
+    masked = np.where(ok, state.gain, -np.inf)
+    c = int(np.argmax(masked))
+    return c, float(masked[c])
+
+
+def _try_swap(state: State, pos: int, best_outside: tuple[int, float]) -> bool:
+    """Replace the site at ``pos`` by the best site for its place if that improves; True if done.
+
+    ``best_outside`` is the best site by gain alone (:func:`_global_best`),
+    which stands for every site sharing no demand with the one dropped.
+    """
+    P = state.P
+    cost = P.cost
+    s = state.sel[pos]
+    cols = state._cols(s)
+    unique = cols[state.cnt[cols] == 1]
+    loss = float(P.w[unique].sum())
+    rows, owner = gather(P.At.indptr, P.At.indices, unique)
+    nbrs = state._neighbours(s)
+    freed = nbrs[(state.nconf[nbrs] == 1) & ~state.sel_mask[nbrs]]
+    cand = np.union1d(rows, freed)
+    extra = np.zeros(cand.shape[0])
+    if rows.size:
+        np.add.at(extra, np.searchsorted(cand, rows), P.w[unique][owner])
+    ok = ~state.sel_mask[cand]
+    if P.conflicts is not None:
+        nc = state.nconf[cand]
+        ok &= (nc == 0) | ((nc == 1) & np.isin(cand, nbrs))
+    if state.budget_left is not None and cost is not None:
+        ok &= cost[cand] <= state.budget_left + float(cost[s]) + 1e-9
+    best_c, best_v = -1, -np.inf
+    if ok.any():
+        vals = np.where(ok, state.gain[cand] + extra, -np.inf)
+        k = int(np.argmax(vals))
+        best_c, best_v = int(cand[k]), float(vals[k])
+    c_star, g_star = best_outside
+    if g_star > best_v:
+        best_c, best_v = c_star, g_star
+    if best_c >= 0 and best_v - loss > state.tol:
+        position = state.remove(s)
+        state.add(best_c, position)
+        return True
+    return False
+
+
 def local_search(state: State, *, deadline: float | None = None, max_passes: int = 100) -> State:
     """Apply improving 1-swaps (and additions, when room is left) until none improves.
 
@@ -194,55 +249,17 @@ def local_search(state: State, *, deadline: float | None = None, max_passes: int
     max_passes : int
         Upper limit on passes over the chosen sites.
     """
-    P = state.P
-    if P.n == 0 or not state.sel:
+    if state.P.n == 0 or not state.sel:
         return state
-    cost = P.cost
-    At = P.At
-
-    def global_best() -> tuple[int, float]:
-        ok = ~state.sel_mask & (state.nconf == 0)
-        if state.budget_left is not None and cost is not None:
-            ok &= cost <= state.budget_left + 1e-9
-        masked = np.where(ok, state.gain, -np.inf)
-        c = int(np.argmax(masked))
-        return c, float(masked[c])
-
     for _ in range(max_passes):
         improved = False
-        c_star, g_star = global_best()
+        best_outside = _global_best(state)
         for pos in range(len(state.sel)):
             if deadline is not None and time.perf_counter() > deadline:
                 return state
-            s = state.sel[pos]
-            cols = state._cols(s)
-            unique = cols[state.cnt[cols] == 1]
-            loss = float(P.w[unique].sum())
-            rows, owner = gather(At.indptr, At.indices, unique)
-            nbrs = state._neighbours(s)
-            freed = nbrs[(state.nconf[nbrs] == 1) & ~state.sel_mask[nbrs]]
-            cand = np.union1d(rows, freed)
-            extra = np.zeros(cand.shape[0])
-            if rows.size:
-                np.add.at(extra, np.searchsorted(cand, rows), P.w[unique][owner])
-            ok = ~state.sel_mask[cand]
-            if P.conflicts is not None:
-                nc = state.nconf[cand]
-                ok &= (nc == 0) | ((nc == 1) & np.isin(cand, nbrs))
-            if state.budget_left is not None and cost is not None:
-                ok &= cost[cand] <= state.budget_left + float(cost[s]) + 1e-9
-            best_c, best_v = -1, -np.inf
-            if ok.any():
-                vals = np.where(ok, state.gain[cand] + extra, -np.inf)
-                k = int(np.argmax(vals))
-                best_c, best_v = int(cand[k]), float(vals[k])
-            if g_star > best_v:
-                best_c, best_v = c_star, g_star
-            if best_c >= 0 and best_v - loss > state.tol:
-                position = state.remove(s)
-                state.add(best_c, position)
+            if _try_swap(state, pos, best_outside):
                 improved = True
-                c_star, g_star = global_best()
+                best_outside = _global_best(state)
         # Room left (budget freed by swaps): add greedily.
         if not state.full():
             before = len(state.sel)
@@ -250,4 +267,92 @@ def local_search(state: State, *, deadline: float | None = None, max_passes: int
             improved |= len(state.sel) > before
         if not improved:
             break
+    return state
+
+
+def _cluster(state: State, s: int) -> np.ndarray:
+    """Chosen sites within two demand hops of site ``s`` (sharing demand with a site that shares with s)."""
+    P = state.P
+    r1, _ = gather(P.At.indptr, P.At.indices, state._cols(s))
+    r1 = np.unique(r1)
+    c2, _ = gather(P.A.indptr, P.A.indices, r1)
+    r2, _ = gather(P.At.indptr, P.At.indices, np.unique(c2))
+    r2 = np.unique(r2)
+    return r2[state.sel_mask[r2]]
+
+
+def perturb_search(
+    state: State,
+    *,
+    iterations: int,
+    seed: int = 0,
+    deadline: float | None = None,
+    max_destroy: int = 4,
+) -> State:
+    """Iterated local search: destroy a cluster of chosen sites, repair greedily, re-swap.
+
+    Each iteration drops 2..``max_destroy`` chosen sites close to a random
+    chosen site (close in the coverage graph, no coordinates needed), refills
+    greedily from the sites whose gain changed (no full scans, so a step
+    costs only the neighbourhood), applies 1-swaps to the new sites, and keeps the result if it covers at
+    least as much (plateau moves allowed), else undoes it. Deterministic for
+    a given ``seed`` and ``iterations``; ``deadline`` is only a safety stop.
+    """
+    P = state.P
+    if P.n == 0 or len(state.sel) < 1 or iterations <= 0:
+        return state
+    rng = np.random.default_rng(seed)
+    state.val = state.value()
+    value = state.val
+    for _ in range(iterations):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        live = [i for i in state.sel if i >= 0]
+        s0 = live[int(rng.integers(len(live)))]
+        near = _cluster(state, s0)
+        near = near[near != s0]
+        k = int(rng.integers(1, max_destroy))
+        if near.size > k:
+            near = rng.choice(near, size=k, replace=False)
+        drop = [s0, *sorted(int(i) for i in near.tolist())]
+        old_sel = list(state.sel)
+        freed_cols = np.unique(np.concatenate([state._cols(i) for i in drop]))
+        for i in drop:
+            state.remove(i)
+        state.sel = [i for i in state.sel if i >= 0]
+        pool, _ = gather(P.At.indptr, P.At.indices, freed_cols)
+        pool = np.unique(pool)
+        added: list[int] = []
+        for _k in range(len(drop) + (0 if P.count is not None else 2)):
+            if state.full():
+                break
+            ok = ~state.sel_mask[pool] & (state.nconf[pool] == 0)
+            if state.budget_left is not None and P.cost is not None:
+                ok &= P.cost[pool] <= state.budget_left + 1e-9
+            g_pool = np.where(ok, state.gain[pool], -np.inf)
+            if pool.size == 0:
+                break
+            j = int(np.argmax(g_pool))
+            c, g = int(pool[j]), float(g_pool[j])
+            if g <= state.tol:
+                break
+            state.add(c)
+            added.append(c)
+        for c in added:
+            if c in state.sel:
+                _try_swap(state, state.sel.index(c), (-1, -np.inf))
+        new_value = state.val
+        if new_value >= value - state.tol:
+            value = max(value, new_value)
+            continue
+        # Undo: back to the old selection, in its old order.
+        old_set = set(old_sel)
+        for i in [i for i in state.sel if i not in old_set]:
+            state.remove(i)
+        state.sel = [i for i in state.sel if i >= 0]
+        keep = set(state.sel)
+        for i in old_sel:
+            if i not in keep:
+                state.add(i)
+        state.sel = list(old_sel)
     return state

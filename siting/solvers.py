@@ -5,9 +5,13 @@ count and/or a budget (per-site costs, KRW), with a minimum spacing between
 chosen sites, must-include and excluded sites. It validates the request,
 reduces it (:mod:`siting._problem`), then
 
-* ``"greedy"``: lazy greedy + 1-swap local improvement (:mod:`siting.greedy`),
-  then a proven upper bound: the LP relaxation by HiGHS on the reduced instance
-  when it is small enough, else a Lagrangian bound (:mod:`siting.bounds`);
+* ``"greedy"``: lazy greedy + 1-swap local improvement (:mod:`siting.greedy`);
+  a Lagrangian subgradient run (:mod:`siting.bounds`) that yields both a bound
+  and a second starting set (also improved by 1-swaps); a short seeded
+  perturbation search (destroy a cluster of sites, repair, re-swap) on the
+  better one; then the proven upper bound: the smaller of the Lagrangian bound
+  and, on reduced instances of at most :data:`LP_BOUND_MAX_NNZ` covered pairs,
+  the LP relaxation by HiGHS;
 * ``"exact"``: HiGHS MILP (:mod:`siting.exact`) with a time limit, the greedy
   solution kept as the fallback incumbent;
 * ``"auto"`` (default): ``"greedy"``, then ``"exact"`` when the reported gap is
@@ -42,18 +46,32 @@ from layers.errors import EmptyLayerError, InfeasibleError, InputError
 from siting._problem import Reduced, reduce_problem
 from siting.bounds import lagrangian_bound, lp_bound
 from siting.exact import solve_exact
-from siting.greedy import State, best_single, greedy, local_search
+from siting.greedy import State, best_single, greedy, local_search, perturb_search
 
-__all__ = ["AUTO_EXACT_MAX_NNZ", "AUTO_GAP", "LP_BOUND_MAX_NNZ", "Solution", "solve_mclp"]
+__all__ = [
+    "AUTO_EXACT_MAX_NNZ",
+    "AUTO_EXACT_SECONDS",
+    "AUTO_GAP",
+    "LP_BOUND_MAX_NNZ",
+    "Solution",
+    "solve_mclp",
+]
 
 log = logging.getLogger(__name__)
 
 #: ``"auto"`` runs the exact solver when the heuristic's gap is above this (fraction).
 AUTO_GAP = 1e-3
 #: ``"auto"`` runs the exact solver only on reduced instances with at most this many covered pairs.
-AUTO_EXACT_MAX_NNZ = 300_000
+AUTO_EXACT_MAX_NNZ = 50_000
+#: Time limit (s) of the exact step of ``"auto"`` (never more than what is left of ``time_limit``).
+AUTO_EXACT_SECONDS = 60.0
 #: A gap at most this (fraction, solver tolerance) is reported as 0 and ``"optimal"``.
 OPTIMAL_GAP = 1e-7
+#: Subgradient steps of the Lagrangian bound / heuristic, and its time cap (s).
+LAGRANGIAN_STEPS = 200
+LAGRANGIAN_SECONDS = 15.0
+#: Upper limit on perturbation-search iterations (also at most 10 per chosen site).
+PERTURB_STEPS = 1000
 #: The LP bound is computed (else the Lagrangian) up to this many covered pairs.
 LP_BOUND_MAX_NNZ = 400_000
 
@@ -346,32 +364,75 @@ def _order_and_marginals(
     )
 
 
-def _heuristic(P: Reduced, deadline: float) -> State:
-    """Greedy (+ ratio greedy and best single site under a budget), then 1-swaps."""
+def _from_set(P: Reduced, sites: np.ndarray, priority: np.ndarray) -> State:
+    """A state holding ``sites`` (highest ``priority`` first, skipping spacing/budget breaks)."""
+    state = State(P)
+    for i in sites[np.argsort(-priority[sites], kind="stable")].tolist():
+        if state.full():
+            break
+        if state.nconf[i] == 0 and state.affordable(i):
+            state.add(int(i))
+    return state
+
+
+def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[State, float | None]:
+    """Greedy and Lagrangian starts, each improved by 1-swaps, then a short perturbation search.
+
+    Returns the best state and the Lagrangian bound (``None`` when not computed).
+    """
+    t0 = time.perf_counter()
     plain = greedy(State(P), deadline=deadline)
-    best = plain
+    starts = [plain]
     if P.cost is not None and P.budget is not None:
         ratio = greedy(State(P), ratio=True, deadline=deadline)
         single = State(P)
         i = best_single(single)
         if i is not None:
             single.add(i)
-        for other in (ratio, single):
+        starts += [ratio, single]
+    best = max(starts, key=lambda s: s.value())
+    best = local_search(best, deadline=deadline)
+    log.log(level, "greedy+swap: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)
+    lag_bound = None
+    if P.m and P.n:
+        lag = lagrangian_bound(
+            P,
+            best.value(),
+            max_iter=LAGRANGIAN_STEPS,
+            seconds=max(1.0, min(LAGRANGIAN_SECONDS, deadline - time.perf_counter())),
+            covered=best.cnt > 0,
+        )
+        lag_bound = lag.bound
+        log.log(
+            level,
+            "lagrangian: %d steps, bound %.6g, best set %.6g (%.2f s)",
+            lag.iterations,
+            lag.bound,
+            lag.best_value,
+            time.perf_counter() - t0,
+        )
+        if lag.best_set.size:
+            other = _from_set(P, lag.best_set, np.asarray(P.A @ P.w).ravel())
+            other = local_search(greedy(other, deadline=deadline), deadline=deadline)
             if other.value() > best.value() + best.tol:
                 best = other
-    return local_search(best, deadline=deadline)
+    iterations = min(PERTURB_STEPS, 10 * max(len(best.sel), 1))
+    perturb_search(best, iterations=iterations, seed=seed, deadline=deadline)
+    local_search(best, deadline=deadline)
+    log.log(level, "perturbation: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)
+    return best, lag_bound
 
 
-def _bound(P: Reduced, value: float, seconds: float) -> tuple[float, str]:
+def _bound(P: Reduced, lag_bound: float | None, seconds: float) -> tuple[float, str]:
     """Upper bound on the reduced optimum (spacing relaxed) and how it was obtained."""
     if P.m == 0:
         return 0.0, "empty"
+    bound, how = (lag_bound, "lagrangian") if lag_bound is not None else (float(P.w.sum()), "total")
     if P.A.nnz <= LP_BOUND_MAX_NNZ:
         lp = lp_bound(P, seconds=seconds)
-        if lp is not None:
-            return lp * (1 + 1e-9) + 1e-12, "lp"
-    lag = lagrangian_bound(P, value, seconds=seconds)
-    return lag, "lagrangian"
+        if lp is not None and lp * (1 + 1e-9) + 1e-12 < bound:
+            bound, how = lp * (1 + 1e-9) + 1e-12, "lp"
+    return bound, how
 
 
 def solve_mclp(
@@ -418,8 +479,8 @@ def solve_mclp(
         Seconds for the whole solve (the heuristic stops improving, the exact
         solver stops, and the best solution so far is returned with its bound).
     seed : int
-        Accepted for reproducibility of future randomised steps; the current
-        solvers are deterministic, so equal inputs give equal outputs.
+        Seed of the perturbation search; equal inputs and seed give equal outputs
+        (stopping rules count steps, the time limit is only a safety stop).
     progress : bool
         Log progress at INFO level (the CLI shows it).
 
@@ -438,7 +499,6 @@ def solve_mclp(
         More sites than (non-excluded) candidates, a budget below every cost,
         must-include sites above the count or budget or closer than the spacing.
     """
-    del seed
     start = time.perf_counter()
     deadline = start + float(time_limit)
     A, w, costs_arr, xy, must, excl = _validate(
@@ -476,23 +536,18 @@ def solve_mclp(
         P.m,
         P.A.nnz,
     )
-    state = _heuristic(P, deadline)
+    state, lag_bound = _heuristic(P, deadline, seed, level)
     chosen_red = np.asarray(state.sel, dtype=np.int64)
     value = state.value()
     name, status = "greedy+swap", "heuristic"
-    log.log(
-        level,
-        "greedy+swap: %d sites, weight %.6g (%.2f s)",
-        len(chosen_red),
-        value,
-        time.perf_counter() - start,
-    )
     remaining = max(deadline - time.perf_counter(), 1.0)
-    bound, how = _bound(P, value, seconds=min(remaining, 60.0))
+    bound, how = _bound(P, lag_bound, seconds=min(remaining, 60.0))
     log.log(level, "%s bound %.6g (%.2f s)", how, bound, time.perf_counter() - start)
     gap = (bound - value) / bound if bound > 0 else 0.0
     if solver == "exact" or (solver == "auto" and gap > AUTO_GAP and P.A.nnz <= AUTO_EXACT_MAX_NNZ):
         remaining = max(deadline - time.perf_counter(), 1.0)
+        if solver == "auto":
+            remaining = min(remaining, AUTO_EXACT_SECONDS)
         res = solve_exact(P, time_limit=remaining)
         name = "exact-highs" if solver == "exact" else "greedy+swap+exact-highs"
         bound = min(bound, res.bound)
