@@ -192,12 +192,14 @@ def cell_ids(transform: Affine, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     x = transform.c + cols * size
     y = transform.f - (rows + 1) * size
     if float(size).is_integer() and float(transform.c).is_integer():
-        xs = np.round(x).astype(np.int64).astype(str)
-        ys = np.round(y).astype(np.int64).astype(str)
+        xi = np.round(x).astype(np.int64).tolist()
+        yi = np.round(y).astype(np.int64).tolist()
+        ids = [f"{a}_{b}" for a, b in zip(xi, yi, strict=True)]
     else:
-        xs = np.char.mod("%.3f", x)
-        ys = np.char.mod("%.3f", y)
-    return np.char.add(np.char.add(xs, "_"), ys).astype(object)
+        ids = [f"{a:.3f}_{b:.3f}" for a, b in zip(x.tolist(), y.tolist(), strict=True)]
+    out = np.empty(len(ids), dtype=object)
+    out[:] = ids
+    return out
 
 
 #: Grade letters; grade code ``k`` (1..5) is ``GRADES[k - 1]``; code 0 is nodata.
