@@ -331,7 +331,11 @@ def add_equipment_layers(
                 rows,
                 callback=_CALLBACK % (json.dumps(AGE_CLASS_COLOURS), json.dumps(labels)),
                 name=f"{labels[code]}: {totals[code]:,}",
-                options={"disableClusteringAtZoom": 17, "chunkedLoading": True},
+                options={
+                    "disableClusteringAtZoom": 17,
+                    "chunkedLoading": True,
+                    "showCoverageOnHover": False,
+                },
             ).add_to(m)
     else:
         cells = _cells(inventory, codes, weight, cell_m, districts)

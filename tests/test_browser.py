@@ -20,6 +20,7 @@ import pytest
 from _maps_fixtures import synthetic_grid_tif, synthetic_inventory, synthetic_proposals
 
 from layers import load_districts
+from maps import equipment_map, save_html
 from siting.demo._artifact import Artifact
 from siting.demo.maps import maps_stage
 
@@ -125,35 +126,58 @@ def test_demo_writes_the_expected_maps(demo_folder: Path) -> None:
     ]
 
 
+def _check_map(browser: Any, path: Path, korean: set[str]) -> None:
+    page, external, errors = _open(browser, path)
+    try:
+        assert page.evaluate("typeof window.L") == "object", path.name
+        overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
+        assert overlays, f"{path.name}: no layer listed in the layer control"
+        legends = page.locator(".legend")
+        assert legends.count() >= 1, f"{path.name}: no legend"
+        assert legends.first.is_visible(), f"{path.name}: legend hidden"
+        districts = page.locator("path.siting-district")
+        assert districts.count() == 25, path.name
+        shown = ""
+        for i in range(districts.count()):
+            districts.nth(i).hover(force=True)
+            shown = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
+            if any(name in shown for name in korean):
+                break
+        assert any(name in shown for name in korean), f"{path.name}: hover showed {shown!r}"
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
+        assert errors == [], f"{path.name}: {errors}"
+        assert external == [], f"{path.name}: external requests {external}"
+    finally:
+        page.close()
+
+
 def test_every_demo_map_works_offline(browser: Any, demo_folder: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     korean = _korean_names()
     maps = sorted((demo_folder / "maps").glob("*.html"))
     assert maps
     for path in maps:
-        page, external, errors = _open(browser, path)
-        try:
-            assert page.evaluate("typeof window.L") == "object", path.name
-            overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-            assert overlays, f"{path.name}: no layer listed in the layer control"
-            legends = page.locator(".legend")
-            assert legends.count() >= 1, f"{path.name}: no legend"
-            assert legends.first.is_visible(), f"{path.name}: legend hidden"
-            districts = page.locator("path.siting-district")
-            assert districts.count() == 25, path.name
-            shown = ""
-            for i in range(districts.count()):
-                districts.nth(i).hover(force=True)
-                tips = page.locator(".leaflet-tooltip").all_inner_texts()
-                shown = " ".join(tips)
-                if any(name in shown for name in korean):
-                    break
-            assert any(name in shown for name in korean), f"{path.name}: hover showed {shown!r}"
-            page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
-            assert errors == [], f"{path.name}: {errors}"
-            assert external == [], f"{path.name}: external requests {external}"
-        finally:
-            page.close()
+        _check_map(browser, path, korean)
+
+
+def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None:
+    """Many clustered sites (hovering clusters once broke on the coverage hull)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    districts = load_districts()
+    path = tmp_path / "cctv_exact_synthetic.html"
+    inventory = synthetic_inventory(districts, 10_000)
+    save_html(equipment_map(districts, inventory, reference_year=2024, exact_positions=True), path)
+    _check_map(browser, path, _korean_names())
+    page, external, errors = _open(browser, path)
+    try:
+        clusters = page.locator(".marker-cluster")
+        assert clusters.count() > 0
+        for i in range(min(clusters.count(), 5)):
+            clusters.nth(i).hover(force=True)
+        page.mouse.move(5, 5)
+        assert errors == [] and external == []
+    finally:
+        page.close()
 
 
 def test_equipment_map_records_privacy_visibly(browser: Any, demo_folder: Path) -> None:
