@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import Element, Figure, MacroElement
+from folium.map import FitBounds
 from folium.plugins import Fullscreen, MeasureControl
 from jinja2 import Template
 
@@ -368,7 +369,11 @@ def base_map(
             overlay=False,
             control=True,
         ).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    # Fit without animation: a pan still running when marker clusters are added ends in
+    # a moveend that Leaflet.markercluster 1.1.0 cannot handle.
+    fit = FitBounds([[south, west], [north, east]])
+    fit.options["animate"] = False
+    m.add_child(fit)
     if boundaries:
         district_layer(districts).add_to(m)
     Fullscreen(position="topleft").add_to(m)

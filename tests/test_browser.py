@@ -170,6 +170,7 @@ def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None
     _check_map(browser, path, _korean_names())
     page, external, errors = _open(browser, path)
     try:
+        page.wait_for_timeout(1000)  # let any load-time animation end (moveend)
         clusters = page.locator(".marker-cluster")
         assert clusters.count() > 0
         for i in range(min(clusters.count(), 5)):
