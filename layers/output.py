@@ -15,11 +15,14 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -28,17 +31,47 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from layers.errors import InputError, OutputExistsError
 
 __all__ = [
+    "display_path",
     "file_sha256",
     "run_manifest",
     "staged_outputs",
     "write_csv",
     "write_gpkg",
     "write_json",
+    "write_xlsx",
 ]
+
+
+_STAGING_PREFIX = ".staging-"
+#: Timestamp GDAL writes into every GeoPackage (gpkg_contents.last_change), fixed so
+#: that the same layers give byte-identical files.
+_GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as the planner will find it: relative to the output folder when staged.
+
+    Files a job reads from its own staging folder (an earlier demo stage's output)
+    are recorded by their final relative path, so manifests and reports do not
+    depend on the random staging folder name.
+
+    Examples
+    --------
+    >>> display_path("out/.staging-ab12/grid/inputs/a.toml")
+    'grid/inputs/a.toml'
+    >>> display_path("data/a.csv")
+    'data/a.csv'
+    """
+    parts = Path(path).parts
+    for index, part in enumerate(parts):
+        if part.startswith(_STAGING_PREFIX):
+            return Path(*parts[index + 1 :]).as_posix()
+    return str(path)
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -83,7 +116,7 @@ def staged_outputs(
             fix="give --out a folder path (it is created if missing)",
         )
     target.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    stage = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=target))
     try:
         yield stage
         produced = sorted(p for p in stage.rglob("*") if p.is_file())
@@ -125,10 +158,18 @@ def write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[str]) -> Path:
-    """Write one or more layers into a single GeoPackage (via pyogrio)."""
+    """Write one or more layers into a single GeoPackage (via pyogrio).
+
+    GDAL's timestamp in the file is fixed, so the same layers give the same bytes.
+    """
     out = Path(path)
-    for name, frame in layers.items():
-        frame.to_file(out, layer=name, driver="GPKG", engine="pyogrio")
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _GPKG_TIMESTAMP})
+    try:
+        for name, frame in layers.items():
+            frame.to_file(out, layer=name, driver="GPKG", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     return out
 
 
@@ -139,6 +180,42 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
         json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
+    return out
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+    """Write tables as sheets of one Excel workbook, byte-identical for the same tables.
+
+    openpyxl stamps the current time into the document properties and into every
+    zip entry; both are fixed here so that reruns give the same file.
+
+    Parameters
+    ----------
+    sheets : mapping of str to DataFrame
+        Sheet name (at most 31 characters) to table; written in order, no index.
+    path : path
+        The ``.xlsx`` file to write.
+    """
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+    out = Path(path)
+    with (
+        zipfile.ZipFile(buffer) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                    data,
+                )
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, data)
     return out
 
 
@@ -177,14 +254,13 @@ def run_manifest(
     dict
         JSON-serialisable manifest (no timestamps, so it is reproducible).
     """
-    import pyogrio
     import pyproj
     import shapely
 
     manifest: dict[str, Any] = {
         "command": command,
         "inputs": [
-            {"path": str(p), "bytes": Path(p).stat().st_size, "sha256": file_sha256(p)}
+            {"path": display_path(p), "bytes": Path(p).stat().st_size, "sha256": file_sha256(p)}
             for p in inputs
         ],
         "settings": dict(settings or {}),

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from layers.output import display_path, write_xlsx
 from scoring.criteria import Criteria
 from scoring.rounds import RoundResult
 
@@ -135,7 +136,7 @@ def report_blocks(result: RoundResult) -> list[Block]:
         blocks.append(("h2", "Inputs"))
         used = {cr.column for cr in c.criteria} | {"requested_krw", "matching_secured_krw"}
         items = [f"{k}: {v}" for k, v in sorted(result.sources.items()) if k in used]
-        items += [f"file: {p}" for p in result.inputs]
+        items += [f"file: {display_path(p)}" for p in result.inputs]
         blocks.append(("ul", items))
     blocks.append(("h2", "Totals"))
     blocks.append(
@@ -255,10 +256,11 @@ def write_round_xlsx(result: RoundResult, path: str | os.PathLike[str]) -> Path:
         sorted((k, v) for k, v in result.sources.items() if k in used), columns=["column", "source"]
     )
     table = result.table.astype(object).where(result.table.notna(), None)
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name="round", index=False)
-        criteria.to_excel(writer, sheet_name="criteria", index=False)
-        settings.to_excel(writer, sheet_name="settings", index=False)
-        totals.to_excel(writer, sheet_name="totals", index=False)
-        sources.to_excel(writer, sheet_name="inputs", index=False)
-    return out
+    sheets = {
+        "round": table,
+        "criteria": criteria,
+        "settings": settings,
+        "totals": totals,
+        "inputs": sources,
+    }
+    return write_xlsx(sheets, out)

@@ -8,7 +8,15 @@ import pandas as pd
 import pytest
 
 from layers.errors import InputError, OutputExistsError
-from layers.output import file_sha256, run_manifest, staged_outputs, write_csv
+from layers.output import (
+    display_path,
+    file_sha256,
+    run_manifest,
+    staged_outputs,
+    write_csv,
+    write_gpkg,
+    write_xlsx,
+)
 
 
 def test_files_appear_only_on_success(tmp_path: Path) -> None:
@@ -66,3 +74,25 @@ def test_manifest_records_inputs(tmp_path: Path) -> None:
     assert manifest["inputs"][0]["sha256"] == file_sha256(source)
     assert manifest["settings"] == {"k": 1} and manifest["seed"] == 3
     assert {"GDAL", "PROJ", "GEOS"} <= set(manifest["versions"])
+
+
+def test_display_path_hides_the_staging_folder(tmp_path: Path) -> None:
+    with staged_outputs(tmp_path / "out") as stage:
+        inner = stage / "grid" / "a.toml"
+        assert display_path(inner) == "grid/a.toml"
+    assert display_path(tmp_path / "x.csv") == str(tmp_path / "x.csv")
+
+
+def test_gpkg_and_xlsx_are_byte_identical_across_runs(tmp_path: Path) -> None:
+    import geopandas as gpd
+    from shapely import Point
+
+    layer = gpd.GeoDataFrame({"name_ko": ["종로구"]}, geometry=[Point(0, 0)], crs="EPSG:5186")
+    table = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    for name in ("one", "two"):
+        write_gpkg({"layer": layer}, tmp_path / f"{name}.gpkg")
+        write_xlsx({"sheet": table, "other": table}, tmp_path / f"{name}.xlsx")
+    assert (tmp_path / "one.gpkg").read_bytes() == (tmp_path / "two.gpkg").read_bytes()
+    assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+    back = pd.read_excel(tmp_path / "one.xlsx", sheet_name="other")
+    pd.testing.assert_frame_equal(back, table)

@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.errors import format_rows
+from layers.output import display_path
 
 __all__ = ["KIND_LABELS", "LayerRead", "ReadReport"]
 
@@ -109,7 +110,7 @@ class ReadReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what ``siting inspect --json`` prints)."""
         return {
-            "path": self.path,
+            "path": display_path(self.path),
             "kind": self.kind,
             "kind_label": KIND_LABELS.get(self.kind, self.kind),
             "encoding": self.encoding,

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from layers.output import (
+    display_path,
     file_sha256,
     run_manifest,
     staged_outputs,
@@ -114,7 +115,7 @@ def grid_tags(
         "description": config.description,
         "synthetic": "true" if config.synthetic else "false",
         "config": config.text,
-        "inputs_sha256": {str(p): file_sha256(p) for p in config.inputs},
+        "inputs_sha256": {display_path(p): file_sha256(p) for p in config.inputs},
         "grading": config.grading.method,
         "vulnerable_grades": "".join(config.grading.vulnerable),
         "score": build.report.get("score", ""),
@@ -155,7 +156,7 @@ def build_grid_outputs(
     build = build_from_config(config, progress=progress)
     tags = grid_tags(config, build)
     config_file = Path(config_path)
-    tags["inputs_sha256"][str(config_file)] = file_sha256(config_file)
+    tags["inputs_sha256"][display_path(config_file)] = file_sha256(config_file)
     with staged_outputs(
         out_dir, overwrite=overwrite, protected=[config_file, *config.inputs]
     ) as stage:
@@ -197,7 +198,7 @@ def import_grid_outputs(
         "name": name,
         "description": f"graded grid imported from {source.name}",
         "imported_from": source.name,
-        "inputs_sha256": {str(source): file_sha256(source)},
+        "inputs_sha256": {display_path(source): file_sha256(source)},
         "grade_column": grade_column or "",
         "vulnerable_grades": "".join(vulnerable),
         "synthetic": "true" if "synthetic" in source.name.lower() else "false",
