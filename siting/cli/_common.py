@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,9 @@ from rich.table import Table
 
 __all__ = ["OutDir", "Overwrite", "print_table", "print_written", "stdout"]
 
-stdout = Console(soft_wrap=True)
+#: Tables keep their full width when stdout is a file or a pipe (rich would squeeze
+#: them to 80 columns), so saved output stays readable.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 OutDir = Annotated[
     Path,
