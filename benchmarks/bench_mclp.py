@@ -32,6 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ENV = HERE / "_envs" / "spopt"
 SPOPT_LIMIT = 600.0
+CACHE = HERE / "_work" / "spopt-results.json"
 
 # (label, spec, run spopt?) — spec as accepted by instances.make_instance / seoul_wide.
 WIFI = {"cell": 100.0, "radius": 200.0}
@@ -123,7 +124,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
     parser.add_argument("--no-spopt", action="store_true", help="skip spopt")
-    parser.add_argument("--only", type=int, nargs="*", help="instance numbers to run")
+    parser.add_argument("--only", type=int, nargs="*", help="instance numbers (0-based) to run")
+    parser.add_argument(
+        "--reuse-spopt",
+        action="store_true",
+        help="reuse spopt figures saved by an earlier run (benchmarks/_work/spopt-results.json)",
+    )
     parser.add_argument("--ours", help=argparse.SUPPRESS)  # internal: run one of ours
     parser.add_argument("--solver", default="greedy", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -147,14 +153,23 @@ def main() -> None:
     ]
     lines = [_fmt_row(header), _fmt_row(["---"] * len(header))]
     started = time.perf_counter()
+    cache: dict[str, Any] = json.loads(CACHE.read_text()) if CACHE.exists() else {}
     for k in chosen:
         label, spec, with_spopt = INSTANCES[k]
         rows: list[list[str]] = []
         ref: dict[str, Any] | None = None
+        key = json.dumps(spec, sort_keys=True)
         if with_spopt and spopt_py is not None:
-            ref = _subprocess(
-                [str(spopt_py), str(HERE / "_spopt_run.py"), json.dumps(spec)], SPOPT_LIMIT + 60
-            )
+            if args.reuse_spopt and key in cache:
+                ref = cache[key]
+            else:
+                ref = _subprocess(
+                    [str(spopt_py), str(HERE / "_spopt_run.py"), json.dumps(spec)],
+                    SPOPT_LIMIT,
+                )
+                cache[key] = ref
+                CACHE.parent.mkdir(exist_ok=True)
+                CACHE.write_text(json.dumps(cache, indent=1))
         ours = {}
         for solver in ("greedy", "auto", "exact"):
             if solver == "exact" and not with_spopt:

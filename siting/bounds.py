@@ -160,7 +160,7 @@ def lagrangian_bound(
         if value > best_value:
             best_value, best_set = value, np.flatnonzero(xi > 0.5)
             target = max(target, value)
-        if best - target <= rel_tol * best or theta < 1e-6:
+        if best - target <= rel_tol * best or theta < 1e-3:
             break
         if time.perf_counter() - start > seconds:
             break

@@ -62,16 +62,18 @@ log = logging.getLogger(__name__)
 #: ``"auto"`` runs the exact solver when the heuristic's gap is above this (fraction).
 AUTO_GAP = 1e-3
 #: ``"auto"`` runs the exact solver only on reduced instances with at most this many covered pairs.
-AUTO_EXACT_MAX_NNZ = 50_000
+AUTO_EXACT_MAX_NNZ = 10_000
 #: Time limit (s) of the exact step of ``"auto"`` (never more than what is left of ``time_limit``).
 AUTO_EXACT_SECONDS = 60.0
 #: A gap at most this (fraction, solver tolerance) is reported as 0 and ``"optimal"``.
 OPTIMAL_GAP = 1e-7
 #: Subgradient steps of the Lagrangian bound / heuristic, and its time cap (s).
-LAGRANGIAN_STEPS = 200
+LAGRANGIAN_STEPS = (1000, 200)
+#: Reduced instances up to this many covered pairs get the longer searches.
+SMALL_NNZ = 200_000
 LAGRANGIAN_SECONDS = 15.0
-#: Upper limit on perturbation-search iterations (also at most 10 per chosen site).
-PERTURB_STEPS = 1000
+#: Upper limit on perturbation-search iterations, small / large (also at most 20 per chosen site).
+PERTURB_STEPS = (2000, 1000)
 #: The LP bound is computed (else the Lagrangian) up to this many covered pairs.
 LP_BOUND_MAX_NNZ = 400_000
 
@@ -381,6 +383,7 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
     Returns the best state and the Lagrangian bound (``None`` when not computed).
     """
     t0 = time.perf_counter()
+    small = P.A.nnz <= SMALL_NNZ
     plain = greedy(State(P), deadline=deadline)
     starts = [plain]
     if P.cost is not None and P.budget is not None:
@@ -398,7 +401,7 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
         lag = lagrangian_bound(
             P,
             best.value(),
-            max_iter=LAGRANGIAN_STEPS,
+            max_iter=LAGRANGIAN_STEPS[0 if small else 1],
             seconds=max(1.0, min(LAGRANGIAN_SECONDS, deadline - time.perf_counter())),
             covered=best.cnt > 0,
         )
@@ -416,7 +419,7 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
             other = local_search(greedy(other, deadline=deadline), deadline=deadline)
             if other.value() > best.value() + best.tol:
                 best = other
-    iterations = min(PERTURB_STEPS, 10 * max(len(best.sel), 1))
+    iterations = min(PERTURB_STEPS[0 if small else 1], 20 * max(len(best.sel), 1))
     perturb_search(best, iterations=iterations, seed=seed, deadline=deadline)
     local_search(best, deadline=deadline)
     log.log(level, "perturbation: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)
