@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from _browser import ARTIFACTS, check_map, korean_names, launch_browser, needs_chromium, open_page
 from _maps_fixtures import synthetic_grid_tif, synthetic_inventory, synthetic_proposals
 
 from layers import load_districts
@@ -24,38 +25,12 @@ from maps import equipment_map, save_html
 from siting.demo._artifact import Artifact
 from siting.demo.maps import maps_stage
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is absent (scripts/test installs Debian's chromium)",
-    ),
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
+    yield from launch_browser()
 
 
 @pytest.fixture(scope="module")
@@ -91,30 +66,6 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _korean_names() -> set[str]:
-    return set(load_districts()["name_ko"])
-
-
-def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
-    external: list[str] = []
-    errors: list[str] = []
-
-    def route(request_route: Any) -> None:
-        url = request_route.request.url
-        if url.startswith(("file:", "data:", "blob:")):
-            request_route.continue_()
-        else:
-            external.append(url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(path.as_uri(), wait_until="load")
-    return page, external, errors
-
-
 def test_demo_writes_the_expected_maps(demo_folder: Path) -> None:
     names = sorted(p.name for p in (demo_folder / "maps").glob("*.html"))
     assert names == [
@@ -126,38 +77,13 @@ def test_demo_writes_the_expected_maps(demo_folder: Path) -> None:
     ]
 
 
-def _check_map(browser: Any, path: Path, korean: set[str]) -> None:
-    page, external, errors = _open(browser, path)
-    try:
-        assert page.evaluate("typeof window.L") == "object", path.name
-        overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-        assert overlays, f"{path.name}: no layer listed in the layer control"
-        legends = page.locator(".legend")
-        assert legends.count() >= 1, f"{path.name}: no legend"
-        assert legends.first.is_visible(), f"{path.name}: legend hidden"
-        districts = page.locator("path.siting-district")
-        assert districts.count() == 25, path.name
-        shown = ""
-        for i in range(districts.count()):
-            districts.nth(i).hover(force=True)
-            shown = " ".join(page.locator(".leaflet-tooltip").all_inner_texts())
-            if any(name in shown for name in korean):
-                break
-        assert any(name in shown for name in korean), f"{path.name}: hover showed {shown!r}"
-        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
-        assert errors == [], f"{path.name}: {errors}"
-        assert external == [], f"{path.name}: external requests {external}"
-    finally:
-        page.close()
-
-
 def test_every_demo_map_works_offline(browser: Any, demo_folder: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    korean = _korean_names()
+    korean = korean_names()
     maps = sorted((demo_folder / "maps").glob("*.html"))
     assert maps
     for path in maps:
-        _check_map(browser, path, korean)
+        check_map(browser, path, korean)
 
 
 def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None:
@@ -167,8 +93,8 @@ def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None
     path = tmp_path / "cctv_exact_synthetic.html"
     inventory = synthetic_inventory(districts, 10_000)
     save_html(equipment_map(districts, inventory, reference_year=2024, exact_positions=True), path)
-    _check_map(browser, path, _korean_names())
-    page, external, errors = _open(browser, path)
+    check_map(browser, path, korean_names())
+    page, external, errors = open_page(browser, path)
     try:
         page.wait_for_timeout(1000)  # let any load-time animation end (moveend)
         clusters = page.locator(".marker-cluster")
@@ -182,7 +108,7 @@ def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None
 
 
 def test_equipment_map_records_privacy_visibly(browser: Any, demo_folder: Path) -> None:
-    page, external, errors = _open(browser, demo_folder / "maps" / "wifi_age_synthetic.html")
+    page, external, errors = open_page(browser, demo_folder / "maps" / "wifi_age_synthetic.html")
     try:
         panel = page.locator(".siting-panel").inner_text()
         assert "exact positions hidden" in panel
@@ -193,7 +119,7 @@ def test_equipment_map_records_privacy_visibly(browser: Any, demo_folder: Path) 
 
 
 def test_index_links_every_output(browser: Any, demo_folder: Path) -> None:
-    page, external, errors = _open(browser, demo_folder / "index.html")
+    page, external, errors = open_page(browser, demo_folder / "index.html")
     try:
         hrefs = page.eval_on_selector_all("li a", "els => els.map(e => e.getAttribute('href'))")
         assert "round.csv" in hrefs

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
+from conftest import DemoRun
 from typer.testing import CliRunner
 
 from siting.cli import app
@@ -51,12 +51,20 @@ def test_out_is_a_file(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-@pytest.mark.slow
-def test_demo_writes_every_stage(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert (out / "districts" / "districts.csv").exists()
-    assert (out / "ageing" / "cctv_ageing_by_district.csv").exists()
-    assert (out / "artifacts.json").exists()
-    assert result.output.strip().splitlines()[-1] == f"outputs in: {out.resolve()}"
+def test_demo_writes_every_stage(demo_run: DemoRun) -> None:
+    assert demo_run.exit_code == 0, demo_run.output
+    out = demo_run.out
+    for expected in (
+        "districts/districts.csv",
+        "ageing/cctv_ageing_by_district.csv",
+        "ageing/wifi_ageing_by_district_synthetic.csv",
+        "grid/seoul_risk_grid_synthetic_100m.tif",
+        "scoring/cctv-new/cctv-new_round.csv",
+        "proposals/summaries.json",
+        "index.html",
+        "artifacts.json",
+        "run.json",
+    ):
+        assert (out / expected).exists(), expected
+    assert demo_run.output.strip().splitlines()[-1] == f"outputs in: {out.resolve()}"
+    assert not list(out.glob(".staging-*"))

@@ -1,0 +1,28 @@
+"""Fixtures shared across test modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from siting.cli import app
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """One real run of ``siting demo`` through the CLI."""
+
+    out: Path
+    exit_code: int
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The full demo on the embedded Seoul default, run once per test session (~1 min)."""
+    out = tmp_path_factory.mktemp("full-demo") / "siting-demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out)])
+    return DemoRun(out, result.exit_code, result.output)
