@@ -67,6 +67,8 @@ LABELS: dict[str, str] = {
     "nearest_existing_m": "기존 시설까지 m (nearest existing)",
     "cells_D": "D등급 격자 (D cells)",
     "cells_E": "E등급 격자 (E cells)",
+    "new_D": "새로 커버한 D등급 격자 (D cells newly covered)",
+    "new_E": "새로 커버한 E등급 격자 (E cells newly covered)",
     "radius_m": "반경 m (radius)",
     "services": "서비스 (services)",
     "order": "선정 순서 (order)",

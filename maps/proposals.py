@@ -5,7 +5,7 @@ metres on the ground, not pixels) around the proposed point, numbered by
 selection order. The popup explains the choice from whatever explanatory
 columns the siting engine wrote: the order it was picked in, the demand
 weight it added (``marginal_weight``), vulnerable D/E cells covered
-(``cells_D``, ``cells_E``), distance to the nearest existing device
+(``new_D``, ``new_E``: D and E cells newly covered), distance to the nearest existing device
 (``nearest_existing_m``), services of a smart pole (``services``), and any
 further scalar column in a table below. Several proposal sets (CCTV, Wi-Fi,
 smart poles) can share one map, each as its own layer.
@@ -41,8 +41,8 @@ _PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214"]
 _EXPLAINED = {
     "order",
     "marginal_weight",
-    "cells_D",
-    "cells_E",
+    "new_D",
+    "new_E",
     "nearest_existing_m",
     "services",
     "radius_m",
@@ -99,7 +99,7 @@ def explain_site(row: Mapping[str, Any], *, radius_m: float, kind: str) -> str:
             f"covers within {radius_m:,.0f} m that earlier picks did not"
         )
     cells = [
-        f"{format_value(row[c])} {c[-1]}-grade" for c in ("cells_D", "cells_E") if _present(row, c)
+        f"{format_value(row[c])} {c[-1]}-grade" for c in ("new_D", "new_E") if _present(row, c)
     ]
     if cells:
         reasons.append("취약격자 vulnerable cells covered: " + ", ".join(cells))

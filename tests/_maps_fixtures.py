@@ -102,8 +102,8 @@ def synthetic_proposals(
     frame["order"] = np.arange(1, n + 1)
     frame["marginal_weight"] = np.sort(rng.uniform(1, 30, n))[::-1].round(2)
     frame["radius_m"] = 50.0
-    frame["cells_D"] = rng.integers(0, 6, n)
-    frame["cells_E"] = rng.integers(0, 4, n)
+    frame["new_D"] = rng.integers(0, 6, n)
+    frame["new_E"] = rng.integers(0, 4, n)
     frame["nearest_existing_m"] = rng.uniform(60, 600, n).round(0)
     if services:
         choices = ["CCTV", "Wi-Fi", "IoT sensor", "LED board", "lighting"]

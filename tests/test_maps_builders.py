@@ -187,7 +187,7 @@ def test_proposal_popups_say_why_and_circles_are_in_metres(
 
 def test_explain_site_uses_only_present_columns() -> None:
     text = explain_site(
-        {"order": 3, "marginal_weight": 12.5, "cells_E": 2, "note": "<b>x</b>"},
+        {"order": 3, "marginal_weight": 12.5, "new_E": 2, "note": "<b>x</b>"},
         radius_m=50,
         kind="CCTV",
     )
