@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -106,10 +107,21 @@ def run_ours(spec: dict[str, Any], solver: str) -> dict[str, Any]:
 
 
 def _subprocess(cmd: list[str], timeout: float) -> dict[str, Any] | None:
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        return None
+    """Run one solve in its own process group; on time-out kill the group.
+
+    Killing the group matters for spopt: PuLP starts CBC as a child process,
+    which would otherwise keep a core busy after the Python side was stopped.
+    """
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as proc:
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return None
+    out = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     if out.returncode != 0:
         print(out.stderr[-2000:], file=sys.stderr)
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}

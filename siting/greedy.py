@@ -103,7 +103,7 @@ class State:
             self.budget_left -= float(self.P.cost[i])
 
     def remove(self, i: int) -> int:
-        """Drop site ``i``; returns the position it held (left as a placeholder)."""
+        """Drop site ``i``; return the position it held in the order (marked -1 until refilled)."""
         cols = self._cols(i)
         self.cnt[cols] -= 1
         freed = cols[self.cnt[cols] == 0]
