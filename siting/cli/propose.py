@@ -37,8 +37,6 @@ class SolverChoice(StrEnum):
     exact = "exact"
 
 
-_File = typer.Option(exists=False, dir_okay=True)
-
 District = Annotated[
     list[str] | None,
     typer.Option("--district", "-d", help="District name or SIG_CD (repeat); default all Seoul."),
