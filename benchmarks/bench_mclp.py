@@ -136,7 +136,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small instances only")
     parser.add_argument("--no-spopt", action="store_true", help="skip spopt")
-    parser.add_argument("--only", type=int, nargs="*", help="instance numbers (0-based) to run")
+    parser.add_argument(
+        "--only", type=int, nargs="*", help="instance numbers to run, as printed in the # column"
+    )
     parser.add_argument(
         "--reuse-spopt",
         action="store_true",
@@ -149,7 +151,13 @@ def main() -> None:
         print(json.dumps(run_ours(json.loads(args.ours), args.solver)))
         return
     spopt_py = None if args.no_spopt else ensure_env()
-    chosen = args.only if args.only else (QUICK if args.quick else range(len(INSTANCES)))
+    if args.only and not all(1 <= k <= len(INSTANCES) for k in args.only):
+        parser.error(f"--only takes instance numbers 1 to {len(INSTANCES)}")
+    chosen = (
+        [k - 1 for k in args.only]
+        if args.only
+        else (QUICK if args.quick else range(len(INSTANCES)))
+    )
     header = [
         "#",
         "instance",
