@@ -27,6 +27,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from layers.errors import InputError
+from siting._checks import WEIGHT_FIX, nonnegative_finite
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -231,14 +232,7 @@ def uncovered_weights(
             layer="weights",
             fix="pass a 1-D array",
         )
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise InputError(
-            f"{bad.size} weight(s) are negative or not a number",
-            layer="weights",
-            rows=(bad + 1).tolist(),
-            fix="weights must be finite and ≥ 0 (0 for demand that does not count)",
-        )
+    nonnegative_finite(w, what="weight(s)", layer="weights", fix=WEIGHT_FIX)
     if existing_cover is None or existing_cover.shape[0] == 0:
         return w.copy()
     cover = sp.csr_matrix(existing_cover)

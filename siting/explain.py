@@ -23,12 +23,10 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from layers.crs import WORKING_CRS, require_working_crs
+from layers.riskgrid import GRADES
 from siting.demand import Demand
 
 __all__ = ["GRADES", "ServiceCover", "covered_features", "district_summary", "explain_sites"]
-
-#: Risk-grid grades, safest first.
-GRADES = ("A", "B", "C", "D", "E")
 
 
 @dataclass

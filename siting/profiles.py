@@ -41,6 +41,7 @@ from sklearn.cluster import DBSCAN
 
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.errors import ConfigError, InputError
+from layers.riskgrid import GRADES
 
 __all__ = [
     "DEVICES",
@@ -165,7 +166,7 @@ class DeviceProfile:
             problems.append(f"aged credit must lie in 0–1, got {self.aged_credit}")
         if self.unit_cost_krw < 0 or self.devices_per_site < 1:
             problems.append("unit cost must be ≥ 0 KRW and devices per site ≥ 1")
-        bad_grades = [g for g in self.demand_grades if g not in "ABCDE" or len(g) != 1]
+        bad_grades = [g for g in self.demand_grades if g not in GRADES]
         if bad_grades or not self.demand_grades:
             problems.append(f"demand grades must be letters A–E, got {list(self.demand_grades)}")
         if self.lattice_spacing_m is not None and self.lattice_spacing_m <= 0:

@@ -35,6 +35,7 @@ from layers.crs import WORKING_CRS, require_working_crs
 from layers.districts import CCTV_AS_OF_YEAR
 from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from siting._checks import nonnegative_finite
 from siting.candidates import (
     CandidateSet,
     attach_districts,
@@ -207,16 +208,13 @@ def _service_cover(
 
 def _costs(candidates: gpd.GeoDataFrame, profile: DeviceProfile) -> tuple[np.ndarray, str]:
     if "cost_krw" in candidates:
-        values = pd.to_numeric(candidates["cost_krw"], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            raise InputError(
-                f"{int(bad.sum())} candidate cost(s) are missing or negative",
-                layer="candidates",
-                rows=(np.flatnonzero(bad) + 1).tolist(),
-                fix="give every candidate a cost_krw ≥ 0, or drop the column to use the "
-                f"profile's {profile.site_cost_krw:,.0f} KRW a site",
-            )
+        values = nonnegative_finite(
+            pd.to_numeric(candidates["cost_krw"], errors="coerce"),
+            what="candidate cost(s) in cost_krw",
+            layer="candidates",
+            fix="give every candidate a cost_krw ≥ 0, or drop the column to use the "
+            f"profile's {profile.site_cost_krw:,.0f} KRW a site",
+        )
         return values, "column cost_krw"
     return np.full(len(candidates), profile.site_cost_krw), "profile site cost"
 

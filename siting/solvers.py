@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from layers.errors import EmptyLayerError, InfeasibleError, InputError
+from siting._checks import WEIGHT_FIX, nonnegative_finite
 from siting._problem import Reduced, reduce_problem
 from siting.bounds import lagrangian_bound, lp_bound
 from siting.exact import solve_exact
@@ -185,14 +186,7 @@ def _validate(
             layer="weights",
             fix="give one weight per demand unit (column of the coverage matrix)",
         )
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise InputError(
-            f"{bad.size} weight(s) are negative or not a number",
-            layer="demand",
-            rows=(bad + 1).tolist(),
-            fix="weights must be finite and ≥ 0 (0 for demand that does not count)",
-        )
+    nonnegative_finite(w, what="weight(s)", layer="demand", fix=WEIGHT_FIX)
     if count is None and budget is None:
         raise InputError(
             "neither a site count nor a budget was given",
@@ -245,14 +239,9 @@ def _validate(
                 layer="costs",
                 fix="give one cost (KRW) per candidate site",
             )
-        bad = np.flatnonzero(~np.isfinite(c) | (c < 0))
-        if bad.size:
-            raise InputError(
-                f"{bad.size} cost(s) are negative or not a number",
-                layer="candidates",
-                rows=(bad + 1).tolist(),
-                fix="costs must be finite and ≥ 0 KRW",
-            )
+        nonnegative_finite(
+            c, what="cost(s)", layer="candidates", fix="costs must be finite and ≥ 0 KRW"
+        )
     if budget is not None and c is not None:
         allowed = np.ones(n_cand, dtype=bool)
         allowed[excl] = False
