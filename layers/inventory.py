@@ -30,6 +30,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from layers.age import DEFAULT_MIN_AGE, installed_after, is_aged, resolve_reference_year
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.districts import load_districts
 from layers.errors import ConfigError, EmptyLayerError, InputError
@@ -50,14 +51,6 @@ __all__ = [
 
 DEVICE_TYPES = ("cctv", "wifi", "streetlight", "security_light", "pole")
 
-#: Default ageing thresholds (years): CCTV ≥ 8 (붙임8 노후율), Wi-Fi ≥ 7 (003:4081).
-DEFAULT_MIN_AGE: dict[str, int] = {
-    "cctv": 8,
-    "wifi": 7,
-    "streetlight": 10,
-    "security_light": 10,
-    "pole": 10,
-}
 
 INVENTORY_COLUMNS = [
     "device_id",
@@ -147,20 +140,6 @@ def to_inventory(read: LayerRead, device_type: str | None = None) -> gpd.GeoData
     return inventory
 
 
-def resolve_reference_year(inventory: pd.DataFrame, reference_year: int | None) -> tuple[int, str]:
-    """The year ages are measured at, and where it came from.
-
-    Returns ``(year, source)``: the year given; else the data's as-of year
-    (``inventory.attrs["as_of"]``, from 데이터기준일자/작업일자); else the current year.
-    """
-    if reference_year is not None:
-        return reference_year, "given"
-    as_of = inventory.attrs.get("as_of")
-    if isinstance(as_of, str) and as_of[:4].isdigit():
-        return int(as_of[:4]), f"data as-of date {as_of}"
-    return dt.date.today().year, "current year (the file states no as-of date)"
-
-
 def ageing_by_district(
     inventory: gpd.GeoDataFrame | pd.DataFrame,
     *,
@@ -204,9 +183,8 @@ def ageing_by_district(
     years = inventory["install_year"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     n = inventory["n_devices"].to_numpy(dtype=np.int64)
     known = np.isfinite(years)
-    future = known & (years > year)
-    with np.errstate(invalid="ignore"):
-        aged = known & (year - years >= age_min)
+    future = installed_after(years, year)
+    aged = is_aged(years, year, age_min)
     work = pd.DataFrame(
         {
             "sig_cd": inventory["sig_cd"].astype(str).to_numpy(),

@@ -35,9 +35,10 @@ from layers.output import write_csv, write_gpkg, write_json
 from siting.candidates import prepare_candidates, study_area
 from siting.demand import Demand, grid_demand, layer_demand, restrict_demand
 from siting.demo._artifact import Artifact
+from siting.jobs_replace import write_replacement
 from siting.profiles import WIFI_PLACE_CATEGORIES, get_profile
 from siting.propose import propose, write_proposal
-from siting.replace import plan_replacement, write_replacement
+from siting.replace import plan_replacement
 
 __all__ = ["proposals_stage", "synthetic_points"]
 
