@@ -1,0 +1,144 @@
+"""The store: engine, sessions, migrations, on embedded SQLite or PostgreSQL + PostGIS.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout, so the
+server's request threads and its worker processes can share one file.
+``postgresql://`` URLs are served by psycopg 3.
+
+Examples
+--------
+>>> from service.settings import Settings
+>>> store = Store.open(Settings(data=tmp_path))  # doctest: +SKIP
+>>> with store.session() as session:  # doctest: +SKIP
+...     session.execute(text("select 1"))
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.settings import Settings
+
+__all__ = ["Store", "get_session", "get_store", "make_engine", "normalise_url", "upgrade"]
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (``postgresql+psycopg://``)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine of a store URL (SQLite file or PostgreSQL)."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema with Alembic (idempotent; run at start-up and in tests)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+@dataclass
+class Store:
+    """The open store: settings, engine and session factory."""
+
+    settings: Settings
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool | None = None) -> Store:
+        """Open (and by default migrate) the store the settings name; create the data folder."""
+        settings.data.mkdir(parents=True, exist_ok=True)
+        for folder in (settings.uploads_dir, settings.jobs_dir, settings.rounds_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.database_url())
+        if settings.run_migrations if migrate is None else migrate:
+            upgrade(engine)
+        store = cls(settings, engine, sessionmaker(engine, expire_on_commit=False))
+        if store.dialect == "postgresql":
+            from service.geotables import sync_districts
+
+            with store.session() as session:
+                if sync_districts(session):
+                    session.commit()
+        return store
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session; the caller commits (rolled back on error)."""
+        with self.sessionmaker() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ping(self) -> bool:
+        """Whether the database answers (for ``/readyz``)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("select 1"))
+        except Exception:  # any driver error means "not ready"
+            log.warning("store not reachable", exc_info=True)
+            return False
+        return True
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def get_store(request: Request) -> Store:
+    """FastAPI dependency: the app's :class:`Store` (``app.state.store``)."""
+    store: Store = request.app.state.store
+    return store
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a session for one request; routes call ``session.commit()``."""
+    with get_store(request).session() as session:
+        yield session

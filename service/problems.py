@@ -1,0 +1,198 @@
+"""RFC 9457 problem details: one table from error classes to HTTP statuses.
+
+Every error leaves the service as ``application/problem+json`` with
+``type``, ``title``, ``status``, ``detail`` and ``instance``; the library's
+:class:`~layers.errors.SitingError` adds ``layer``, ``rows`` and ``fix``,
+and ``detail`` is the very message the CLI prints after ``error:``.
+
+Examples
+--------
+>>> from layers.errors import CRSError
+>>> status_of(CRSError("layer is EPSG:4326; expected EPSG:5186"))
+(422, 'Wrong or missing coordinate reference system')
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from layers.errors import (
+    ConfigError,
+    CRSError,
+    EmptyLayerError,
+    EncodingError,
+    InfeasibleError,
+    InputError,
+    OutputExistsError,
+    SitingError,
+    ValidationError,
+)
+
+__all__ = [
+    "ERROR_STATUS",
+    "PROBLEM_JSON",
+    "Problem",
+    "install_problem_handlers",
+    "problem_response",
+    "status_of",
+]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+#: The one table: library error class → (HTTP status, title). The most specific class wins.
+ERROR_STATUS: dict[type[SitingError], tuple[int, str]] = {
+    ValidationError: (422, "Input failed validation"),
+    EmptyLayerError: (422, "Layer has no usable rows"),
+    CRSError: (422, "Wrong or missing coordinate reference system"),
+    EncodingError: (422, "Text encoding not recognised"),
+    ConfigError: (422, "Inconsistent settings"),
+    InputError: (422, "Input cannot be used"),
+    InfeasibleError: (422, "Request cannot be met"),
+    OutputExistsError: (409, "Output already exists"),
+    SitingError: (400, "Bad request"),
+}
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Upload too large",
+    415: "Unsupported media type",
+    422: "Request not valid",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def status_of(error: SitingError) -> tuple[int, str]:
+    """The HTTP status and title of a library error (walks the class hierarchy)."""
+    for cls in type(error).__mro__:
+        if cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    return ERROR_STATUS[SitingError]
+
+
+class Problem(Exception):
+    """Raise in a route to answer with a problem document.
+
+    Parameters
+    ----------
+    status : int
+        HTTP status.
+    detail : str
+        What went wrong and what to do, in the user's words.
+    title : str, optional
+        Short summary (default: from the status).
+    headers : dict, optional
+        Extra response headers (``WWW-Authenticate`` on 401).
+    **extra
+        Further members of the problem document.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or _TITLES.get(status, "Error")
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(
+    request: Request | None,
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An ``application/problem+json`` response (RFC 9457)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+async def _siting_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SitingError)
+    status, title = status_of(exc)
+    extra: dict[str, Any] = {"layer": exc.layer, "rows": exc.rows, "fix": exc.fix}
+    if isinstance(exc, ValidationError):
+        extra["problems"] = exc.problems
+    return problem_response(request, status, title, str(exc), **extra)
+
+
+async def _problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        request, exc.status, exc.title, exc.detail, headers=exc.headers, **exc.extra
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    headers = dict(exc.headers) if exc.headers else None
+    title = _TITLES.get(exc.status_code, "Error")
+    return problem_response(request, exc.status_code, title, detail, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "loc": [str(part) for part in err.get("loc", ())],
+            "msg": str(err.get("msg", "")),
+            "type": str(err.get("type", "")),
+        }
+        for err in exc.errors()
+    ]
+    lines = [f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors]
+    detail = "the request is not valid:\n  " + "\n  ".join(lines)
+    return problem_response(request, 422, _TITLES[422], detail, errors=errors)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        500,
+        _TITLES[500],
+        f"internal error ({type(exc).__name__}). This is a bug in siting; the server log has "
+        "the traceback.",
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Register every problem handler on ``app`` (once, in :func:`service.app.create_app`)."""
+    app.add_exception_handler(SitingError, _siting_error)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)
