@@ -6,12 +6,11 @@ cost: ``matching_secured_krw ≥ (1 − matching_ratio) × requested_krw``.
 ``requested_krw`` is the total project cost; the city's share of it is
 ``matching_ratio × requested_krw`` (5:5 by default).
 
-Policies ([choice], ``domain.md`` §2):
+Policies (a setting of the criteria file; default ``fill``):
 
 ``fill`` (default)
     Walk eligible districts by priority; grant each its city share, capped by
-    the remaining budget (the cap "by what it matched" of ``domain.md`` never
-    binds: an eligible district's matching covers at least its share) (the last grant may be partial; with ``skip_partials``
+    the remaining budget (the last grant may be partial; with ``skip_partials``
     a district the remainder cannot fully fund gets nothing and the walk goes on).
 ``topk``
     As ``fill`` over only the first ``top_k`` eligible districts by priority.
@@ -20,12 +19,24 @@ Policies ([choice], ``domain.md`` §2):
     points, no district above its city share (surplus re-split among the rest).
 
 Amounts are computed exactly (fractions of KRW), then rounded to 천원 by the
-largest-remainder method: the granted total is the exact total rounded down
-to 천원 (so it never exceeds the budget), each district gets its amount rounded
-down plus, by largest remainder (ties: better priority first), one more 천원
-until the amounts add up to that total exactly. A district never gets more
-than its total requested cost. The district share shown is the matching
-counterpart of the grant, ``grant × (1 − ratio) / ratio``, rounded the same way.
+largest-remainder method within caps. Each district's cap is the smaller of
+
+- its city share, ``matching_ratio × requested_krw`` (5:5 → half the cost), and
+- what its secured matching can carry, ``matching_secured_krw × ratio / (1 − ratio)``
+  (so the grant never requires more matching than the district secured).
+
+Every amount is first rounded down to 천원; the units left to reach the exact
+total rounded down to 천원 go one each by largest remainder (ties: better
+priority first) to districts whose cap still has room for a whole 천원; a unit
+that fits nowhere is not granted. So the total never exceeds the budget and no
+grant exceeds its cap. The district share shown is the matching counterpart of
+the grant, ``grant × (1 − ratio) / ratio``, rounded the same way and capped by
+the secured matching.
+
+Each district gets a ``status`` — ``funded`` (its whole city share),
+``partly funded`` or ``not funded`` — and a ``reason`` saying why (budget
+exhausted, rounded down to 천원, outside top-K, matching not secured, no
+request).
 """
 
 from __future__ import annotations
@@ -40,6 +51,10 @@ from scoring.criteria import RoundSettings
 
 __all__ = [
     "REASON_BUDGET",
+    "REASON_ROUNDED",
+    "STATUS_FUNDED",
+    "STATUS_NOT_FUNDED",
+    "STATUS_PARTLY",
     "REASON_FUNDED",
     "REASON_INELIGIBLE",
     "REASON_NOT_APPLIED",
@@ -53,8 +68,13 @@ __all__ = [
 #: Rounding unit of every amount: 천원 (KRW 1,000).
 UNIT_KRW = 1000
 
-REASON_FUNDED = "funded"
-REASON_PARTIAL = "partially funded: budget exhausted"
+STATUS_FUNDED = "funded"
+STATUS_PARTLY = "partly funded"
+STATUS_NOT_FUNDED = "not funded"
+
+REASON_FUNDED = "city share of the requested cost in full"
+REASON_PARTIAL = "budget exhausted: part of the city share"
+REASON_ROUNDED = "city share rounded down to whole 천원"
 REASON_INELIGIBLE = "ineligible: matching funds not secured"
 REASON_BUDGET = "budget exhausted"
 REASON_TOPK = "outside top-K"
@@ -66,6 +86,7 @@ _ALLOCATION_COLUMNS = [
     "city_share_requested_krw",
     "city_share_krw",
     "district_share_krw",
+    "status",
     "reason",
 ]
 
@@ -156,7 +177,8 @@ def allocate(scored: pd.DataFrame, settings: RoundSettings) -> pd.DataFrame:
         ``scored`` plus ``required_matching_krw`` (district share of the
         requested cost), ``eligible``, ``city_share_requested_krw``,
         ``city_share_krw`` (granted, 천원-rounded KRW), ``district_share_krw``
-        (matching counterpart of the grant) and ``reason``.
+        (matching counterpart of the grant), ``status`` (funded / partly
+        funded / not funded) and ``reason``.
     """
     ratio = Fraction(str(settings.matching_ratio))
     budget = None if settings.budget_krw is None else Fraction(settings.budget_krw)
@@ -205,19 +227,37 @@ def allocate(scored: pd.DataFrame, settings: RoundSettings) -> pd.DataFrame:
                 reason[i] = REASON_FUNDED if grant[i] == cap[i] else REASON_PARTIAL
 
     rounding_order = order + [i for i in range(n) if not eligible[i]]
-    city = _rounded(grant, rounding_order, caps=requested)
+    caps = [min(cap[i], _matching_cap(secured[i], ratio)) for i in range(n)]
+    city = _rounded(grant, rounding_order, caps=caps)
     counterpart = [Fraction(c) * (1 - ratio) / ratio for c in city]
-    district = _rounded(counterpart, rounding_order, caps=None)
+    district = _rounded(counterpart, rounding_order, caps=secured)
+    status = [STATUS_NOT_FUNDED] * n
     for i in range(n):
-        if grant[i] > 0 and city[i] == 0:  # a grant below 천원 rounded away
-            reason[i] = REASON_BUDGET
+        if city[i] <= 0:
+            if grant[i] > 0:  # a grant below 천원 rounded away
+                reason[i] = REASON_BUDGET
+            continue
+        if city[i] >= cap[i]:
+            status[i], reason[i] = STATUS_FUNDED, REASON_FUNDED
+            continue
+        status[i] = STATUS_PARTLY
+        if grant[i] >= cap[i]:  # whole share granted, short only by rounding
+            reason[i] = f"{REASON_ROUNDED} ({_as_number(cap[i]):,} → {city[i]:,} KRW)"
     out["required_matching_krw"] = [_as_number(r) for r in required]
     out["eligible"] = eligible
     out["city_share_requested_krw"] = [_as_number(c) for c in cap]
     out["city_share_krw"] = pd.Series(city, index=out.index, dtype="int64")
     out["district_share_krw"] = pd.Series(district, index=out.index, dtype="int64")
+    out["status"] = status
     out["reason"] = reason
     return out
+
+
+def _matching_cap(secured: Fraction, ratio: Fraction) -> Fraction:
+    """The largest grant whose matching counterpart the secured funds cover (KRW)."""
+    if ratio >= 1:
+        return Fraction(10) ** 30  # no matching required
+    return secured * ratio / (1 - ratio)
 
 
 def _rounded(

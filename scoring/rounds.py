@@ -10,7 +10,7 @@ Examples
 ...                   "matching_secured_krw": [1_000_000, 1_000_000]})
 >>> r = score_round(t, default_criteria("cctv-replace").with_settings(budget_krw=5_000_000))
 >>> r.table[["sig_cd", "priority", "eligible", "city_share_krw", "reason"]].values.tolist()
-[['B', 1, False, 0, 'ineligible: matching funds not secured'], ['A', 2, True, 1000000, 'funded']]
+[['B', 1, False, 0, 'ineligible: matching funds not secured'], ['A', 2, True, 1000000, 'city share of the requested cost in full']]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.errors import ConfigError
-from scoring.allocation import REASON_FUNDED, REASON_PARTIAL, allocate
+from scoring.allocation import STATUS_FUNDED, STATUS_PARTLY, allocate
 from scoring.criteria import Criteria, default_criteria, load_criteria
 from scoring.inputs import build_round_table
 from scoring.programs import score_table
@@ -86,6 +86,7 @@ def _columns(table: pd.DataFrame, criteria: Criteria) -> list[str]:
         "city_share_requested_krw",
         "city_share_krw",
         "district_share_krw",
+        "status",
         "reason",
     ]
     wanted = first + raw + per_criterion + rest
@@ -128,8 +129,8 @@ def score_round(table: pd.DataFrame, criteria: Criteria) -> RoundResult:
         "ranked": int(allocated["priority"].notna().sum()),
         "applicants": int(allocated["applicant"].sum()),
         "eligible": int(allocated["eligible"].sum()),
-        "funded_in_full": int(allocated["reason"].eq(REASON_FUNDED).sum()),
-        "funded_in_part": int(allocated["reason"].eq(REASON_PARTIAL).sum()),
+        "funded_in_full": int(allocated["status"].eq(STATUS_FUNDED).sum()),
+        "funded_in_part": int(allocated["status"].eq(STATUS_PARTLY).sum()),
         "budget_krw": s.budget_krw,
         "granted_city_krw": granted,
         "granted_district_krw": int(allocated["district_share_krw"].sum()),

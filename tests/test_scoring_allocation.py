@@ -17,7 +17,11 @@ from scoring.allocation import (
     REASON_INELIGIBLE,
     REASON_NOT_APPLIED,
     REASON_PARTIAL,
+    REASON_ROUNDED,
     REASON_TOPK,
+    STATUS_FUNDED,
+    STATUS_NOT_FUNDED,
+    STATUS_PARTLY,
 )
 
 M = 1_000_000  # 백만원 in KRW
@@ -128,13 +132,43 @@ def test_largest_remainder_adds_up_and_prefers_priority_on_ties() -> None:
     assert round_largest_remainder([F(1_499), F(1_499)]) == [1_000, 1_000]  # total 2,998 → 2,000
 
 
-def test_odd_thousands_round_to_exact_total() -> None:
+def test_odd_thousands_never_round_above_the_city_share() -> None:
+    """Half of 2,001,000 is 1,000,500: rounding up would grant more than the city's half."""
     table = _table().assign(requested_krw=[2_001_000, 4_001_000, 3_001_000, 6_001_000, 1_001_000])
     table["matching_secured_krw"] = table["requested_krw"]
-    got = score_round(table, default_criteria("cctv-replace")).table
-    exact = sum(Fraction(r, 2) for r in table["requested_krw"])
-    assert got["city_share_krw"].sum() == int(exact // 1000) * 1000
-    assert all(v % 1000 == 0 for v in got["city_share_krw"])
+    got = score_round(table, default_criteria("cctv-replace")).table.set_index("sig_cd")
+    assert got["city_share_krw"].to_dict() == {
+        "A": 1_000_000, "B": 2_000_000, "C": 1_500_000, "D": 3_000_000, "E": 500_000
+    }  # fmt: skip
+    assert (got["status"] == STATUS_PARTLY).all()
+    assert got["reason"].str.startswith(REASON_ROUNDED).all()
+    assert "1,000,500 → 1,000,000 KRW" in got.loc["A", "reason"]
+
+
+def test_issue_case_500450_share_is_not_granted_501000() -> None:
+    """The reported defect: a share of 500,450 KRW was granted 501,000 KRW."""
+    table = pd.DataFrame(
+        {
+            "sig_cd": ["A", "B"],
+            "fiscal_self_reliance_pct": [60.0, 20.0],
+            "ageing_ratio_pct": [12.0, 30.0],
+            "requested_krw": [1_000_900, 1_000_900],
+            "matching_secured_krw": [500_450, 500_450],
+        }
+    )
+    got = score_round(table, default_criteria("cctv-replace")).table.set_index("sig_cd")
+    assert (got["city_share_krw"] <= 500_450).all()
+    assert (got["district_share_krw"] <= 500_450).all()
+    assert got["city_share_krw"].to_dict() == {"A": 500_000, "B": 500_000}
+    assert (got["status"] == STATUS_PARTLY).all()
+
+
+def test_status_funded_partly_not_funded() -> None:
+    got = _round(budget_krw=600 * M)
+    assert got["status"].to_dict() == {
+        "D": STATUS_FUNDED, "E": STATUS_NOT_FUNDED, "B": STATUS_FUNDED,
+        "C": STATUS_PARTLY, "A": STATUS_NOT_FUNDED,
+    }  # fmt: skip
 
 
 # --- properties ---------------------------------------------------------------
@@ -142,8 +176,11 @@ def test_odd_thousands_round_to_exact_total() -> None:
 _district = st.tuples(
     st.integers(0, 20).map(lambda v: v * 5.0),  # fiscal self-reliance with many ties
     st.integers(0, 8).map(float),  # D/E cells with ties
-    st.integers(0, 10).map(lambda v: v * 100_500),  # requested (odd 천원 amounts)
-    st.floats(0, 1.2),  # matching secured / district share
+    st.one_of(
+        st.integers(0, 10).map(lambda v: v * 100_500),  # requested (odd 천원 amounts)
+        st.integers(0, 3_000_000),  # any won amount (e.g. 1,000,900 → share 500,450)
+    ),
+    st.one_of(st.floats(0, 1.2), st.just(1.0)),  # matching secured / district share
     st.sampled_from([0.0, 9.99, 10.0, 29.99, 30.0, 55.5, 100.0]),  # intelligent rate, band edges
     st.integers(0, 6).map(lambda v: v * 2.5),  # ageing ratio with ties
 )
@@ -158,7 +195,7 @@ def _rounds(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, object]]:
             "fiscal_self_reliance_pct": [r[0] for r in rows],
             "vulnerable_cells": [r[1] for r in rows],
             "requested_krw": [r[2] for r in rows],
-            "matching_secured_krw": [int(r[2] / 2 * r[3]) for r in rows],
+            "matching_secured_krw": [int(Fraction(r[2]) / 2 * Fraction(r[3])) for r in rows],
             "intelligent_rate_pct": [r[4] for r in rows],
             "ageing_ratio_pct": [r[5] for r in rows],
         }
@@ -201,18 +238,45 @@ def test_allocations_respect_budget_requests_eligibility_and_add_up(
     criteria = default_criteria(program).with_settings(**options)
     got = score_round(table, criteria).table
     city = got["city_share_krw"]
+    ratio = Fraction(str(options["matching_ratio"]))
     assert city.sum() <= int(options["budget_krw"])  # type: ignore[call-overload]
-    assert (city <= got["requested_krw"].astype(float)).all()
+    for row in got.itertuples():
+        granted, district = Fraction(int(row.city_share_krw)), int(row.district_share_krw)
+        # never above the city's ratio of the requested cost, after rounding
+        assert granted <= ratio * Fraction(int(row.requested_krw))
+        # never requires more matching than the district secured
+        assert granted * (1 - ratio) / ratio <= Fraction(int(row.matching_secured_krw))
+        assert district <= int(row.matching_secured_krw)
     assert (city[~got["eligible"]] == 0).all()
     assert (city % 1000 == 0).all() and (got["district_share_krw"] % 1000 == 0).all()
-    # amounts add up: the 천원-rounded grants total the exact grants rounded down to 천원,
-    # each within 천원 of its exact grant (exact grants from an independent walk)
+    # largest remainder within caps: each rounded grant is within 천원 of its exact grant,
+    # the total is at most the exact total rounded down to 천원, and a unit is left out
+    # only when no district with a remainder had room for it under its cap
     exact = _exact_grants(got, options)
     total = sum(exact.values(), Fraction(0))
-    assert city.sum() == int(total // 1000) * 1000
+    assert city.sum() <= int(total // 1000) * 1000
+    room = 0
     for sig, value in exact.items():
-        assert abs(Fraction(int(city[got["sig_cd"] == sig].iloc[0])) - value) < 1000
-    funded = got["reason"].isin([REASON_FUNDED, REASON_PARTIAL])
+        got_sig = Fraction(int(city[got["sig_cd"] == sig].iloc[0]))
+        assert abs(got_sig - value) < 1000
+        row = got[got["sig_cd"] == sig].iloc[0]
+        cap = ratio * Fraction(int(row["requested_krw"]))
+        if got_sig < value and got_sig + 1000 <= cap:
+            room += 1
+    if city.sum() < int(total // 1000) * 1000:
+        assert room == 0
+    # status and reason agree with the amounts
+    share = [ratio * Fraction(int(r)) for r in got["requested_krw"]]
+    for value, s, status in zip(city, share, got["status"], strict=True):
+        if value == 0:
+            assert status == STATUS_NOT_FUNDED
+        elif value == s:
+            assert status == STATUS_FUNDED
+        else:
+            assert status == STATUS_PARTLY
+    funded = got["reason"].isin([REASON_FUNDED, REASON_PARTIAL]) | got["reason"].str.startswith(
+        REASON_ROUNDED
+    )
     assert ((city > 0) <= funded).all()
 
 

@@ -60,7 +60,12 @@ def score(
         typer.Option("--criteria", help="Criteria TOML (default: the shipped one)."),
     ] = None,
     budget: Annotated[
-        int | None, typer.Option("--budget", help="City budget of the round (KRW).", min=0)
+        str | None,
+        typer.Option(
+            "--budget",
+            help="City budget of the round: 6000000000, 6,000,000,000, 6e9, 60억, "
+            "6억 5천만 or 600000천원 (KRW).",
+        ),
     ] = None,
     policy: Annotated[
         Policy | None,
@@ -89,15 +94,18 @@ def score(
     """Score a subsidy round, decide eligibility and allocate the budget (CSV, XLSX, report).
 
     Example:  siting score --program cctv-replace --districts requests.csv
-    --budget 2000000000 --out out/replace
+    --budget 20억 --out out/replace
     """
+    from layers.money import parse_krw_or_none
+
+    budget_krw = parse_krw_or_none(budget, what="--budget")
     result, files = score_job(
         program.value,
         out,
         districts_csv=districts,
         grid=grid,
         criteria=criteria,
-        budget_krw=budget,
+        budget_krw=budget_krw,
         policy=policy.value if policy else None,
         top_k=top_k,
         skip_partials=skip_partials,
