@@ -1,0 +1,159 @@
+"""Camera sites: how many cameras a site holds, how many a proposal adds, what that costs.
+
+A CCTV *site* is one pole (a streetlight, a security light, an existing CCTV
+pole, or a new pole on a lattice point) carrying several cameras: the 2023
+programme placed 2,138 cameras at 574 sites, about 3.7 a site (2023 business
+report of the Digital Policy Bureau). The model, every part of it a setting
+[choice]:
+
+- a proposal installs ``cameras_per_site`` cameras at a site (default 4, the
+  device profile's cameras a site);
+- a pole holds at most ``site_capacity`` cameras (default 6); an existing CCTV
+  pole already carrying ``k`` cameras takes ``min(cameras_per_site,
+  site_capacity − k)`` more, and a pole with no room left is no candidate
+  (removed and counted);
+- cost is **per camera**: ``cameras added × camera_cost_krw`` (default
+  5,000,000 KRW, the per-camera prior of the 2024 budget review, pole and
+  installation included). A new site therefore costs 20,000,000 KRW and
+  topping up a 5-camera pole with one camera 5,000,000 KRW. A candidate layer
+  with its own ``cost_krw`` column keeps it.
+
+Coverage is the site's radius whatever its camera count; cameras added to an
+existing pole therefore gain only the demand its own cameras do not already
+watch (an aged pole's partial credit, or demand of the disc no other camera
+reaches).
+
+Examples
+--------
+>>> model = CameraSiteModel()
+>>> model.site_cost_krw
+20000000.0
+>>> model.cameras_added([0, 2, 5, 6]).tolist()
+[4, 4, 1, 0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any, Self
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers.errors import InputError
+from siting.profiles import DeviceProfile
+
+__all__ = ["SITE_COLUMNS", "CameraSiteModel", "apply_site_model"]
+
+#: Columns :func:`apply_site_model` adds to a candidate frame.
+SITE_COLUMNS = ["existing_cameras", "site_capacity", "cameras_added", "cost_krw"]
+
+
+@dataclass(frozen=True)
+class CameraSiteModel:
+    """Cameras a site gets, cameras a pole holds, and the cost of a camera.
+
+    Parameters
+    ----------
+    cameras_per_site : int, default 4
+        Cameras a proposal installs at a site (2023: 2,138 cameras at 574 sites ≈ 3.7).
+    site_capacity : int, default 6
+        Most cameras one pole can hold [choice].
+    camera_cost_krw : float, default 5,000,000
+        Cost of one camera, installed (KRW).
+    """
+
+    cameras_per_site: int = 4
+    site_capacity: int = 6
+    camera_cost_krw: float = 5_000_000.0
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.cameras_per_site < 1:
+            problems.append(f"cameras per site must be ≥ 1, got {self.cameras_per_site}")
+        if self.site_capacity < self.cameras_per_site:
+            problems.append(
+                f"a site's capacity ({self.site_capacity}) is below the cameras a new site gets "
+                f"({self.cameras_per_site})"
+            )
+        if not np.isfinite(self.camera_cost_krw) or self.camera_cost_krw <= 0:
+            problems.append(
+                f"camera cost must be a positive KRW amount, got {self.camera_cost_krw}"
+            )
+        if problems:
+            raise InputError(
+                "; ".join(problems),
+                layer="site model",
+                fix="give --cameras-per-site ≥ 1, --site-capacity ≥ it, and a camera cost > 0 KRW",
+            )
+
+    @classmethod
+    def from_profile(cls, profile: DeviceProfile, *, site_capacity: int | None = None) -> Self:
+        """The model of a device profile: its cameras a site and unit cost."""
+        per = int(profile.devices_per_site)
+        capacity = max(6, per) if site_capacity is None else int(site_capacity)
+        return cls(per, capacity, float(profile.unit_cost_krw))
+
+    @property
+    def site_cost_krw(self) -> float:
+        """Cost of a new site: ``cameras_per_site × camera_cost_krw`` (KRW)."""
+        return float(self.cameras_per_site * self.camera_cost_krw)
+
+    def cameras_added(self, existing: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Cameras a proposal adds at sites already holding ``existing`` cameras (0 = full)."""
+        have = np.asarray(list(existing) if not isinstance(existing, np.ndarray) else existing)
+        have = np.clip(have.astype(np.int64), 0, None)
+        return np.clip(np.minimum(self.cameras_per_site, self.site_capacity - have), 0, None)
+
+    def settings(self) -> dict[str, Any]:
+        """The model as a JSON-ready dict, with the site cost and the cost rule."""
+        return asdict(self) | {
+            "site_cost_krw": self.site_cost_krw,
+            "cost_rule": "cameras added × camera cost (KRW); a cost_krw column wins",
+        }
+
+
+def apply_site_model(
+    frame: gpd.GeoDataFrame, model: CameraSiteModel, *, existing_column: str | None = None
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Add the site columns to candidates and drop poles with no room left.
+
+    Parameters
+    ----------
+    frame : GeoDataFrame
+        Candidates (``candidate_id`` …).
+    model : CameraSiteModel
+        Cameras a site, capacity, camera cost.
+    existing_column : str, optional
+        Column holding the cameras already on each pole (existing CCTV poles:
+        ``n_devices``); default none, i.e. every candidate is a bare pole.
+
+    Returns
+    -------
+    (GeoDataFrame, int)
+        Candidates with ``existing_cameras``, ``site_capacity``,
+        ``cameras_added`` and ``cost_krw`` (KRW; an existing ``cost_krw`` is
+        kept), and the number of full poles removed.
+    """
+    out = frame.copy()
+    if existing_column is not None and existing_column in out:
+        have = pd.to_numeric(out[existing_column], errors="coerce").fillna(0).clip(lower=0)
+        existing = have.to_numpy().astype(np.int64)
+    elif "existing_cameras" in out:
+        have = pd.to_numeric(out["existing_cameras"], errors="coerce").fillna(0).clip(lower=0)
+        existing = have.to_numpy().astype(np.int64)
+    else:
+        existing = np.zeros(len(out), dtype=np.int64)
+    added = model.cameras_added(existing)
+    out["existing_cameras"] = existing
+    out["site_capacity"] = np.int64(model.site_capacity)
+    out["cameras_added"] = added
+    if "cost_krw" not in out:
+        out["cost_krw"] = added.astype(float) * model.camera_cost_krw
+    full = added == 0
+    kept = gpd.GeoDataFrame(
+        out[~full].reset_index(drop=True), geometry=out.geometry.name, crs=out.crs
+    )
+    return kept, int(full.sum())
