@@ -1,0 +1,396 @@
+"""OGC API – Processes (Part 1: Core): processes, execution, jobs, results, dismissal.
+
+- ``GET /processes``, ``GET /processes/{id}``: the registry (:mod:`service.processes`).
+- ``POST /processes/{id}/execution`` with ``{"inputs": {...}}``: with the header
+  ``Prefer: respond-async`` the answer is ``201`` + ``Location: /jobs/{id}`` at once;
+  without it the request waits for the job (up to :data:`SYNC_WAIT_S`) and returns
+  the results (or the problem); a job still running then is answered like an async one.
+- ``GET /jobs`` (yours; city staff see all), ``GET /jobs/{id}`` (status, progress %,
+  message), ``GET /jobs/{id}/results``, ``DELETE /jobs/{id}`` (dismiss: artifacts
+  deleted), ``GET /jobs/{id}/artifacts/{name}`` (download).
+
+A job of another district is answered 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.audit import record
+from service.auth import CurrentUser
+from service.db import Store, get_session
+from service.executor import make_executor
+from service.jobs import TERMINAL, JobRunner
+from service.models import Job, Upload, User
+from service.problems import Problem
+from service.processes import (
+    FILES_KEY,
+    PROCESSES,
+    ProcessInputError,
+    file_inputs,
+    resolve_run,
+    scope_inputs,
+    validate_inputs,
+)
+from service.routes_uploads import can_read_upload
+
+__all__ = ["SYNC_WAIT_S", "can_read_job", "job_doc", "lifespan", "router"]
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["processes"])
+
+#: Longest wait of a synchronous execution (s) before it is answered like an async one.
+SYNC_WAIT_S = 120.0
+
+_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+@contextmanager
+def lifespan(app: FastAPI) -> Iterator[None]:
+    """Start the executor and job runner; recover jobs a dead server left unfinished."""
+    store: Store = app.state.store
+    settings = store.settings
+    executor = getattr(app.state, "executor", None) or make_executor(
+        settings.executor, workers=settings.workers
+    )
+    runner = JobRunner(
+        store.sessionmaker,
+        settings.database_url(),
+        settings.data,
+        executor,
+        resolve_run,
+    )
+    app.state.jobs = runner
+    recovered = runner.recover()
+    if recovered:
+        log.warning("recovered %d unfinished job(s) after a restart", len(recovered))
+    runner.start_watchdog()
+    try:
+        yield
+    finally:
+        runner.shutdown()
+
+
+def _runner(request: Request) -> JobRunner:
+    runner: JobRunner | None = getattr(request.app.state, "jobs", None)
+    if runner is None:
+        raise Problem(503, "the job runner is not started", title="Service unavailable")
+    return runner
+
+
+def can_read_job(user: User, job: Job) -> bool:
+    """City staff read every job; a planner its own and its district's; viewers none."""
+    if user.role == "city" or job.owner_id == user.id:
+        return True
+    return user.role == "district" and job.district is not None and job.district == user.district
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def job_doc(job: Job) -> dict[str, Any]:
+    """The OGC status document of a job (with progress %, message, attempt and error)."""
+    links = [{"href": f"/jobs/{job.id}", "rel": "self", "type": "application/json"}]
+    if job.status == "successful":
+        links.append(
+            {
+                "href": f"/jobs/{job.id}/results",
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/results",
+                "type": "application/json",
+            }
+        )
+        if job.process == "propose":
+            links.append(
+                {
+                    "href": f"/collections/job-{job.id}-proposals/items",
+                    "rel": "items",
+                    "type": "application/geo+json",
+                    "title": "proposed sites (OGC API – Features)",
+                }
+            )
+    doc: dict[str, Any] = {
+        "processID": job.process,
+        "type": "process",
+        "jobID": job.id,
+        "status": job.status,
+        "message": job.message,
+        "progress": job.progress,
+        "attempt": job.attempt,
+        "district": job.district,
+        "created": _iso(job.created_at),
+        "started": _iso(job.started_at),
+        "finished": _iso(job.finished_at),
+        "updated": _iso(job.heartbeat_at or job.finished_at or job.created_at),
+        "inputs": {k: v for k, v in job.inputs.items() if k != FILES_KEY},
+        "links": links,
+    }
+    if job.error:
+        doc["error"] = job.error
+    return doc
+
+
+def _results_doc(job: Job) -> dict[str, Any]:
+    results = job.results or {}
+    files = [
+        {
+            "href": f"/jobs/{job.id}/artifacts/{name}",
+            "rel": "enclosure",
+            "title": name,
+        }
+        for name in results.get("files", [])
+    ]
+    return {"summary": results.get("summary", {}), "files": files}
+
+
+def _job_for(session: Session, user: User, job_id: str) -> Job:
+    job = session.get(Job, job_id)
+    if job is None or not can_read_job(user, job):
+        raise Problem(404, f"no job {job_id!r} you may read")
+    return job
+
+
+@router.get("/processes", summary="Processes this service runs", responses={401: _PROBLEM})
+def list_processes(user: CurrentUser) -> dict[str, Any]:
+    """Every process with the links to its description and execution."""
+    return {
+        "processes": [p.summary() for p in PROCESSES.values()],
+        "links": [{"href": "/processes", "rel": "self", "type": "application/json"}],
+    }
+
+
+@router.get(
+    "/processes/{process_id}",
+    summary="A process: inputs (named like the CLI options), outputs",
+    responses={401: _PROBLEM, 404: _PROBLEM},
+)
+def describe_process(process_id: str, user: CurrentUser) -> dict[str, Any]:
+    """The process description with the JSON Schema of every input."""
+    process = PROCESSES.get(process_id)
+    if process is None:
+        raise Problem(404, f"no process {process_id!r}; GET /processes lists them")
+    return process.description_doc()
+
+
+@router.post(
+    "/processes/{process_id}/execution",
+    summary="Run a process (Prefer: respond-async for a job)",
+    status_code=200,
+    responses={
+        201: {"description": "job created (async); Location: /jobs/{id}"},
+        400: _PROBLEM,
+        401: _PROBLEM,
+        403: _PROBLEM,
+        404: _PROBLEM,
+        422: _PROBLEM,
+    },
+)
+async def execute_process(
+    process_id: str,
+    request: Request,
+    user: CurrentUser,
+    session: Annotated[Session, Depends(get_session)],
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            examples=[{"inputs": {"device": "cctv", "district": ["노원구"], "count": 10}}],
+            description='{"inputs": {name: value}}; file inputs take upload ids',
+        ),
+    ],
+    prefer: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Validate the inputs, check role and district, create the job and run it."""
+    process = PROCESSES.get(process_id)
+    if process is None:
+        raise Problem(404, f"no process {process_id!r}; GET /processes lists them")
+    raw = body.get("inputs", {})
+    if not isinstance(raw, dict):
+        raise Problem(400, "'inputs' must be an object of input names to values")
+    try:
+        values = validate_inputs(process, raw)
+        district = scope_inputs(process, values, user.role, user.district)
+        settings = request.app.state.settings
+
+        def upload_path(upload_id: str, name: str) -> str:
+            upload = session.get(Upload, upload_id)
+            if upload is None or not can_read_upload(user, upload):
+                raise ProcessInputError(
+                    f"input {name!r}: no upload {upload_id!r} you may read", input=name
+                )
+            return upload.path
+
+        def job_path(job_id: str, name: str) -> str:
+            job = session.get(Job, job_id)
+            if job is None or not can_read_job(user, job):
+                raise ProcessInputError(
+                    f"input {name!r}: no job {job_id!r} you may read", input=name
+                )
+            if job.process != "propose" or job.status != "successful" or not job.artifacts_dir:
+                raise ProcessInputError(
+                    f"input {name!r}: job {job_id!r} is not a successful propose job", input=name
+                )
+            gpkg = Path(job.artifacts_dir) / "proposal.gpkg"
+            if not (Path(settings.data) / gpkg).is_file():
+                raise ProcessInputError(f"input {name!r}: job {job_id!r} has no proposal.gpkg")
+            return gpkg.as_posix()
+
+        files = file_inputs(process, values, upload_path, job_path)
+    except ProcessInputError as err:
+        raise Problem(err.status, err.message, input=err.input) from err
+    stored = dict(values)
+    stored[FILES_KEY] = files
+    job = Job(process=process.id, inputs=stored, owner_id=user.id, district=district)
+    session.add(job)
+    session.flush()
+    record(
+        session, user, "job.create", "job", job.id, after={"process": process.id, "inputs": values}
+    )
+    session.commit()
+    runner = _runner(request)
+    await run_in_threadpool(runner.dispatch, job.id)
+    wants_async = prefer is not None and "respond-async" in prefer.lower()
+    if not wants_async:
+        await run_in_threadpool(runner.wait, job.id, SYNC_WAIT_S)
+    session.expire_all()
+    job = session.get(Job, job.id) or job
+    location = {"Location": f"/jobs/{job.id}"}
+    if wants_async or job.status not in TERMINAL:
+        return JSONResponse(job_doc(job), status_code=201, headers=location)
+    if job.status == "successful":
+        return JSONResponse(_results_doc(job), headers=location)
+    return _failed(job)
+
+
+def _failed(job: Job) -> JSONResponse:
+    error = dict(job.error or {})
+    status = int(error.pop("status", 422))
+    body = {"type": "about:blank", "status": status, **error, "instance": f"/jobs/{job.id}"}
+    body.setdefault("title", "Job failed")
+    body.setdefault("detail", job.message)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+@router.get("/jobs", summary="Jobs you may read, newest first", responses={401: _PROBLEM})
+def list_jobs(
+    user: CurrentUser,
+    session: Annotated[Session, Depends(get_session)],
+    status: Annotated[str | None, Query(description="only jobs in this state")] = None,
+    process: Annotated[str | None, Query(alias="processID")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """OGC job list."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id)
+    if user.role == "viewer":
+        return {"jobs": [], "links": []}
+    if user.role != "city":
+        query = query.where(
+            (Job.owner_id == user.id)
+            | ((Job.district == user.district) & Job.district.is_not(None))
+        )
+    if status:
+        query = query.where(Job.status == status)
+    if process:
+        query = query.where(Job.process == process)
+    rows = session.scalars(query.offset(offset).limit(limit)).all()
+    return {
+        "jobs": [job_doc(j) for j in rows],
+        "links": [{"href": "/jobs", "rel": "self", "type": "application/json"}],
+    }
+
+
+@router.get(
+    "/jobs/{job_id}",
+    summary="Status of a job: state, progress %, message",
+    responses={401: _PROBLEM, 404: _PROBLEM},
+)
+def get_job(
+    job_id: str, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
+) -> dict[str, Any]:
+    """The status document."""
+    return job_doc(_job_for(session, user, job_id))
+
+
+@router.get(
+    "/jobs/{job_id}/results",
+    summary="Results of a successful job (summary and artifact links)",
+    responses={401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM},
+)
+def get_results(
+    job_id: str, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
+) -> JSONResponse:
+    """404 while not ready; the job's problem when it failed."""
+    job = _job_for(session, user, job_id)
+    if job.status == "failed":
+        return _failed(job)
+    if job.status != "successful":
+        raise Problem(
+            404,
+            f"job {job_id} is {job.status}; results exist once it is successful",
+            title="Result not ready",
+        )
+    return JSONResponse(_results_doc(job))
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    summary="Dismiss a job (its artifacts are deleted)",
+    responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM},
+)
+def dismiss_job(
+    job_id: str,
+    request: Request,
+    user: CurrentUser,
+    session: Annotated[Session, Depends(get_session)],
+) -> dict[str, Any]:
+    """City staff or the job's owner (or its district's planner) dismiss it."""
+    job = _job_for(session, user, job_id)
+    if job.status != "dismissed":
+        before = {"status": job.status}
+        _runner(request).dismiss(session, job)
+        record(
+            session,
+            user,
+            "job.dismiss",
+            "job",
+            job.id,
+            before=before,
+            after={"status": "dismissed"},
+        )
+        session.commit()
+    return job_doc(job)
+
+
+@router.get(
+    "/jobs/{job_id}/artifacts/{name:path}",
+    summary="Download one artifact of a successful job",
+    responses={200: {"content": {"application/octet-stream": {}}}, 401: _PROBLEM, 404: _PROBLEM},
+)
+def get_artifact(
+    job_id: str,
+    name: str,
+    request: Request,
+    user: CurrentUser,
+    session: Annotated[Session, Depends(get_session)],
+) -> FileResponse:
+    """Files only inside the job's folder; names as listed in the results."""
+    job = _job_for(session, user, job_id)
+    if job.status != "successful" or not job.artifacts_dir:
+        raise Problem(404, f"job {job_id} has no artifacts ({job.status})")
+    listed = set((job.results or {}).get("files", []))
+    root = (Path(request.app.state.settings.data) / job.artifacts_dir).resolve()
+    path = (root / name).resolve()
+    if name not in listed or not path.is_relative_to(root) or not path.is_file():
+        raise Problem(404, f"job {job_id} has no artifact {name!r}")
+    return FileResponse(path, filename=path.name)
