@@ -97,7 +97,7 @@ def lagrangian_bound(
     target: float,
     *,
     max_iter: int = 300,
-    seconds: float = 10.0,
+    deadline: float | None = None,
     rel_tol: float = 1e-4,
     covered: np.ndarray | None = None,
 ) -> LagrangianResult:
@@ -113,9 +113,9 @@ def lagrangian_bound(
         better set is met on the way.
     max_iter : int
         Upper limit on subgradient steps (the result depends only on this,
-        unless ``seconds`` runs out first).
-    seconds : float
-        Time limit (s), a safety stop.
+        unless ``deadline`` passes first).
+    deadline : float, optional
+        ``time.perf_counter()`` value at which to stop (a safety stop).
     rel_tol : float
         Stop when ``(bound - target) / bound`` falls below this.
     covered : ndarray of bool, optional
@@ -130,7 +130,6 @@ def lagrangian_bound(
     empty = np.empty(0, dtype=np.int64)
     if P.m == 0:
         return LagrangianResult(0.0, empty, 0.0, 0)
-    start = time.perf_counter()
     A = P.A.astype(np.float64)
     At = P.At.astype(np.float64)
     w = P.w
@@ -162,7 +161,7 @@ def lagrangian_bound(
             target = max(target, value)
         if best - target <= rel_tol * best or theta < 1e-3:
             break
-        if time.perf_counter() - start > seconds:
+        if deadline is not None and time.perf_counter() > deadline:
             break
         # Subgradient of L in u: −1 + Σ_i x_i a_ij; step against it.
         g = (hits if np.array_equal(xi, x) else np.asarray(At @ x).ravel()) - 1.0

@@ -30,9 +30,56 @@ from layers.crs import WORKING_CRS, require_working_crs
 from layers.errors import EmptyLayerError, InputError
 from siting.candidates import attach_districts
 
-__all__ = ["Demand", "grid_demand", "layer_demand", "read_demand", "restrict_demand"]
+__all__ = [
+    "Demand",
+    "DemandSamples",
+    "grid_demand",
+    "layer_demand",
+    "read_demand",
+    "restrict_demand",
+]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemandSamples:
+    """Demand below the feature: sample points, each carrying a share of one feature's weight.
+
+    Plain numpy arrays (about 36 bytes a sample), so 1.5 million samples take
+    about 55 MB; nothing per sample is a GeoDataFrame row.
+
+    Attributes
+    ----------
+    xy : ndarray, shape (n, 2)
+        Sample coordinates (m, EPSG:5186).
+    weight : ndarray, shape (n,)
+        Each sample's share of its feature's weight (the shares of one feature
+        sum to the feature's weight: a cell's score is conserved).
+    measure : ndarray, shape (n,)
+        What the sample stands for, in ``unit``: m² of area (sub-grid or
+        polygon samples, ``spacing²`` each), m of line (its length share) or
+        1 place (snapped points).
+    feature : ndarray, shape (n,)
+        Row of :attr:`Demand.frame` (the cell) each sample belongs to.
+    spacing_m : float
+        Actual spacing of the samples (m), at most the spacing asked for.
+    unit : {"m²", "m", "places"}
+        Unit of ``measure``.
+    how : str
+        How the samples were made (for ``summary.json``).
+    """
+
+    xy: np.ndarray
+    weight: np.ndarray
+    measure: np.ndarray
+    feature: np.ndarray
+    spacing_m: float
+    unit: str
+    how: str
+
+    def __len__(self) -> int:
+        return int(self.weight.shape[0])
 
 
 @dataclass
@@ -48,24 +95,64 @@ class Demand:
         What the demand is (``"risk grid D/E cells"``, a file name).
     weight_source : str
         Where the weights come from (``"grid score"``, ``"column 'weight'"``).
+    samples : DemandSamples, optional
+        Sample points below the features (:mod:`siting.sampling`); coverage is
+        then computed on them, not on the features.
+    dropped : dict, optional
+        Demand left out on purpose (cells a ``--where`` layer does not reach,
+        samples inside building footprints), with counts and weights.
+    cell_size_m : float, optional
+        Grid demand: the cell edge (m), so that cells can be sampled.
     """
 
     frame: gpd.GeoDataFrame
     name: str
     weight_source: str
+    samples: DemandSamples | None = None
+    dropped: dict[str, Any] | None = None
+    cell_size_m: float | None = None
 
     @property
     def weights(self) -> np.ndarray:
         """Weights as a float array (one per feature)."""
         return self.frame["weight"].to_numpy(dtype=float)
 
+    # -- units: what coverage is computed on (samples when present, else features)
+    @property
+    def n_units(self) -> int:
+        """Number of demand units coverage is computed on."""
+        return len(self.samples) if self.samples is not None else len(self.frame)
+
+    def unit_weights(self) -> np.ndarray:
+        """Weight of each unit (sample, or feature when not sampled)."""
+        return self.samples.weight if self.samples is not None else self.weights
+
+    def unit_feature(self) -> np.ndarray:
+        """Feature row of each unit."""
+        if self.samples is not None:
+            return self.samples.feature
+        return np.arange(len(self.frame), dtype=np.int64)
+
+    def unit_measure(self) -> np.ndarray | None:
+        """m² / m / places each unit stands for (``None`` when not sampled)."""
+        return None if self.samples is None else self.samples.measure
+
+    @property
+    def measure_unit(self) -> str | None:
+        """Unit of :meth:`unit_measure` (``"m²"``, ``"m"``, ``"places"``) or ``None``."""
+        return None if self.samples is None else self.samples.unit
+
     @property
     def is_points(self) -> bool:
         """True when every feature is a point (fast KD-tree / xy coverage)."""
         return bool((self.frame.geom_type == "Point").all())
 
+    def unit_xy(self) -> np.ndarray:
+        """Coordinates of each unit as an ``(n, 2)`` array (m)."""
+        return self.samples.xy if self.samples is not None else self.xy()
+
     def xy(self) -> np.ndarray:
-        """Point coordinates as an ``(n, 2)`` array (m); polygons by representative point."""
+        """Feature coordinates as an ``(n, 2)`` array (m); polygons by representative point."""
         geom = self.frame.geometry
         if not self.is_points:
             geom = geom.representative_point()
@@ -84,6 +171,17 @@ class Demand:
             out["features_by_grade"] = {
                 str(k): int(v) for k, v in self.frame["grade"].value_counts().sort_index().items()
             }
+        if self.samples is not None:
+            s = self.samples
+            out["samples"] = {
+                "n_samples": len(s),
+                "spacing_m": s.spacing_m,
+                "how": s.how,
+                "unit": s.unit,
+                "total_measure": float(s.measure.sum()),
+            }
+        if self.dropped:
+            out["dropped"] = dict(self.dropped)
         return out
 
 
@@ -144,7 +242,28 @@ def _finish(
     )
 
 
-def grid_demand(cells: gpd.GeoDataFrame, *, grades: Sequence[str] = ("D", "E")) -> Demand:
+def _cell_size_from_ids(cells: gpd.GeoDataFrame) -> float | None:
+    """Cell edge (m) from ``RiskGrid.cells`` ids (lower-left corner ``"x_y"``) and centroids."""
+    if len(cells) == 0 or "cell_id" not in cells:
+        return None
+    first = str(cells["cell_id"].iloc[0]).split("_")
+    geom = cells.geometry.iloc[0]
+    if len(first) != 2 or geom is None or geom.geom_type != "Point":
+        return None
+    try:
+        corner = float(first[0])
+    except ValueError:
+        return None
+    size = 2.0 * (float(geom.x) - corner)
+    return size if size > 0 else None
+
+
+def grid_demand(
+    cells: gpd.GeoDataFrame,
+    *,
+    grades: Sequence[str] = ("D", "E"),
+    cell_size: float | None = None,
+) -> Demand:
     """Demand from risk-grid cells: cells of the chosen grades, weighted by score.
 
     Parameters
@@ -154,6 +273,9 @@ def grid_demand(cells: gpd.GeoDataFrame, *, grades: Sequence[str] = ("D", "E")) 
         ``grade`` ('A'–'E'), ``sig_cd``, ``name_ko``, geometry in EPSG:5186.
     grades : sequence of str, default ("D", "E")
         Grades that count as demand (the 붙임8 vulnerable cells).
+    cell_size : float, optional
+        Cell edge (m); read from ``RiskGrid.cells`` ids when omitted. Lets
+        :func:`siting.propose.propose` sample the cells below their centroid.
 
     Returns
     -------
@@ -170,7 +292,9 @@ def grid_demand(cells: gpd.GeoDataFrame, *, grades: Sequence[str] = ("D", "E")) 
     chosen = chosen.rename(columns={"cell_id": "demand_id"})
     weights = _check_weights(chosen["score"], "risk grid", "score")
     label = "/".join(sorted(str(g).upper() for g in grades))
-    return _finish(chosen, weights, f"risk grid {label} cells", "grid score", "risk grid")
+    out = _finish(chosen, weights, f"risk grid {label} cells", "grid score", "risk grid")
+    out.cell_size_m = cell_size if cell_size is not None else _cell_size_from_ids(cells)
+    return out
 
 
 def layer_demand(
@@ -261,5 +385,13 @@ def restrict_demand(demand: Demand, sig_cds: Sequence[str]) -> Demand:
             layer="demand",
             fix="check --district and the demand layer's coordinates (--crs)",
         )
-    frame = gpd.GeoDataFrame(demand.frame[keep.to_numpy()].reset_index(drop=True), crs=WORKING_CRS)
-    return Demand(frame, demand.name, demand.weight_source)
+    mask = keep.to_numpy()
+    frame = gpd.GeoDataFrame(demand.frame[mask].reset_index(drop=True), crs=WORKING_CRS)
+    samples = None
+    if demand.samples is not None:
+        from siting.sampling import subset_samples
+
+        samples = subset_samples(demand.samples, mask)
+    return Demand(
+        frame, demand.name, demand.weight_source, samples, demand.dropped, demand.cell_size_m
+    )

@@ -52,7 +52,9 @@ class ExactResult:
     optimal: bool
 
 
-def solve_exact(P: Reduced, *, time_limit: float, rel_gap: float = 1e-9) -> ExactResult:
+def solve_exact(
+    P: Reduced, *, time_limit: float, rel_gap: float = 1e-9, node_limit: int | None = None
+) -> ExactResult:
     """Solve the reduced instance exactly with a time limit (s).
 
     Parameters
@@ -64,6 +66,10 @@ def solve_exact(P: Reduced, *, time_limit: float, rel_gap: float = 1e-9) -> Exac
     rel_gap : float
         Relative optimality gap at which HiGHS stops (default tight enough to
         match other exact solvers' optima).
+    node_limit : int, optional
+        Branch-and-bound nodes HiGHS may explore: the work bound that keeps
+        the answer independent of machine load (``time_limit`` is then only a
+        safety stop).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -94,7 +100,12 @@ def solve_exact(P: Reduced, *, time_limit: float, rel_gap: float = 1e-9) -> Exac
         constraints=LinearConstraint(A, -np.inf, ub),
         integrality=integrality,
         bounds=Bounds(0.0, 1.0),
-        options={"time_limit": float(time_limit), "mip_rel_gap": rel_gap, "disp": False},
+        options={
+            "time_limit": float(time_limit),
+            "mip_rel_gap": rel_gap,
+            "disp": False,
+            **({"node_limit": int(node_limit)} if node_limit is not None else {}),
+        },
     )
     bound = (
         -float(res.mip_dual_bound) if getattr(res, "mip_dual_bound", None) is not None else np.inf

@@ -2,13 +2,17 @@
 
 Per site (:func:`explain_sites`): the order it was chosen in, the demand weight
 it adds on top of the sites chosen before it (marginal covered weight), the
-demand cells it newly covers by grade, the distance to the nearest existing
-device and the district. Per district (:func:`district_summary`): sites,
-cost, demand weight covered before (by existing devices) and after.
+demand cells it newly reaches by grade, the distance to the nearest existing
+device and the district. When demand is sampled below the cell
+(:mod:`siting.sampling`), a site's gain is also given in real units: m² of
+D/E area newly watched (or m of street, or places, for a ``--where`` layer of
+lines or points), by grade, and the share of its district's D/E risk it
+newly watches (%). Per district (:func:`district_summary`): sites, cost,
+demand weight and area covered before (by existing devices) and after.
 
 The tables use the planner's words: Korean district names (``name_ko``),
-distances in metres, grades A–E, costs in KRW, and a one-line Korean reason
-per site (``reason``), so that every choice can be checked by hand.
+distances in metres, areas in m², grades A–E, costs in KRW, and a one-line
+Korean reason per site (``reason``), so that every choice can be checked by hand.
 """
 
 from __future__ import annotations
@@ -26,7 +30,17 @@ from layers.crs import WORKING_CRS, require_working_crs
 from layers.riskgrid import GRADES
 from siting.demand import Demand
 
-__all__ = ["GRADES", "ServiceCover", "covered_features", "district_summary", "explain_sites"]
+__all__ = [
+    "GRADES",
+    "MEASURE_COLUMNS",
+    "ServiceCover",
+    "covered_features",
+    "district_summary",
+    "explain_sites",
+]
+
+#: Column stem of each sample measure unit.
+MEASURE_COLUMNS = {"m²": "area_m2", "m": "length_m", "places": "places"}
 
 
 @dataclass
@@ -38,12 +52,13 @@ class ServiceCover:
     name : str
         ``"cctv"`` or ``"wifi"``.
     demand : Demand
-        The service's demand features.
+        The service's demand (features, and samples when sampled).
     cover : csr_matrix
-        Candidates × demand coverage (bool or 0/1), rows aligned with the candidates.
+        Candidates × demand units (samples, or features when not sampled),
+        rows aligned with the candidates.
     residual : ndarray
-        Weight of each demand feature still uncovered by existing devices, in
-        the objective's units (after any service scaling).
+        Weight of each unit still uncovered by existing devices, in the
+        objective's units (after any service scaling).
     scale : float
         Objective units per demand-weight unit (1 for a single device).
     """
@@ -56,8 +71,15 @@ class ServiceCover:
 
     @property
     def covered_before(self) -> np.ndarray:
-        """Weight already covered by existing devices (objective units)."""
-        return self.demand.weights * self.scale - self.residual
+        """Weight of each unit already covered by existing devices (objective units)."""
+        return self.demand.unit_weights() * self.scale - self.residual
+
+    def residual_share(self) -> np.ndarray:
+        """Share of each unit not yet covered by existing devices (0–1)."""
+        full = self.demand.unit_weights() * self.scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(full > 0, self.residual / full, 1.0)
+        return np.clip(share, 0.0, 1.0)
 
 
 def _grades(frame: pd.DataFrame) -> np.ndarray:
@@ -68,7 +90,7 @@ def _grades(frame: pd.DataFrame) -> np.ndarray:
 def _walk(
     service: ServiceCover, selected: Sequence[int] | np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Marginal gain of each selected site in order, and the first site covering each feature."""
+    """Marginal gain of each selected site in order, and the first site covering each unit."""
     first = np.full(service.cover.shape[1], -1, dtype=np.int64)
     gains = np.zeros(len(selected))
     for order, cand in enumerate(selected):
@@ -95,17 +117,59 @@ def _nearest(
     return np.asarray(dist, dtype=float), ids[np.asarray(idx)]
 
 
+def _per_site(values: np.ndarray, first: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Sum ``values`` over units whose first covering site is each site (``mask`` units only)."""
+    keep = (first >= 0) & mask
+    return np.bincount(first[keep], weights=values[keep], minlength=n)[:n]
+
+
+def _new_features(first: np.ndarray, feature: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per site, the features (cells) it newly reaches: counted once, by their first site."""
+    covered = first >= 0
+    if not covered.any():
+        return np.zeros(n, dtype=np.int64), np.full(0, -1, dtype=np.int64)
+    n_feat = int(feature.max()) + 1 if feature.size else 0
+    first_of_feature = np.full(n_feat, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_of_feature, feature[covered], first[covered])
+    reached = first_of_feature < np.iinfo(np.int64).max
+    first_of_feature[~reached] = -1
+    return np.bincount(first_of_feature[reached], minlength=n)[:n], first_of_feature
+
+
+def _measure_text(value: float, unit: str) -> str:
+    if unit == "m²":
+        return f"{value:,.0f} m²"
+    if unit == "m":
+        return f"도로 {value:,.0f} m"
+    return f"{value:,.0f}곳"
+
+
 def _reason(row: pd.Series, services: Sequence[ServiceCover], device_label: str) -> str:
     parts = [f"{int(row['order'])}번째 선정", str(row["name_ko"])]
     for service in services:
-        prefix = f"{service.name} " if len(services) > 1 else ""
-        key = f"{prefix.strip()}_new_".lstrip("_")
-        graded = [f"{g} {int(row[key + g])}" for g in GRADES if key + g in row.index]
-        graded = [g for g in graded if not g.endswith(" 0")]
-        new = int(row[f"{prefix.strip()}_new_features".lstrip("_")])
-        text = f"{prefix}신규 보호 {new}곳"
-        if graded:
-            text += f"({', '.join(reversed(graded))})"
+        prefix = f"{service.name}_" if len(services) > 1 else ""
+        label = f"{service.name} " if len(services) > 1 else ""
+        unit = service.demand.measure_unit
+        graded = [(g, prefix + "new_" + g) for g in GRADES if prefix + "new_" + g in row.index]
+        if unit is not None:
+            stem = MEASURE_COLUMNS[unit]
+            text = f"{label}신규 감시 {_measure_text(row[f'{prefix}new_{stem}'], unit)}"
+            by_grade = [
+                f"{g} {_measure_text(row[f'{prefix}new_{stem}_{g}'], unit)}"
+                for g in reversed(GRADES)
+                if f"{prefix}new_{stem}_{g}" in row.index and row[f"{prefix}new_{stem}_{g}"] > 0
+            ]
+            if by_grade:
+                text += f"({', '.join(by_grade)})"
+            text += f", 표본 {int(row[f'{prefix}new_samples'])}점"
+            share = row[f"{prefix}district_risk_pct"]
+            if np.isfinite(share):
+                text += f", {row['name_ko']} 취약 위험의 {share:.2f} %"
+        else:
+            shown = [f"{g} {int(row[c])}" for g, c in reversed(graded) if int(row[c]) > 0]
+            text = f"{label}신규 보호 {int(row[f'{prefix}new_features'])}곳"
+            if shown:
+                text += f"({', '.join(shown)})"
         parts.append(text)
     parts.append(f"추가 가중치 {row['marginal_weight']:.3g}")
     if np.isfinite(row["nearest_existing_m"]):
@@ -113,6 +177,16 @@ def _reason(row: pd.Series, services: Sequence[ServiceCover], device_label: str)
     else:
         parts.append(f"기존 {device_label} 정보 없음")
     return ", ".join(parts)
+
+
+def _district_totals(service: ServiceCover) -> dict[str, float]:
+    """Total demand weight (before existing devices, demand units) per district code."""
+    frame = service.demand.frame
+    codes = frame["sig_cd"].astype("string").fillna("").to_numpy(dtype=object)
+    totals: dict[str, float] = {}
+    for code, w in zip(codes, service.demand.weights, strict=True):
+        totals[code] = totals.get(code, 0.0) + float(w)
+    return totals
 
 
 def explain_sites(
@@ -147,19 +221,27 @@ def explain_sites(
         ``order`` (1 = chosen first), ``candidate_id``, ``sig_cd``, ``name_ko``,
         ``x_m``, ``y_m``, ``marginal_weight`` (objective units), ``cumulative_weight``,
         ``cumulative_pct`` (of the total uncovered weight), per service
-        ``[<service>_]gain``, ``[<service>_]new_features``,
-        ``[<service>_]in_reach`` (features within the radius, covered before or not) and
-        ``[<service>_]new_A`` … ``new_E`` (features newly covered, by grade),
-        ``nearest_existing_m``, ``nearest_existing_id``, ``cost_krw``, ``reason``.
+        ``[<service>_]gain``, ``[<service>_]new_features`` (demand features —
+        cells — the site is first to reach), ``[<service>_]in_reach`` (demand
+        units within the radius, covered before or not) and
+        ``[<service>_]new_A`` … ``new_E`` (features newly reached, by grade).
+        For sampled demand also ``new_samples``, ``new_area_m2`` (or
+        ``new_length_m`` / ``new_places``) and its split by grade
+        (``new_area_m2_D`` …), and ``district_risk_pct``: the share (%) of the
+        site's district's demand weight (its D/E risk, before existing
+        devices) this site newly watches. Then ``nearest_existing_m``,
+        ``nearest_existing_id``, ``cost_krw``, ``reason``.
     """
     require_working_crs(candidates, "candidates")
     sel = np.asarray(list(selected), dtype=np.int64)
+    n = len(sel)
     sites = candidates.iloc[sel][["candidate_id", "sig_cd", "name_ko", "geometry"]].copy()
-    sites.insert(0, "order", np.arange(1, len(sel) + 1))
+    sites.insert(0, "order", np.arange(1, n + 1))
     xy = np.column_stack([sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()])
     sites["x_m"] = xy[:, 0]
     sites["y_m"] = xy[:, 1]
-    total = np.zeros(len(sel))
+    site_codes = sites["sig_cd"].astype("string").fillna("").to_numpy(dtype=object)
+    total = np.zeros(n)
     residual_total = 0.0
     for service in services:
         prefix = f"{service.name}_" if len(services) > 1 else ""
@@ -168,15 +250,51 @@ def explain_sites(
         residual_total += float(service.residual.sum())
         if prefix:
             sites[f"{prefix}gain"] = gains
+        feature = service.demand.unit_feature()
         grades = _grades(service.demand.frame)
-        counts = np.bincount(first[first >= 0], minlength=len(sel))
+        counts, first_of_feature = _new_features(first, feature, n)
         sites[f"{prefix}new_features"] = counts
-        sites[f"{prefix}in_reach"] = np.diff(service.cover.indptr)[sel] if len(sel) else 0
-        if not (grades != "").any():
-            continue  # ungraded demand (places, foot traffic): no by-grade columns
-        for grade in GRADES:
-            mask = (first >= 0) & (grades == grade)
-            sites[f"{prefix}new_{grade}"] = np.bincount(first[mask], minlength=len(sel))
+        sites[f"{prefix}in_reach"] = np.diff(service.cover.indptr)[sel] if n else 0
+        graded = (grades != "").any()
+        if graded:
+            reached = first_of_feature >= 0
+            for grade in GRADES:
+                mask = reached & (grades[: first_of_feature.shape[0]] == grade)
+                sites[f"{prefix}new_{grade}"] = np.bincount(first_of_feature[mask], minlength=n)[:n]
+        measure = service.demand.unit_measure()
+        unit = service.demand.measure_unit
+        if measure is None or unit is None:
+            continue
+        stem = MEASURE_COLUMNS[unit]
+        fresh = service.residual > 0
+        share = service.residual_share()
+        everything = np.ones(first.shape[0], dtype=bool)
+        sites[f"{prefix}new_samples"] = _per_site(everything * 1.0, first, fresh, n).astype(
+            np.int64
+        )
+        sites[f"{prefix}new_{stem}"] = _per_site(measure * share, first, fresh, n)
+        if graded:
+            unit_grade = grades[feature]
+            for grade in GRADES:
+                if grade in ("D", "E") or (unit_grade == grade).any():
+                    sites[f"{prefix}new_{stem}_{grade}"] = _per_site(
+                        measure * share, first, fresh & (unit_grade == grade), n
+                    )
+        unit_codes = (
+            service.demand.frame["sig_cd"].astype("string").fillna("").to_numpy(dtype=object)
+        )[feature]
+        raw_new = service.residual / service.scale if service.scale > 0 else service.residual
+        totals = _district_totals(service)
+        in_own = np.zeros(n)
+        keep = first >= 0
+        if keep.any():
+            own = unit_codes[keep] == site_codes[first[keep]]
+            np.add.at(in_own, first[keep][own], raw_new[keep][own])
+        denom = np.array([totals.get(c, 0.0) for c in site_codes], dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sites[f"{prefix}district_risk_pct"] = np.where(
+                denom > 0, 100.0 * in_own / denom, np.nan
+            )
     sites["marginal_weight"] = total
     sites["cumulative_weight"] = np.cumsum(total)
     sites["cumulative_pct"] = (
@@ -194,30 +312,64 @@ def explain_sites(
 def covered_features(
     candidates: gpd.GeoDataFrame, selected: Sequence[int], service: ServiceCover
 ) -> gpd.GeoDataFrame:
-    """Demand features the proposal covers, with the site that covered each first.
+    """Demand features (cells) the proposal reaches, with the site that reached each first.
 
     Returns
     -------
     GeoDataFrame
-        The service's demand rows covered by at least one chosen site:
+        The service's demand rows reached by at least one chosen site:
         ``demand_id``, ``weight``, ``grade``, ``sig_cd``, ``name_ko``,
         ``service``, ``covered_before`` (objective units already covered by
         existing devices), ``gain`` (objective units this proposal adds),
-        ``first_order``, ``first_candidate_id``, ``n_sites`` covering it, geometry.
+        ``first_order``, ``first_candidate_id``, ``n_sites`` covering it (the
+        most over its samples), geometry; for sampled demand also
+        ``covered_share_pct`` (share of the feature's weight watched after the
+        proposal, existing devices included, %) and ``new_area_m2`` (or
+        ``new_length_m`` / ``new_places``).
     """
     sel = np.asarray(list(selected), dtype=np.int64)
     _, first = _walk(service, sel)
-    n_sites = np.asarray(service.cover[sel].sum(axis=0)).ravel() if len(sel) else first * 0
-    mask = first >= 0
+    n_units = service.cover.shape[1]
+    n_feat = len(service.demand.frame)
+    feature = service.demand.unit_feature()
+    n_sites_unit = (
+        np.asarray(service.cover[sel].sum(axis=0)).ravel()
+        if len(sel)
+        else np.zeros(n_units, dtype=np.int64)
+    )
+    reached_units = first >= 0
+    n_sites = np.zeros(n_feat, dtype=np.int64)
+    np.maximum.at(n_sites, feature, n_sites_unit.astype(np.int64))
+    first_feat = np.full(n_feat, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_feat, feature[reached_units], first[reached_units])
+    mask = first_feat < np.iinfo(np.int64).max
+    first_feat[~mask] = -1
+    before = np.bincount(feature, weights=service.covered_before, minlength=n_feat)
+    gain = np.bincount(
+        feature, weights=np.where(reached_units, service.residual, 0.0), minlength=n_feat
+    )
     frame = service.demand.frame[["demand_id", "weight", "grade", "sig_cd", "name_ko"]].copy()
     frame["service"] = service.name
-    frame["covered_before"] = service.covered_before
-    frame["gain"] = service.residual
-    frame["first_order"] = first + 1
+    frame["covered_before"] = before
+    frame["gain"] = gain
+    frame["first_order"] = first_feat + 1
     ids = candidates["candidate_id"].to_numpy()
     chosen_ids = ids[sel] if len(sel) else np.array([None], dtype=object)
-    frame["first_candidate_id"] = np.where(mask, chosen_ids[np.clip(first, 0, None)], None)
-    frame["n_sites"] = n_sites.astype(np.int64)
+    picked = np.asarray(chosen_ids[np.clip(first_feat, 0, None)], dtype=object)
+    picked[~mask] = None
+    frame["first_candidate_id"] = picked
+    frame["n_sites"] = n_sites
+    measure = service.demand.unit_measure()
+    unit = service.demand.measure_unit
+    if measure is not None and unit is not None:
+        full = service.demand.weights * service.scale
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frame["covered_share_pct"] = np.where(full > 0, 100.0 * (before + gain) / full, 0.0)
+        frame[f"new_{MEASURE_COLUMNS[unit]}"] = np.bincount(
+            feature,
+            weights=np.where(reached_units, measure * service.residual_share(), 0.0),
+            minlength=n_feat,
+        )
     frame = frame.assign(geometry=service.demand.frame.geometry.to_numpy())
     return gpd.GeoDataFrame(
         frame[mask].reset_index(drop=True), geometry="geometry", crs=WORKING_CRS
@@ -246,8 +398,11 @@ def district_summary(
         service (prefixed ``<service>_`` for a pole), by the *demand's*
         district: ``demand_features``, ``demand_weight``,
         ``covered_before_weight`` (by existing devices), ``new_weight`` (added
-        by the proposal), ``covered_before_pct``, ``covered_after_pct`` (%) and
-        ``new_A`` … ``new_E`` (features newly covered, by grade).
+        by the proposal), ``covered_before_pct``, ``covered_after_pct`` (% of
+        the district's demand weight, i.e. of its D/E risk for a grid) and
+        ``new_A`` … ``new_E`` (features newly reached, by grade); for sampled
+        demand also ``demand_area_m2``, ``covered_before_area_m2`` and
+        ``new_area_m2`` (or ``…_length_m`` / ``…_places``).
     """
     out = (
         pd.DataFrame(sites)
@@ -259,24 +414,46 @@ def district_summary(
         prefix = f"{service.name}_" if len(services) > 1 else ""
         _, first = _walk(service, sel)
         d = service.demand.frame
+        feature = service.demand.unit_feature()
         grades = _grades(d)
-        newly = first >= 0
+        n_feat = len(d)
+        reached = np.zeros(n_feat, dtype=bool)
+        reached[feature[first >= 0]] = True
         frame = pd.DataFrame(
             {
                 "sig_cd": d["sig_cd"].to_numpy(),
                 "name_ko": d["name_ko"].to_numpy(),
                 "weight": service.demand.weights * service.scale,
-                "before": service.covered_before,
-                "new": np.where(newly, service.residual, 0.0),
+                "before": np.bincount(feature, weights=service.covered_before, minlength=n_feat),
+                "new": np.bincount(
+                    feature, weights=np.where(first >= 0, service.residual, 0.0), minlength=n_feat
+                ),
             }
         )
+        measure = service.demand.unit_measure()
+        unit = service.demand.measure_unit
+        extra: dict[str, tuple[str, str]] = {}
+        if measure is not None and unit is not None:
+            stem = MEASURE_COLUMNS[unit]
+            share = service.residual_share()
+            frame[f"demand_{stem}"] = np.bincount(feature, weights=measure, minlength=n_feat)
+            frame[f"covered_before_{stem}"] = np.bincount(
+                feature, weights=measure * (1.0 - share), minlength=n_feat
+            )
+            frame[f"new_{stem}"] = np.bincount(
+                feature, weights=np.where(first >= 0, measure * share, 0.0), minlength=n_feat
+            )
+            extra = {
+                c: (c, "sum") for c in (f"demand_{stem}", f"covered_before_{stem}", f"new_{stem}")
+            }
         for g in GRADES:
-            frame[f"new_{g}"] = (newly & (grades == g)).astype(np.int64)
+            frame[f"new_{g}"] = (reached & (grades == g)).astype(np.int64)
         agg = frame.groupby(["sig_cd", "name_ko"], as_index=False).agg(
             demand_features=("weight", "size"),
             demand_weight=("weight", "sum"),
             covered_before_weight=("before", "sum"),
             new_weight=("new", "sum"),
+            **extra,
             **{f"new_{g}": (f"new_{g}", "sum") for g in GRADES},
         )
         with np.errstate(invalid="ignore", divide="ignore"):

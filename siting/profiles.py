@@ -44,6 +44,7 @@ from layers.errors import ConfigError, InputError
 from layers.riskgrid import GRADES
 
 __all__ = [
+    "DEMAND_SPACING_FRACTION",
     "DEVICES",
     "WIFI_PLACE_CATEGORIES",
     "DeviceProfile",
@@ -55,6 +56,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 Device = Literal["cctv", "wifi", "pole"]
+#: Default spacing of demand samples below a grid cell, as a fraction of the radius
+#: (12.5 m for a 50 m CCTV radius) [choice: fine enough that a 50 m disc holds ~50 samples].
+DEMAND_SPACING_FRACTION = 0.25
 #: Device types a profile exists for.
 DEVICES: tuple[str, ...] = ("cctv", "wifi", "pole")
 
@@ -135,6 +139,9 @@ class DeviceProfile:
         Pole: smallest group of separate devices worth consolidating; default 3.
     lattice_spacing_m : float or None
         Spacing of generated candidate lattices (m); ``None`` = the radius.
+    demand_spacing_m : float or None
+        Spacing of demand sample points below a risk-grid cell (m); ``None`` =
+        the CCTV radius / 4 (12.5 m), ``0`` = one point per cell centroid.
     """
 
     device: str
@@ -150,6 +157,7 @@ class DeviceProfile:
     clutter_eps_m: float = 15.0
     clutter_min_devices: int = 3
     lattice_spacing_m: float | None = None
+    demand_spacing_m: float | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -171,6 +179,12 @@ class DeviceProfile:
             problems.append(f"demand grades must be letters A–E, got {list(self.demand_grades)}")
         if self.lattice_spacing_m is not None and self.lattice_spacing_m <= 0:
             problems.append(f"lattice spacing must be positive, got {self.lattice_spacing_m}")
+        if self.demand_spacing_m is not None and (
+            not np.isfinite(self.demand_spacing_m) or self.demand_spacing_m < 0
+        ):
+            problems.append(
+                f"demand spacing must be ≥ 0 m (0 = one point per cell), got {self.demand_spacing_m}"
+            )
         if problems:
             raise InputError(
                 "; ".join(problems),
@@ -188,6 +202,17 @@ class DeviceProfile:
         """Spacing of a generated candidate lattice (m)."""
         return float(self.lattice_spacing_m or self.radius_m)
 
+    @property
+    def demand_spacing(self) -> float:
+        """Spacing of grid demand samples (m): the setting, else the CCTV radius / 4.
+
+        ``0`` means one demand point per cell centroid (the cell-centroid model).
+        """
+        if self.demand_spacing_m is not None:
+            return float(self.demand_spacing_m)
+        radius = next((s.radius_m for s in self.services if s.name == "cctv"), self.radius_m)
+        return float(radius) * DEMAND_SPACING_FRACTION
+
     def settings(self) -> dict[str, Any]:
         """Every setting as a JSON-ready dict (for ``summary.json`` and ``run.json``)."""
         out = asdict(self)
@@ -195,6 +220,7 @@ class DeviceProfile:
         out["demand_grades"] = list(self.demand_grades)
         out["site_cost_krw"] = self.site_cost_krw
         out["lattice_spacing_m"] = self.lattice_spacing
+        out["demand_spacing_m"] = self.demand_spacing
         return out
 
 

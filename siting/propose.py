@@ -1,11 +1,19 @@
 """Proposals: where the next N devices (or the next KRW budget) should go, and why.
 
-:func:`propose` is the library entry: candidates, demand and existing devices
-in, a :class:`Proposal` out (sites with their explanation, covered demand,
-every candidate with its stand-alone gain, a per-district summary and the
-``summary.json`` dict). :func:`run_propose` is the job behind ``siting
-propose``: it reads the files, calls :func:`propose` and writes the outputs
-atomically (nothing is written when anything fails).
+:func:`propose` is the computation: candidates, demand and existing devices
+in (frames and arrays, no files), a :class:`Proposal` out (sites with their
+explanation, covered demand, every candidate with its stand-alone gain, a
+per-district summary and the ``summary.json`` dict). Reading files and
+writing outputs is the job's business (:mod:`siting.jobs_propose`:
+``run_propose``, ``write_proposal``).
+
+Grid demand is sampled below the cell (:mod:`siting.sampling`, default
+spacing radius / 4 = 12.5 m for CCTV) so that coverage is a share of real
+area, and explanations say "m² of D/E area newly watched" and "share of the
+district's D/E risk". Existing devices remove demand at the same resolution
+(an aged one only ``aged_credit`` of it), optionally no new site goes within
+``spacing_to_existing`` m of one, and with building footprints a camera
+watches only what it can see (:mod:`siting.sight`).
 
 The objective is the maximal covering location problem (MCLP) on the demand
 left uncovered by existing devices; the solver (:func:`siting.solvers.solve_mclp`)
@@ -18,11 +26,9 @@ weights scaled (``ServiceSpec.weight / total service demand``).
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -32,25 +38,18 @@ import scipy.sparse as sp
 from pyproj import CRS
 
 from layers.crs import WORKING_CRS, require_working_crs
-from layers.districts import CCTV_AS_OF_YEAR
 from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
-from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
 from siting._checks import nonnegative_finite
-from siting.candidates import (
-    CandidateSet,
-    attach_districts,
-    lattice_candidates,
-    prepare_candidates,
-    read_candidates,
-    study_area,
-)
+from siting.candidates import CandidateSet, attach_districts, study_area
 from siting.coverage import coverage_from_geometries, coverage_matrix, uncovered_weights
-from siting.demand import Demand, grid_demand, read_demand, restrict_demand
+from siting.demand import Demand
 from siting.explain import ServiceCover, covered_features, district_summary, explain_sites
 from siting.profiles import DeviceProfile, find_clutter, get_profile
-from siting.solvers import Solution, solve_mclp
+from siting.sampling import sample_demand
+from siting.sight import Buildings, drop_inside, visible_cover
+from siting.solvers import DEFAULT_TIME_LIMIT, Solution, solve_mclp
 
-__all__ = ["DEVICE_LABELS", "Proposal", "propose", "run_propose", "write_proposal"]
+__all__ = ["DEVICE_LABELS", "Proposal", "propose", "reference_year_of"]
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +123,21 @@ def _points_xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])
 
 
-def _cover(candidates: gpd.GeoDataFrame, demand: Demand, radius: float) -> sp.csr_matrix:
-    if demand.is_points:
-        return coverage_matrix(_points_xy(candidates), demand.xy(), radius)
-    return coverage_from_geometries(candidates.geometry, demand.frame.geometry, radius)
+def _cover(
+    candidates: gpd.GeoDataFrame,
+    demand: Demand,
+    radius: float,
+    buildings: Buildings | None = None,
+) -> tuple[sp.csr_matrix, int]:
+    """Coverage of the demand units within the radius (and in sight); pairs blocked."""
+    if demand.samples is not None or demand.is_points:
+        cxy = _points_xy(candidates)
+        uxy = demand.unit_xy()
+        cover = coverage_matrix(cxy, uxy, radius)
+        if buildings is not None:
+            return visible_cover(cover, cxy, uxy, buildings)
+        return cover, 0
+    return coverage_from_geometries(candidates.geometry, demand.frame.geometry, radius), 0
 
 
 def _existing_of(existing: gpd.GeoDataFrame | None, device: str) -> gpd.GeoDataFrame | None:
@@ -147,17 +157,44 @@ def _existing_of(existing: gpd.GeoDataFrame | None, device: str) -> gpd.GeoDataF
     return mine
 
 
+def reference_year_of(existing: gpd.GeoDataFrame | None, given: int | None) -> tuple[int, str]:
+    """Year device ages are measured at, and where it came from.
+
+    The year given; else the inventory's as-of date (``attrs["as_of"]``, from
+    데이터기준일자/작업일자, via :func:`layers.inventory.resolve_reference_year`);
+    else the bundled CCTV table's as-of year (2024-12-31) [choice].
+    """
+    from layers.age import resolve_reference_year
+    from layers.districts import CCTV_AS_OF_YEAR
+
+    if given is not None:
+        return int(given), "given"
+    if existing is not None and isinstance(existing.attrs.get("as_of"), str):
+        return resolve_reference_year(existing, None)
+    return CCTV_AS_OF_YEAR, "no as-of date in the inventory: bundled CCTV table's as-of year"
+
+
 def _credit(
-    devices: gpd.GeoDataFrame, profile: DeviceProfile, reference_year: int
-) -> np.ndarray | None:
-    """Partial credit of existing devices: ``aged_credit`` for aged ones, 1 otherwise."""
-    if profile.aged_credit >= 1.0 or profile.ageing_min_age is None:
-        return None
-    if "install_year" not in devices:
-        return None
-    years = pd.to_numeric(devices["install_year"], errors="coerce").astype(float).to_numpy()
-    aged = (reference_year - years) >= profile.ageing_min_age
-    return np.where(aged, profile.aged_credit, 1.0)
+    devices: gpd.GeoDataFrame, profile: DeviceProfile, reference_year: int, service: str
+) -> tuple[np.ndarray | None, int]:
+    """Partial credit of existing devices (``aged_credit`` for aged ones, 1 otherwise), n aged.
+
+    A pole's services take the ageing threshold of their own device (CCTV 8
+    years, Wi-Fi 7) and the pole profile's ``aged_credit``.
+    """
+    min_age = profile.ageing_min_age
+    if min_age is None and service in ("cctv", "wifi"):
+        min_age = get_profile(service).ageing_min_age
+    if min_age is None or "install_year" not in devices:
+        return None, 0
+    from layers.age import aged_credit, is_aged
+
+    n_aged = int(is_aged(devices["install_year"], reference_year, min_age).sum())
+    if profile.aged_credit >= 1.0:
+        return None, n_aged
+    return aged_credit(
+        devices["install_year"], reference_year, min_age, profile.aged_credit
+    ), n_aged
 
 
 def _service_cover(
@@ -170,9 +207,15 @@ def _service_cover(
     reference_year: int,
     weight: float = 1.0,
     normalise: bool = False,
+    buildings: Buildings | None = None,
 ) -> tuple[ServiceCover, dict[str, Any]]:
     began = time.perf_counter()
-    cover = _cover(candidates, demand, radius)
+    sight: dict[str, Any] | None = None
+    if buildings is not None and name == "cctv":
+        demand, sight = drop_inside(demand, buildings)
+    else:
+        buildings = None
+    cover, blocked = _cover(candidates, demand, radius, buildings)
     log.info(
         "%s coverage: %d candidates × %d demand features, %d covered pairs within %g m (%.2f s)",
         name,
@@ -182,27 +225,49 @@ def _service_cover(
         radius,
         time.perf_counter() - began,
     )
-    raw = demand.weights
+    raw = demand.unit_weights()
     existing_cover = None
     credit = None
+    n_aged = 0
+    blocked_existing = 0
     if existing is not None and len(existing):
-        existing_cover = _cover(existing, demand, radius)
-        credit = _credit(existing, profile, reference_year)
+        existing_cover, blocked_existing = _cover(existing, demand, radius, buildings)
+        credit, n_aged = _credit(existing, profile, reference_year, name)
     residual_raw = uncovered_weights(raw, existing_cover, partial_credit=credit)
     total_raw = float(raw.sum())
     scale = (weight / total_raw if total_raw > 0 else 0.0) if normalise else weight
     service = ServiceCover(name, demand, cover, residual_raw * scale, scale)
-    report = {
+    report: dict[str, Any] = {
         "service": name,
         "radius_m": radius,
         "weight": weight,
         "scale": scale,
         "demand": demand.report(),
         "n_existing": 0 if existing is None else len(existing),
+        "n_existing_aged": n_aged,
+        "existing_credit": (
+            "full (aged devices count as working; --aged-credit to change)"
+            if credit is None
+            else f"aged devices {profile.aged_credit:g}, others 1"
+        ),
         "demand_weight": total_raw,
         "covered_by_existing_weight": float(total_raw - residual_raw.sum()),
         "uncovered_weight": float(residual_raw.sum()),
+        "covered_by_existing_pct": (
+            100.0 * float(total_raw - residual_raw.sum()) / total_raw if total_raw > 0 else 0.0
+        ),
     }
+    measure = demand.unit_measure()
+    if measure is not None and demand.measure_unit is not None:
+        share = service.residual_share()
+        stem = {"m²": "area_m2", "m": "length_m", "places": "places"}[demand.measure_unit]
+        report[f"demand_{stem}"] = float(measure.sum())
+        report[f"covered_by_existing_{stem}"] = float((measure * (1.0 - share)).sum())
+    if sight is not None:
+        report["line_of_sight"] = sight | {
+            "pairs_blocked": blocked,
+            "existing_pairs_blocked": blocked_existing,
+        }
     return service, report
 
 
@@ -268,9 +333,12 @@ def propose(
     must_include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     solver: Literal["auto", "greedy", "exact"] = "auto",
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     seed: int = 0,
-    reference_year: int = CCTV_AS_OF_YEAR,
+    reference_year: int | None = None,
+    demand_spacing: float | None = None,
+    spacing_to_existing: float | None = None,
+    buildings: gpd.GeoDataFrame | Buildings | None = None,
     progress: bool = False,
 ) -> Proposal:
     """Propose sites for ``count`` devices or a ``budget``, maximising uncovered demand covered.
@@ -300,12 +368,26 @@ def propose(
         Candidate ids that must be chosen / may not be chosen.
     solver : {"auto", "greedy", "exact"}
         Solver (see :func:`siting.solvers.solve_mclp`).
-    time_limit : float, default 60
-        Solver time limit (s).
+    time_limit : float, default 600
+        Safety stop for the solver (s). Search effort is bounded by work
+        (steps, evaluations, branch-and-bound nodes), so equal inputs and seed
+        give equal sites on any machine load; when this limit does stop the
+        search early, ``summary["stopped_by_time_limit"]`` is true.
     seed : int, default 0
         Seed for any randomised step (results are deterministic given it).
-    reference_year : int, default 2024
-        Year device ages are measured at (partial credit of aged devices).
+    reference_year : int, optional
+        Year device ages are measured at (partial credit of aged devices);
+        default the inventory's as-of date (:func:`reference_year_of`).
+    demand_spacing : float, optional
+        Spacing (m) of demand samples below each grid cell; default the
+        profile's (radius / 4: 12.5 m for CCTV); ``0`` keeps one point per
+        cell centroid. Applies to grid demand (a Demand that knows its cell
+        size and has no samples yet).
+    spacing_to_existing : float, optional
+        No new site closer than this (m) to an existing device of the same type.
+    buildings : GeoDataFrame or Buildings, optional
+        Building footprints (EPSG:5186): CCTV watches only demand in sight,
+        and demand inside footprints is dropped.
     progress : bool, default False
         Show progress bars.
 
@@ -320,12 +402,15 @@ def propose(
     InputError
         Radius ≤ 0, negative weights, count < 1, both or neither of count and budget.
     InfeasibleError
-        More sites requested than candidates.
+        More sites requested than candidates (or than candidates left once
+        those near existing devices are removed).
     EmptyLayerError
         No candidates.
     """
     start = time.perf_counter()
     prof = profile or get_profile(device)
+    if demand_spacing is not None:
+        prof = replace(prof, demand_spacing_m=float(demand_spacing))
     cset = (
         candidates
         if isinstance(candidates, CandidateSet)
@@ -345,6 +430,18 @@ def propose(
             demand = next(iter(demand.values()))
         demands = {device: demand}
     _check_same_crs(cands, demands)
+    demands = {
+        name: (
+            sample_demand(d, d.cell_size_m, prof.demand_spacing)
+            if d.samples is None and d.cell_size_m is not None and prof.demand_spacing > 0
+            else d
+        )
+        for name, d in demands.items()
+    }
+    footprints = (
+        Buildings.from_frame(buildings) if isinstance(buildings, gpd.GeoDataFrame) else buildings
+    )
+    year, year_source = reference_year_of(existing, reference_year)
     if len(cands) == 0:
         raise EmptyLayerError(
             "has no candidate sites", layer="candidates", fix="give at least one candidate"
@@ -385,9 +482,10 @@ def propose(
             _existing_of(existing, name),
             radius,
             prof,
-            reference_year,
+            year,
             weight=weight,
             normalise=device == "pole" and prof.normalise_services,
+            buildings=footprints,
         )
         services.append(service)
         reports.append(report)
@@ -396,6 +494,19 @@ def propose(
     costs, cost_source = _costs(cands, prof)
     ids = cands["candidate_id"].astype(str)
     xy = _points_xy(cands)
+    must_pos = _positions(ids, must_include, "must-include")
+    excl_pos = _positions(ids, exclude, "exclude")
+    near_existing = _near_existing(xy, existing, device, spacing_to_existing, ids, must_pos)
+    if near_existing.size:
+        excl_pos = sorted(set(excl_pos) | set(near_existing.tolist()))
+        if count is not None and count > len(cands) - len(excl_pos):
+            raise InfeasibleError(
+                f"{count} sites requested but only {len(cands) - len(excl_pos)} candidates are "
+                f"{spacing_to_existing:g} m or more from an existing device "
+                f"({near_existing.size} are closer)",
+                layer="candidates",
+                fix="ask for fewer sites, lower --spacing-to-existing or give more candidates",
+            )
     solution = solve_mclp(
         cover,
         weights,
@@ -404,8 +515,8 @@ def propose(
         costs=costs if budget is not None else None,
         min_spacing=min_spacing,
         candidates_xy=xy if min_spacing else None,
-        must_include=_positions(ids, must_include, "must-include"),
-        exclude=_positions(ids, exclude, "exclude"),
+        must_include=must_pos,
+        exclude=excl_pos,
         solver=solver,
         time_limit=time_limit,
         seed=seed,
@@ -447,7 +558,11 @@ def propose(
         "solver": solver,
         "time_limit_s": time_limit,
         "seed": seed,
-        "reference_year": reference_year,
+        "reference_year": year,
+        "reference_year_source": year_source,
+        "demand_spacing_m": prof.demand_spacing,
+        "spacing_to_existing_m": spacing_to_existing,
+        "line_of_sight": footprints is not None,
         "cost_source": cost_source,
         "profile": prof.settings(),
     }
@@ -460,6 +575,10 @@ def propose(
         "n_selected": len(selected),
         "solver": solution.solver,
         "status": solution.status,
+        "bound_method": solution.bound_method,
+        "bound_clamped_to_covered": solution.bound_clamped,
+        "stopped_by_time_limit": solution.stopped_by_time_limit,
+        "work": dict(solution.work),
         "seconds": float(solution.seconds),
         "seconds_total": round(time.perf_counter() - start, 3),
         "covered_pct": (
@@ -469,11 +588,26 @@ def propose(
         ),
         "cost_krw": float(costs[selected].sum()) if selected else 0.0,
         "n_candidates": len(cands),
+        "n_candidates_near_existing": int(near_existing.size),
         "candidates": cset.report(),
         "services": reports,
         "n_clutter_groups": None if clutter is None else len(clutter),
         "settings": settings,
     }
+    for service, report in zip(services, reports, strict=True):
+        prefix = f"{service.name}_" if len(services) > 1 else ""
+        unit = service.demand.measure_unit
+        raw_total = float(service.demand.weights.sum())
+        new_raw = float(sites[f"{prefix}marginal_weight" if not prefix else f"{prefix}gain"].sum())
+        if service.scale > 0:
+            new_raw /= service.scale
+        report["new_weight"] = new_raw
+        report["new_risk_share_pct"] = 100.0 * new_raw / raw_total if raw_total > 0 else 0.0
+        if unit is not None:
+            stem = {"m²": "area_m2", "m": "length_m", "places": "places"}[unit]
+            report[f"new_{stem}"] = float(sites[f"{prefix}new_{stem}"].sum())
+            if len(sites):
+                report["min_new_samples_per_site"] = int(sites[f"{prefix}new_samples"].min())
     if count is not None and len(selected) < count:
         summary["note"] = (
             f"only {len(selected)} of the {count} sites requested add any uncovered demand; "
@@ -491,6 +625,43 @@ def propose(
         solution.solver,
     )
     return Proposal(device, sites, covered, all_cands, table, summary, solution, clutter, settings)
+
+
+def _near_existing(
+    xy: np.ndarray,
+    existing: gpd.GeoDataFrame | None,
+    device: str,
+    spacing: float | None,
+    ids: pd.Series,
+    must: Sequence[int],
+) -> np.ndarray:
+    """Candidates closer than ``spacing`` (m) to an existing device of the same type."""
+    if spacing is None or spacing <= 0:
+        if spacing is not None and (not np.isfinite(spacing) or spacing < 0):
+            raise InputError(
+                f"spacing to existing devices is {spacing!r} m",
+                layer="spacing to existing",
+                fix="give a distance ≥ 0 m",
+            )
+        return np.empty(0, dtype=np.int64)
+    types = ["cctv", "wifi"] if device == "pole" else [device]
+    frames = [f for f in (_existing_of(existing, t) for t in types) if f is not None]
+    if not frames:
+        return np.empty(0, dtype=np.int64)
+    from scipy.spatial import cKDTree
+
+    exy = np.concatenate([_points_xy(f) for f in frames])
+    dist, _ = cKDTree(exy).query(xy, k=1)
+    near = np.flatnonzero(dist < spacing)
+    clash = sorted(set(near.tolist()) & set(must))
+    if clash:
+        raise InfeasibleError(
+            f"must-include site(s) {', '.join(str(ids.iloc[i]) for i in clash[:10])} stand "
+            f"closer than {spacing:g} m to an existing device",
+            layer="candidates",
+            fix="lower --spacing-to-existing or drop them from --must-include",
+        )
+    return near
 
 
 def _attach_clutter(
@@ -515,231 +686,14 @@ def _attach_clutter(
     return out
 
 
-def write_proposal(
-    proposal: Proposal,
-    stage: Path,
-    *,
-    command: str = "propose",
-    inputs: Sequence[str | os.PathLike[str]] = (),
-    prefix: str = "",
-) -> list[str]:
-    """Write a proposal into a (staging) folder; return the file names written.
-
-    Files: ``<prefix>proposal.gpkg`` (layers ``proposals``, ``covered``,
-    ``candidates``, and ``clutter`` for poles), ``<prefix>proposals.csv`` (the
-    explanation table), ``<prefix>districts.csv`` (per-district summary),
-    ``<prefix>summary.json`` and ``<prefix>run.json``.
-    """
-    layers = {
-        "proposals": proposal.sites,
-        "covered": proposal.covered,
-        "candidates": proposal.candidates,
-    }
-    if proposal.clutter is not None:
-        layers["clutter"] = proposal.clutter
-    files = [
-        f"{prefix}proposal.gpkg",
-        f"{prefix}proposals.csv",
-        f"{prefix}districts.csv",
-        f"{prefix}summary.json",
-        f"{prefix}run.json",
-    ]
-    write_gpkg(layers, stage / files[0])
-    write_csv(proposal.sites, stage / files[1])
-    write_csv(proposal.districts, stage / files[2])
-    write_json(proposal.summary, stage / files[3])
-    write_json(
-        run_manifest(
-            command,
-            inputs=inputs,
-            settings=proposal.settings,
-            seed=proposal.settings.get("seed"),
-            layers=dict(layers) | {"districts": proposal.districts},
-        ),
-        stage / files[4],
-    )
-    return files
+#: The job functions live in :mod:`siting.jobs_propose` (reading and writing files);
+#: importing them from here still works.
+_MOVED = {"run_propose": "siting.jobs_propose", "write_proposal": "siting.jobs_propose"}
 
 
-def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> gpd.GeoDataFrame:
-    """Existing devices as an inventory; a pole reads a mixed layer with ``device_type``."""
-    from layers.inventory import to_inventory
-    from layers.readers import read_layer
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        import importlib
 
-    read = read_layer(path, crs=crs, layer_name="existing")
-    if isinstance(read.frame, gpd.GeoDataFrame) and "device_type" in read.frame:
-        frame = read.frame.copy()
-        frame["device_type"] = frame["device_type"].astype(str).str.strip().str.lower()
-        return frame
-    return to_inventory(read, None if device == "pole" else device)
-
-
-def run_propose(
-    out_dir: str | os.PathLike[str],
-    *,
-    device: str,
-    districts: Sequence[str] | None = None,
-    count: int | None = None,
-    budget: float | None = None,
-    candidates_path: str | os.PathLike[str] | None = None,
-    existing_path: str | os.PathLike[str] | None = None,
-    grid_path: str | os.PathLike[str] | None = None,
-    demand_path: str | os.PathLike[str] | None = None,
-    excluded_path: str | os.PathLike[str] | None = None,
-    child_zones_path: str | os.PathLike[str] | None = None,
-    weight_column: str | None = "weight",
-    radius: float | None = None,
-    min_spacing: float | None = None,
-    must_include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    lattice_spacing: float | None = None,
-    aged_credit: float | None = None,
-    solver: Literal["auto", "greedy", "exact"] = "auto",
-    time_limit: float = 60.0,
-    crs: str | None = None,
-    seed: int = 0,
-    overwrite: bool = False,
-    progress: bool = False,
-) -> tuple[Proposal, list[str]]:
-    """Read the inputs, propose sites and write the outputs (the ``siting propose`` job).
-
-    Parameters
-    ----------
-    out_dir : path
-        Output folder.
-    device : {"cctv", "wifi", "pole"}
-        Device type.
-    districts : sequence of str, optional
-        Study area (names or SIG_CD); default all of Seoul.
-    count, budget
-        Number of sites, or budget in KRW (exactly one).
-    candidates_path : path, optional
-        Candidate layer; default a lattice inside the study area (spacing
-        ``lattice_spacing``, default the radius).
-    existing_path : path, optional
-        Existing devices.
-    grid_path : path, optional
-        Risk grid GeoTIFF: CCTV demand (cells of the profile's grades, weighted by score).
-    demand_path : path, optional
-        Demand layer (Wi-Fi; or CCTV when no grid): any layer the readers take,
-        or CSV ``x,y,weight`` in ``crs``.
-    excluded_path, child_zones_path : path, optional
-        Excluded areas; child-protection zones (poles: candidates within the buffer).
-    weight_column : str, optional
-        Weight column of the demand layer.
-    radius, min_spacing, lattice_spacing, aged_credit : float, optional
-        Profile overrides (m, m, m, 0–1).
-    must_include, exclude : sequence of str
-        Candidate ids that must be chosen / may not be chosen.
-    solver, time_limit, seed
-        Passed to the solver.
-    crs : str, optional
-        CRS of CSV coordinates.
-    overwrite : bool
-        Replace existing outputs.
-    progress : bool
-        Show progress.
-
-    Returns
-    -------
-    (Proposal, list of str)
-        The proposal and the names of the files written into ``out_dir``.
-    """
-    _check_amount(count, budget)  # before any file is read
-    prof = get_profile(
-        device, radius_m=radius, lattice_spacing_m=lattice_spacing, aged_credit=aged_credit
-    )
-    area = study_area(districts)
-    codes = area["sig_cd"].tolist()
-    demands: dict[str, Demand] = {}
-    if grid_path is not None and device in ("cctv", "pole"):
-        from layers.riskgrid import read_grid
-
-        cells = read_grid(grid_path).cells(grades=list(prof.demand_grades), geometry="centroid")
-        demands["cctv"] = restrict_demand(grid_demand(cells, grades=prof.demand_grades), codes)
-    if demand_path is not None:
-        target = "cctv" if device == "cctv" else "wifi"
-        if target in demands:
-            raise InputError(
-                "CCTV demand given twice (--grid and --demand)",
-                fix="give either a risk grid or a demand layer for CCTV",
-            )
-        demands[target] = restrict_demand(
-            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
-        )
-    if not demands:
-        need = {"cctv": "--grid FILE (or --demand FILE)", "wifi": "--demand FILE"}
-        raise InputError(
-            f"no demand for {device}",
-            layer="demand",
-            fix=f"give {need.get(device, '--grid FILE and/or --demand FILE')}",
-        )
-    excluded = _read_polygons(excluded_path, crs, "excluded areas")
-    zones = _read_polygons(child_zones_path, crs, "child-protection zones")
-    if candidates_path is not None:
-        cset = read_candidates(
-            candidates_path,
-            area,
-            crs=crs,
-            excluded=excluded,
-            child_zones=zones,
-            zone_buffer_m=prof.child_zone_buffer_m,
-        )
-    else:
-        lattice = lattice_candidates(area, prof.lattice_spacing)
-        cset = prepare_candidates(
-            lattice,
-            area,
-            excluded=excluded,
-            child_zones=zones,
-            zone_buffer_m=prof.child_zone_buffer_m,
-            source=f"lattice {prof.lattice_spacing:g} m",
-        )
-    existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
-    proposal = propose(
-        device,
-        cset,
-        demands,
-        count=count,
-        budget=budget,
-        existing=existing,
-        profile=prof,
-        min_spacing=min_spacing,
-        must_include=must_include,
-        exclude=exclude,
-        solver=solver,
-        time_limit=time_limit,
-        seed=seed,
-        progress=progress,
-    )
-    proposal.summary["districts"] = [
-        {"sig_cd": r.sig_cd, "name_ko": r.name_ko} for r in area.itertuples()
-    ]
-    inputs = [
-        p
-        for p in (
-            candidates_path,
-            existing_path,
-            grid_path,
-            demand_path,
-            excluded_path,
-            child_zones_path,
-        )
-        if p is not None
-    ]
-    with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
-        files = write_proposal(proposal, stage, inputs=inputs)
-    return proposal, files
-
-
-def _read_polygons(
-    path: str | os.PathLike[str] | None, crs: str | None, layer: str
-) -> gpd.GeoDataFrame | None:
-    if path is None:
-        return None
-    from layers.readers import read_layer
-
-    frame = read_layer(path, crs=crs, layer_name=layer).frame
-    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
-        raise InputError("has no features", layer=layer, fix="give a point or polygon layer")
-    return frame
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'siting.propose' has no attribute {name!r}")

@@ -12,14 +12,22 @@ reduces it (:mod:`siting._problem`), then
   better one; then the proven upper bound: the smaller of the Lagrangian bound
   and, on reduced instances of at most :data:`LP_BOUND_MAX_NNZ` covered pairs,
   the LP relaxation by HiGHS;
-* ``"exact"``: HiGHS MILP (:mod:`siting.exact`) with a time limit, the greedy
-  solution kept as the fallback incumbent;
+* ``"exact"``: HiGHS MILP (:mod:`siting.exact`) bounded by branch-and-bound
+  nodes, the greedy solution kept as the fallback incumbent;
 * ``"auto"`` (default): ``"greedy"``, then ``"exact"`` when the reported gap is
   above :data:`AUTO_GAP` and the reduced instance is at most
   :data:`AUTO_EXACT_MAX_NNZ` covered pairs.
 
 Every answer carries ``upper_bound`` and ``gap``; a planner reads ``gap = 0.003``
 as "at most 0.3 % below the best possible".
+
+**Determinism.** Every step's effort is bounded by work, never by the clock:
+subgradient steps (:data:`LAGRANGIAN_STEPS`), swap passes, perturbation
+iterations (:data:`PERTURB_STEPS`), HiGHS branch-and-bound nodes
+(:data:`EXACT_NODES`); HiGHS (scipy's build, serial) is deterministic for a
+given model. So equal inputs and seed give equal sites on an idle or a busy
+machine. ``time_limit`` is only a safety stop: when it does cut a step short,
+the answer says so (``stopped_by_time_limit``) and may then differ between runs.
 
 Examples
 --------
@@ -36,7 +44,7 @@ import heapq
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -51,8 +59,9 @@ from siting.greedy import State, best_single, greedy, local_search, perturb_sear
 
 __all__ = [
     "AUTO_EXACT_MAX_NNZ",
-    "AUTO_EXACT_SECONDS",
     "AUTO_GAP",
+    "DEFAULT_TIME_LIMIT",
+    "EXACT_NODES",
     "LP_BOUND_MAX_NNZ",
     "Solution",
     "solve_mclp",
@@ -64,15 +73,16 @@ log = logging.getLogger(__name__)
 AUTO_GAP = 1e-3
 #: ``"auto"`` runs the exact solver only on reduced instances with at most this many covered pairs.
 AUTO_EXACT_MAX_NNZ = 10_000
-#: Time limit (s) of the exact step of ``"auto"`` (never more than what is left of ``time_limit``).
-AUTO_EXACT_SECONDS = 60.0
+#: Branch-and-bound node limit of the exact step (work bound; ``time_limit`` is the safety stop).
+EXACT_NODES = 20_000
+#: Default safety time limit (s) of a whole solve.
+DEFAULT_TIME_LIMIT = 600.0
 #: A gap at most this (fraction, solver tolerance) is reported as 0 and ``"optimal"``.
 OPTIMAL_GAP = 1e-7
 #: Subgradient steps of the Lagrangian bound / heuristic, and its time cap (s).
 LAGRANGIAN_STEPS = (1000, 200)
 #: Reduced instances up to this many covered pairs get the longer searches.
 SMALL_NNZ = 200_000
-LAGRANGIAN_SECONDS = 15.0
 #: Upper limit on perturbation-search iterations, small / large (also at most 20 per chosen site).
 PERTURB_STEPS = (2000, 1000)
 #: The LP bound is computed (else the Lagrangian) up to this many covered pairs.
@@ -105,7 +115,19 @@ class Solution:
     seconds : float
         Wall time of the solve (s).
     status : str
-        ``"optimal"``, ``"time_limit"`` or ``"heuristic"``.
+        ``"optimal"``, ``"node_limit"``, ``"time_limit"`` or ``"heuristic"``.
+    bound_method : str
+        Where ``upper_bound`` comes from: ``"lp"``, ``"lagrangian"``,
+        ``"milp"``, ``"total"`` or ``"empty"``.
+    bound_clamped : bool
+        Whether the computed bound fell below the covered weight (by
+        rounding) and was raised to it; the raw bound is then in ``work``.
+    stopped_by_time_limit : bool
+        Whether ``time_limit`` cut any step short (the answer may then differ
+        between runs; otherwise it depends only on inputs and seed).
+    work : dict
+        Effort spent: subgradient steps, perturbation iterations, swap
+        passes, HiGHS nodes, raw bound.
     """
 
     selected: np.ndarray
@@ -117,6 +139,10 @@ class Solution:
     solver: str
     seconds: float
     status: str
+    bound_method: str = "total"
+    bound_clamped: bool = False
+    stopped_by_time_limit: bool = False
+    work: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_selected(self) -> int:
@@ -366,10 +392,13 @@ def _from_set(P: Reduced, sites: np.ndarray, priority: np.ndarray) -> State:
     return state
 
 
-def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[State, float | None]:
+def _heuristic(
+    P: Reduced, deadline: float, seed: int, level: int, work: dict[str, float]
+) -> tuple[State, float | None]:
     """Greedy and Lagrangian starts, each improved by 1-swaps, then a short perturbation search.
 
-    Returns the best state and the Lagrangian bound (``None`` when not computed).
+    Returns the best state and the Lagrangian bound (``None`` when not computed);
+    effort spent goes into ``work``.
     """
     t0 = time.perf_counter()
     small = P.A.nnz <= SMALL_NNZ
@@ -391,10 +420,11 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
             P,
             best.value(),
             max_iter=LAGRANGIAN_STEPS[0 if small else 1],
-            seconds=max(1.0, min(LAGRANGIAN_SECONDS, deadline - time.perf_counter())),
+            deadline=deadline,
             covered=best.cnt > 0,
         )
         lag_bound = lag.bound
+        work["lagrangian_steps"] = lag.iterations
         log.log(
             level,
             "lagrangian: %d steps, bound %.6g, best set %.6g (%.2f s)",
@@ -409,6 +439,7 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
             if other.value() > best.value() + best.tol:
                 best = other
     iterations = min(PERTURB_STEPS[0 if small else 1], 20 * max(len(best.sel), 1))
+    work["perturbation_iterations"] = iterations
     perturb_search(best, iterations=iterations, seed=seed, deadline=deadline)
     local_search(best, deadline=deadline)
     log.log(level, "perturbation: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)
@@ -416,12 +447,16 @@ def _heuristic(P: Reduced, deadline: float, seed: int, level: int) -> tuple[Stat
 
 
 def _bound(P: Reduced, lag_bound: float | None, seconds: float) -> tuple[float, str]:
-    """Upper bound on the reduced optimum (spacing relaxed) and how it was obtained."""
+    """Upper bound on the reduced optimum (spacing relaxed) and how it was obtained.
+
+    ``seconds`` is a safety stop only: HiGHS's interior point method is
+    deterministic, and an LP not solved in time leaves the Lagrangian bound.
+    """
     if P.m == 0:
         return 0.0, "empty"
     bound, how = (lag_bound, "lagrangian") if lag_bound is not None else (float(P.w.sum()), "total")
     if P.A.nnz <= LP_BOUND_MAX_NNZ:
-        lp = lp_bound(P, seconds=seconds)
+        lp = lp_bound(P, seconds=max(seconds, 1e-3))
         if lp is not None and lp * (1 + 1e-9) + 1e-12 < bound:
             bound, how = lp * (1 + 1e-9) + 1e-12, "lp"
     return bound, how
@@ -439,7 +474,7 @@ def solve_mclp(
     must_include: Sequence[int] = (),
     exclude: Sequence[int] = (),
     solver: Literal["auto", "greedy", "exact"] = "auto",
-    time_limit: float = 60.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
     seed: int = 0,
     progress: bool = False,
 ) -> Solution:
@@ -467,9 +502,10 @@ def solve_mclp(
         Candidate indices always chosen / never chosen.
     solver : {"auto", "greedy", "exact"}
         See the module docstring.
-    time_limit : float
-        Seconds for the whole solve (the heuristic stops improving, the exact
-        solver stops, and the best solution so far is returned with its bound).
+    time_limit : float, default 600
+        Safety stop (s) for the whole solve: effort is bounded by work (see
+        the module docstring); only if this limit is reached first does the
+        search stop early, and ``stopped_by_time_limit`` is then true.
     seed : int
         Seed of the perturbation search; equal inputs and seed give equal outputs
         (stopping rules count steps, the time limit is only a safety stop).
@@ -528,24 +564,27 @@ def solve_mclp(
         P.m,
         P.A.nnz,
     )
-    state, lag_bound = _heuristic(P, deadline, seed, level)
+    work: dict[str, float] = {}
+    state, lag_bound = _heuristic(P, deadline, seed, level, work)
+    stopped = time.perf_counter() > deadline
     chosen_red = np.asarray(state.sel, dtype=np.int64)
     value = state.value()
     name, status = "greedy+swap", "heuristic"
-    remaining = max(deadline - time.perf_counter(), 1.0)
-    bound, how = _bound(P, lag_bound, seconds=min(remaining, 60.0))
+    bound, how = _bound(P, lag_bound, seconds=deadline - time.perf_counter())
+    stopped |= time.perf_counter() > deadline
     log.log(level, "%s bound %.6g (%.2f s)", how, bound, time.perf_counter() - start)
     gap = (bound - value) / bound if bound > 0 else 0.0
     if solver == "exact" or (solver == "auto" and gap > AUTO_GAP and P.A.nnz <= AUTO_EXACT_MAX_NNZ):
-        remaining = max(deadline - time.perf_counter(), 1.0)
-        if solver == "auto":
-            remaining = min(remaining, AUTO_EXACT_SECONDS)
-        res = solve_exact(P, time_limit=remaining)
+        remaining = max(deadline - time.perf_counter(), 1e-3)
+        res = solve_exact(P, time_limit=remaining, node_limit=EXACT_NODES)
+        out_of_time = time.perf_counter() > deadline
+        stopped |= out_of_time and not res.optimal
         name = "exact-highs" if solver == "exact" else "greedy+swap+exact-highs"
-        bound = min(bound, res.bound)
+        if res.bound < bound:
+            bound, how = res.bound, "milp"
         if res.selected is not None and res.value > value + state.tol:
             chosen_red, value = res.selected, res.value
-        status = "optimal" if res.optimal else "time_limit"
+        status = "optimal" if res.optimal else ("time_limit" if out_of_time else "node_limit")
         log.log(
             level,
             "exact: weight %.6g, bound %.6g (%.2f s)",
@@ -557,7 +596,17 @@ def solve_mclp(
     if must.size:
         chosen = np.concatenate([must, chosen])
     selected, marginal, covered = _order_and_marginals(A, w, must, chosen)
-    upper = max(P.base_weight + bound, covered)
+    raw_upper = P.base_weight + bound
+    work["raw_bound"] = float(raw_upper)
+    clamped = raw_upper < covered
+    if clamped:
+        log.info(
+            "%s bound %.9g is below the covered weight %.9g (rounding); reported as the covered weight",
+            how,
+            raw_upper,
+            covered,
+        )
+    upper = max(raw_upper, covered)
     gap = (upper - covered) / upper if upper > 0 else 0.0
     if gap <= OPTIMAL_GAP:
         gap, upper, status = 0.0, covered, "optimal"
@@ -571,4 +620,8 @@ def solve_mclp(
         solver=name,
         seconds=time.perf_counter() - start,
         status=status,
+        bound_method=how,
+        bound_clamped=bool(clamped),
+        stopped_by_time_limit=bool(stopped),
+        work=work,
     )

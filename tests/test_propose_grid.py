@@ -59,16 +59,46 @@ def test_cctv_on_a_grid_covers_d_and_e_cells_only(grid_path: Path, tmp_path: Pat
     )  # fmt: skip
     assert code == 0, output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["services"][0]["demand"]["features_by_grade"] == {"D": 8, "E": 8}
+    service = summary["services"][0]
+    assert service["demand"]["features_by_grade"] == {"D": 8, "E": 8}
+    # 12.5 m samples: 8 × 8 per 100 m cell, each 156.25 m², cell scores conserved.
+    assert service["demand"]["samples"]["n_samples"] == 16 * 64
+    assert service["demand"]["samples"]["total_measure"] == pytest.approx(16 * 100 * 100)
     assert summary["status"] == "optimal" and summary["gap"] == pytest.approx(0.0, abs=1e-9)
+    assert summary["stopped_by_time_limit"] is False
+    sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
+    # Sites sit on the D row (bottom, scores 4.0–4.7), each watching part of several cells.
+    assert (sites["y_m"] < Y0 + SIZE + 50).all()
+    assert (sites["new_samples"] > 1).all()
+    assert sites["new_area_m2"].tolist() == pytest.approx((sites["new_samples"] * 156.25).tolist())
+    total = 8 * 0.35 + sum(4.0 + c / 10 for c in range(8))  # all D/E weight in 성북구
+    assert sites["district_risk_pct"].tolist() == pytest.approx(
+        (100 * sites["marginal_weight"] / total).tolist()
+    )
+    assert sites["marginal_weight"].sum() == pytest.approx(summary["covered_weight"])
+    assert "m²" in sites["reason"].iloc[0] and "취약 위험의" in sites["reason"].iloc[0]
+    covered = gpd.read_file(out / "proposal.gpkg", layer="covered")
+    assert set(covered["grade"]) == {"D"}
+    assert (covered["covered_share_pct"] < 100).any()
+    districts = (out / "districts.csv").read_text(encoding="utf-8-sig")
+    assert "성북구" in districts and "new_area_m2" in districts
+
+
+def test_cell_centroid_model_is_one_setting_away(grid_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cctv"
+    code, output = _invoke(
+        [
+            "propose", "--device", "cctv", "--district", "성북구", "--count", "3",
+            "--grid", str(grid_path), "--lattice-spacing", "25", "--solver", "exact",
+            "--demand-spacing", "0", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
     sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
     # the three D cells with the highest scores (bottom row, right end): 4.7, 4.6, 4.5
     assert sites["marginal_weight"].round(3).tolist() == [4.7, 4.6, 4.5]
     assert sites["new_D"].tolist() == [1, 1, 1]
-    covered = gpd.read_file(out / "proposal.gpkg", layer="covered")
-    assert set(covered["grade"]) == {"D"}
-    districts = (out / "districts.csv").read_text(encoding="utf-8-sig")
-    assert "성북구" in districts
+    assert "new_area_m2" not in sites
 
 
 def test_pole_with_grid_places_zones_and_existing(grid_path: Path, tmp_path: Path) -> None:

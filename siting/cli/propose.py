@@ -10,8 +10,6 @@ import typer
 
 from siting.cli._app import app
 from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
-from siting.propose import run_propose
-from siting.replace import run_replace
 
 
 class DeviceChoice(StrEnum):
@@ -102,20 +100,62 @@ def propose(
     ] = None,
     aged_credit: Annotated[
         float | None,
-        typer.Option("--aged-credit", help="Coverage credit of aged existing devices (0–1)."),
+        typer.Option(
+            "--aged-credit",
+            help="Coverage credit of aged existing devices (0–1; CCTV aged ≥ 8 y, Wi-Fi ≥ 7 y).",
+        ),
+    ] = None,
+    reference_year: Annotated[
+        int | None,
+        typer.Option("--reference-year", help="Year ages are measured at (default: data as-of)."),
+    ] = None,
+    demand_spacing: Annotated[
+        float | None,
+        typer.Option(
+            "--demand-spacing",
+            help="Spacing of demand samples inside grid cells (m); default radius/4 = 12.5 m "
+            "for CCTV; 0 = one point per cell centroid.",
+        ),
+    ] = None,
+    where: Annotated[
+        Path | None,
+        typer.Option(
+            "--where",
+            help="Where people are inside cells: street lines, sidewalk polygons or entrance "
+            "points; grid demand is sampled only there.",
+        ),
+    ] = None,
+    buildings: Annotated[
+        Path | None,
+        typer.Option(
+            "--buildings", help="Building footprints: cameras do not see through buildings."
+        ),
+    ] = None,
+    spacing_to_existing: Annotated[
+        float | None,
+        typer.Option(
+            "--spacing-to-existing", help="No new site within this many m of an existing device."
+        ),
     ] = None,
     solver: Annotated[SolverChoice, typer.Option("--solver", help="Solver.")] = SolverChoice.auto,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="Solver time limit (s).")
-    ] = 60.0,
+        float,
+        typer.Option(
+            "--time-limit",
+            help="Safety stop (s); the search is bounded by work, so results do not depend "
+            "on machine load unless this stops it (then reported in summary.json).",
+        ),
+    ] = 600.0,
     crs: Crs = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of randomised steps.")] = 0,
     overwrite: Overwrite = False,
 ) -> None:
     """Propose sites for new CCTV, Wi-Fi APs or smart poles that cover the most uncovered demand.
 
-    Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif --existing cctv.csv --min-spacing 100 --out out/cctv-seongbuk
+    Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif --existing cctv.csv --where roads.shp --spacing-to-existing 30 --min-spacing 100 --out out/cctv-seongbuk
     """
+    from siting.jobs_propose import run_propose
+
     proposal, files = run_propose(
         out,
         device=device.value,
@@ -135,6 +175,11 @@ def propose(
         exclude=exclude_candidate or (),
         lattice_spacing=lattice_spacing,
         aged_credit=aged_credit,
+        demand_spacing=demand_spacing,
+        where_path=where,
+        buildings_path=buildings,
+        spacing_to_existing=spacing_to_existing,
+        reference_year=reference_year,
         solver=solver.value,
         time_limit=time_limit,
         crs=crs,
@@ -143,15 +188,31 @@ def propose(
         progress=True,
     )
     columns = ["order", "candidate_id", "name_ko", "marginal_weight", "cumulative_pct"]
-    columns += [c for c in ("new_features", "nearest_existing_m") if c in proposal.sites]
+    extra = (
+        "new_area_m2",
+        "new_length_m",
+        "new_places",
+        "district_risk_pct",
+        "new_features",
+        "nearest_existing_m",
+    )
+    columns += [c for c in extra if c in proposal.sites]
     print_table(proposal.sites, columns, title=f"Proposed {device.value} sites", digits=2)
     s = proposal.summary
+    gap = "proven optimal" if s["status"] == "optimal" else f"gap ≤ {100 * s['gap']:.2f} %"
     stdout.print(
         f"{s['n_selected']} sites cover {s['covered_weight']:.4g} of {s['total_weight']:.4g} "
-        f"uncovered weight ({s['covered_pct']:.1f} %); upper bound {s['upper_bound']:.4g}, "
-        f"gap {100 * s['gap']:.2f} %, solver {s['solver']} ({s['status']}), "
+        f"uncovered weight ({s['covered_pct']:.1f} %); {s['bound_method']} upper bound "
+        f"{s['upper_bound']:.4g}, {gap}, solver {s['solver']} ({s['status']}"
+        f"{', stopped by the time limit' if s['stopped_by_time_limit'] else ''}), "
         f"{s['seconds']:.2f} s; cost {s['cost_krw']:,.0f} KRW"
     )
+    for service in s["services"]:
+        if "new_area_m2" in service:
+            stdout.print(
+                f"{service['service']}: {service['new_area_m2']:,.0f} m² of D/E area newly "
+                f"watched, {service['new_risk_share_pct']:.2f} % of the study area's D/E risk"
+            )
     print_written(out, files)
 
 
@@ -192,6 +253,8 @@ def replace(
 
     Example:  siting replace wifi.csv --device wifi --demand places.csv --budget 2849000000 --out out/wifi-replacement
     """
+    from siting.jobs_replace import run_replace
+
     plan, files = run_replace(
         out,
         devices,

@@ -1,0 +1,349 @@
+"""The ``siting propose`` job: read the input files, call :func:`siting.propose.propose`, write.
+
+:func:`run_propose` reads candidates, demand (risk grid and/or a demand
+layer, optionally a ``--where`` layer saying where people are), existing
+devices and building footprints, calls the computation and writes the outputs
+atomically (nothing is written when anything fails). :func:`write_proposal`
+writes a :class:`~siting.propose.Proposal` into a (staging) folder: the
+proposals carry lon/lat, 자치구 and 동 (:func:`layers.locate.add_site_location`).
+Existing-camera positions leave only in the ``candidates``/``covered``
+layers' own coordinates, never as a separate list.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+
+from layers.errors import InputError
+from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from siting.candidates import lattice_candidates, prepare_candidates, read_candidates, study_area
+from siting.demand import Demand, grid_demand, read_demand, restrict_demand
+from siting.profiles import get_profile
+from siting.propose import Proposal, _check_amount, propose
+from siting.solvers import DEFAULT_TIME_LIMIT
+
+__all__ = ["run_propose", "write_proposal"]
+
+log = logging.getLogger(__name__)
+
+
+def write_proposal(
+    proposal: Proposal,
+    stage: Path,
+    *,
+    command: str = "propose",
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    prefix: str = "",
+) -> list[str]:
+    """Write a proposal into a (staging) folder; return the file names written.
+
+    Files: ``<prefix>proposal.gpkg`` (layers ``proposals``, ``covered``,
+    ``candidates``, and ``clutter`` for poles), ``<prefix>proposals.csv`` (the
+    explanation table), ``<prefix>districts.csv`` (per-district summary),
+    ``<prefix>summary.json`` and ``<prefix>run.json``.
+    """
+    sites = _located(proposal.sites)
+    layers = {
+        "proposals": sites,
+        "covered": proposal.covered,
+        "candidates": proposal.candidates,
+    }
+    if proposal.clutter is not None:
+        layers["clutter"] = proposal.clutter
+    files = [
+        f"{prefix}proposal.gpkg",
+        f"{prefix}proposals.csv",
+        f"{prefix}districts.csv",
+        f"{prefix}summary.json",
+        f"{prefix}run.json",
+    ]
+    write_gpkg(layers, stage / files[0])
+    write_csv(sites, stage / files[1])
+    write_csv(proposal.districts, stage / files[2])
+    write_json(proposal.summary, stage / files[3])
+    write_json(
+        run_manifest(
+            command,
+            inputs=inputs,
+            settings=proposal.settings,
+            seed=proposal.settings.get("seed"),
+            layers=dict(layers) | {"districts": proposal.districts},
+        ),
+        stage / files[4],
+    )
+    return files
+
+
+def _located(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Sites with lon, lat (WGS84, 6 decimals), sig_cd, district and dong columns."""
+    from layers.locate import add_site_location
+
+    if len(sites) == 0:
+        return sites
+    located = add_site_location(sites)
+    # Keep the geometry last, the location right after the ids.
+    first = [c for c in ("order", "candidate_id") if c in located]
+    loc = [c for c in ("lon", "lat", "sig_cd", "district", "dong") if c in located]
+    rest = [c for c in located.columns if c not in first + loc and c != located.geometry.name]
+    return located[first + loc + rest + [located.geometry.name]]
+
+
+def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> gpd.GeoDataFrame:
+    """Existing devices as an inventory; a pole reads a mixed layer with ``device_type``."""
+    from layers.inventory import to_inventory
+    from layers.readers import read_layer
+
+    read = read_layer(path, crs=crs, layer_name="existing")
+    if isinstance(read.frame, gpd.GeoDataFrame) and "device_type" in read.frame:
+        frame = read.frame.copy()
+        frame["device_type"] = frame["device_type"].astype(str).str.strip().str.lower()
+        return frame
+    return to_inventory(read, None if device == "pole" else device)
+
+
+def run_propose(
+    out_dir: str | os.PathLike[str],
+    *,
+    device: str,
+    districts: Sequence[str] | None = None,
+    count: int | None = None,
+    budget: float | None = None,
+    candidates_path: str | os.PathLike[str] | None = None,
+    existing_path: str | os.PathLike[str] | None = None,
+    grid_path: str | os.PathLike[str] | None = None,
+    demand_path: str | os.PathLike[str] | None = None,
+    excluded_path: str | os.PathLike[str] | None = None,
+    child_zones_path: str | os.PathLike[str] | None = None,
+    weight_column: str | None = "weight",
+    radius: float | None = None,
+    min_spacing: float | None = None,
+    must_include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    lattice_spacing: float | None = None,
+    aged_credit: float | None = None,
+    demand_spacing: float | None = None,
+    where_path: str | os.PathLike[str] | None = None,
+    buildings_path: str | os.PathLike[str] | None = None,
+    spacing_to_existing: float | None = None,
+    reference_year: int | None = None,
+    solver: Literal["auto", "greedy", "exact"] = "auto",
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    crs: str | None = None,
+    seed: int = 0,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> tuple[Proposal, list[str]]:
+    """Read the inputs, propose sites and write the outputs (the ``siting propose`` job).
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder.
+    device : {"cctv", "wifi", "pole"}
+        Device type.
+    districts : sequence of str, optional
+        Study area (names or SIG_CD); default all of Seoul.
+    count, budget
+        Number of sites, or budget in KRW (exactly one).
+    candidates_path : path, optional
+        Candidate layer; default a lattice inside the study area (spacing
+        ``lattice_spacing``, default the radius).
+    existing_path : path, optional
+        Existing devices.
+    grid_path : path, optional
+        Risk grid GeoTIFF: CCTV demand (cells of the profile's grades, weighted by score).
+    demand_path : path, optional
+        Demand layer (Wi-Fi; or CCTV when no grid): any layer the readers take,
+        or CSV ``x,y,weight`` in ``crs``.
+    excluded_path, child_zones_path : path, optional
+        Excluded areas; child-protection zones (poles: candidates within the buffer).
+    weight_column : str, optional
+        Weight column of the demand layer.
+    radius, min_spacing, lattice_spacing, aged_credit : float, optional
+        Profile overrides (m, m, m, 0–1).
+    demand_spacing : float, optional
+        Spacing of demand samples below each grid cell (m); default radius / 4
+        (12.5 m for CCTV); 0 = one point per cell centroid.
+    where_path : path, optional
+        Where people are inside the cells (street centrelines, sidewalks,
+        entrances; any line/polygon/point layer the readers take): grid
+        demand is sampled only along / inside it.
+    buildings_path : path, optional
+        Building footprints: line of sight for CCTV. A layer whose CRS is
+        declared (``.prj``, GeoPackage) is reprojected to EPSG:5186; one
+        without a CRS, or whose coordinates contradict it, is refused.
+    spacing_to_existing : float, optional
+        No new site within this distance (m) of an existing device.
+    reference_year : int, optional
+        Year device ages are measured at; default the inventory's as-of date.
+    must_include, exclude : sequence of str
+        Candidate ids that must be chosen / may not be chosen.
+    solver, time_limit, seed
+        Passed to the solver.
+    crs : str, optional
+        CRS of CSV coordinates.
+    overwrite : bool
+        Replace existing outputs.
+    progress : bool
+        Show progress.
+
+    Returns
+    -------
+    (Proposal, list of str)
+        The proposal and the names of the files written into ``out_dir``.
+    """
+    _check_amount(count, budget)  # before any file is read
+    prof = get_profile(
+        device,
+        radius_m=radius,
+        lattice_spacing_m=lattice_spacing,
+        aged_credit=aged_credit,
+        demand_spacing_m=demand_spacing,
+    )
+    area = study_area(districts)
+    codes = area["sig_cd"].tolist()
+    demands: dict[str, Demand] = {}
+    if grid_path is not None and device in ("cctv", "pole"):
+        from layers.riskgrid import read_grid
+
+        grid = read_grid(grid_path)
+        cells = grid.cells(grades=list(prof.demand_grades), geometry="centroid")
+        cell_demand = restrict_demand(
+            grid_demand(cells, grades=prof.demand_grades, cell_size=grid.cell_size), codes
+        )
+        if where_path is not None:
+            from siting.sampling import sample_demand
+
+            where = _read_where(where_path, crs)
+            cell_demand = sample_demand(
+                cell_demand, grid.cell_size, prof.demand_spacing or grid.cell_size / 8, where=where
+            )
+        demands["cctv"] = cell_demand
+    elif where_path is not None:
+        raise InputError(
+            "--where restricts risk-grid demand, but no --grid was given",
+            layer="where",
+            fix="give --grid FILE with --where, or drop --where",
+        )
+    if demand_path is not None:
+        target = "cctv" if device == "cctv" else "wifi"
+        if target in demands:
+            raise InputError(
+                "CCTV demand given twice (--grid and --demand)",
+                fix="give either a risk grid or a demand layer for CCTV",
+            )
+        demands[target] = restrict_demand(
+            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
+        )
+    if not demands:
+        need = {"cctv": "--grid FILE (or --demand FILE)", "wifi": "--demand FILE"}
+        raise InputError(
+            f"no demand for {device}",
+            layer="demand",
+            fix=f"give {need.get(device, '--grid FILE and/or --demand FILE')}",
+        )
+    excluded = _read_polygons(excluded_path, crs, "excluded areas")
+    zones = _read_polygons(child_zones_path, crs, "child-protection zones")
+    if candidates_path is not None:
+        cset = read_candidates(
+            candidates_path,
+            area,
+            crs=crs,
+            excluded=excluded,
+            child_zones=zones,
+            zone_buffer_m=prof.child_zone_buffer_m,
+        )
+    else:
+        lattice = lattice_candidates(area, prof.lattice_spacing)
+        cset = prepare_candidates(
+            lattice,
+            area,
+            excluded=excluded,
+            child_zones=zones,
+            zone_buffer_m=prof.child_zone_buffer_m,
+            source=f"lattice {prof.lattice_spacing:g} m",
+        )
+    existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
+    buildings = _read_buildings(buildings_path, crs) if buildings_path is not None else None
+    proposal = propose(
+        device,
+        cset,
+        demands,
+        count=count,
+        budget=budget,
+        existing=existing,
+        profile=prof,
+        min_spacing=min_spacing,
+        must_include=must_include,
+        exclude=exclude,
+        solver=solver,
+        time_limit=time_limit,
+        seed=seed,
+        reference_year=reference_year,
+        spacing_to_existing=spacing_to_existing,
+        buildings=buildings,
+        progress=progress,
+    )
+    proposal.summary["districts"] = [
+        {"sig_cd": r.sig_cd, "name_ko": r.name_ko} for r in area.itertuples()
+    ]
+    inputs = [
+        p
+        for p in (
+            candidates_path,
+            existing_path,
+            grid_path,
+            demand_path,
+            excluded_path,
+            child_zones_path,
+            where_path,
+            buildings_path,
+        )
+        if p is not None
+    ]
+    with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
+        files = write_proposal(proposal, stage, inputs=inputs)
+    return proposal, files
+
+
+def _read_polygons(
+    path: str | os.PathLike[str] | None, crs: str | None, layer: str
+) -> gpd.GeoDataFrame | None:
+    if path is None:
+        return None
+    from layers.readers import read_layer
+
+    frame = read_layer(path, crs=crs, layer_name=layer).frame
+    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
+        raise InputError("has no features", layer=layer, fix="give a point or polygon layer")
+    return frame
+
+
+def _read_where(path: str | os.PathLike[str], crs: str | None) -> gpd.GeoDataFrame:
+    """The ``--where`` layer (lines, polygons or points) in EPSG:5186."""
+    from layers.readers import read_layer
+
+    frame = read_layer(path, crs=crs, layer_name="where").frame
+    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
+        raise InputError(
+            "has no features",
+            layer="where",
+            fix="give street lines, sidewalk polygons or entrance points",
+        )
+    return frame
+
+
+def _read_buildings(path: str | os.PathLike[str], crs: str | None) -> gpd.GeoDataFrame:
+    """Building footprints in EPSG:5186 (a declared CRS is reprojected; none is refused)."""
+    from layers.readers import read_layer
+
+    frame = read_layer(path, crs=crs, layer_name="buildings").frame
+    if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
+        raise InputError("has no footprints", layer="buildings", fix="give building polygons")
+    return frame
