@@ -12,6 +12,8 @@ from siting.cli import (  # noqa: F401  (commands register on import)
     map,
     propose,
     score,
+    serve,
+    users,
 )
 from siting.cli._app import app
 
