@@ -4,7 +4,9 @@ Criteria are data (TOML, :mod:`scoring.criteria`); scoring is pure and
 table-driven (:mod:`scoring.programs`): a table in, the same table with every
 raw value, rank and points out, so a planner can recheck it in Excel.
 Eligibility and allocation follow in :mod:`scoring.allocation`; the report and
-workbook in :mod:`scoring.report`. Rules and choices: ``../shared/domain.md`` §2–§3.
+workbook in :mod:`scoring.report`. The CCTV rules are 붙임8 「CCTV 사업별 보조금지원 및
+대상지선정 기준」 of the Seoul council's 2024 budget review; Wi-Fi and smart-pole
+criteria are assumptions (``Criteria.basis``).
 
 Examples
 --------

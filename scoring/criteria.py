@@ -1,7 +1,7 @@
 """Subsidy-round criteria as data: a TOML file per programme, validated on load.
 
-A criteria file holds the programme's settings (every [choice] of
-``../shared/domain.md`` §2 with its default) and a list of criteria, each
+A criteria file holds the programme's settings (every interpretation the
+written rules leave open, with its default) and a list of criteria, each
 naming its source column, which values earn more points (``direction``), a
 weight and how points are made (by rank, from the value, or by bands). The
 three CCTV programmes of 붙임8 and the Wi-Fi and smart-pole rounds share this
@@ -162,7 +162,7 @@ class Criterion(_Model):
 
 
 class RoundSettings(_Model):
-    """Every [choice] of a round, with the defaults of ``domain.md`` §2.
+    """Every interpretation of a round the written rules leave open, with its default.
 
     Attributes
     ----------
@@ -197,6 +197,10 @@ class RoundSettings(_Model):
         Number of eligible districts considered under ``topk`` (2024 funded 10).
     budget_krw : int, optional
         City budget of the round (KRW); none = every eligible district gets its full city share.
+    missing : {"refuse", "zero"}
+        A ranked district without a value for a criterion (a grid that does
+        not cover it, a table without its row) is refused, naming the
+        districts; ``"zero"`` scores it as 0 and the report lists each one.
     """
 
     rank_population: Literal["all", "applicants"] = "all"
@@ -213,14 +217,23 @@ class RoundSettings(_Model):
     skip_partials: bool = False
     top_k: int = Field(default=10, ge=1)
     budget_krw: int | None = Field(default=None, ge=0)
+    missing: Literal["refuse", "zero"] = "refuse"
 
 
 class Criteria(_Model):
-    """A programme's criteria file: settings plus the list of criteria."""
+    """A programme's criteria file: settings plus the list of criteria.
+
+    ``basis`` says whether the criteria are the city's written ones
+    (``"written"``: 붙임8 of the 2024 budget review for the three CCTV
+    programmes) or this project's assumptions (``"assumed"``: Wi-Fi and
+    smart-pole rounds, and any file that does not say); ``source`` cites the
+    public document by title, year and annex.
+    """
 
     program: str
     title: str
     source: str = ""
+    basis: Literal["written", "assumed"] = "assumed"
     assumptions: list[str] = Field(default_factory=list)
     settings: RoundSettings = Field(default_factory=RoundSettings)
     criteria: list[Criterion] = Field(min_length=1)
@@ -235,6 +248,17 @@ class Criteria(_Model):
         if unknown:
             raise ValueError(f"settings.tie_break names unknown criteria {unknown}; known: {names}")
         return self
+
+    def basis_text(self) -> str:
+        """One sentence for reports: written criteria or assumptions, with the source."""
+        if self.basis == "written":
+            return (
+                f"The city's written criteria: {self.source}."
+                if self.source
+                else ("The city's written criteria.")
+            )
+        text = "ASSUMED criteria, not the city's written rules (none are published for this round)"
+        return text + (f"; context: {self.source}." if self.source else ".")
 
     def criterion(self, name: str) -> Criterion:
         """The criterion called ``name``."""

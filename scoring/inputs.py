@@ -52,6 +52,9 @@ CSV_COLUMNS = (
 #: Columns holding counts (whole numbers ≥ 0).
 COUNT_COLUMNS = frozenset({"vulnerable_cells", "child_protection_zones", "child_zone_accidents"})
 _ID_COLUMNS = ("sig_cd", "name_ko", "name_en")
+#: A district whose graded cells cover less of its area than this (%) has no
+#: usable D/E count from a grid: it is treated as without data.
+MIN_GRID_COVERAGE_PCT = 50.0
 
 _HOW_TO_SUPPLY = {
     "vulnerable_cells": "pass --grid GRID.tif (a graded risk grid; D/E cells are counted per "
@@ -249,8 +252,16 @@ def _grid_counts(grid: Path, grades: list[str]) -> pd.DataFrame:
             layer=grid.name,
             fix="pass vulnerable_cells in a --districts CSV instead of --grid",
         ) from None
-    counts = grade_counts_by_district(grid, vulnerable_grades=tuple(grades))
-    return pd.DataFrame(counts)[["sig_cd", "vulnerable_cells"]]
+    counts = pd.DataFrame(grade_counts_by_district(grid, vulnerable_grades=tuple(grades)))
+    # a district the grid covers only in part has no usable count, not few vulnerable cells
+    counts["vulnerable_cells"] = (
+        counts["vulnerable_cells"]
+        .astype(float)
+        .where(counts["coverage_pct"] >= MIN_GRID_COVERAGE_PCT)
+    )
+    return counts[["sig_cd", "vulnerable_cells", "cells_total", "coverage_pct"]].rename(
+        columns={"cells_total": "grid_cells_graded", "coverage_pct": "grid_coverage_pct"}
+    )
 
 
 def build_round_table(
@@ -306,13 +317,22 @@ def build_round_table(
         "north_of_han": "district layer (han_side)",
     }
     inputs: list[Path] = []
+    overrides: dict[str, list[str]] = {}
+    overridden: set[tuple[str, str]] = set()
     if grid is not None:
         grid_path = Path(grid)
         counts = _grid_counts(grid_path, s.vulnerable_grades)
         table = table.merge(counts, on="sig_cd", how="left")
+        uncovered = table.loc[table["vulnerable_cells"].isna(), "name_ko"].tolist()
         sources["vulnerable_cells"] = (
             f"risk grid {grid_path.name} (grades {', '.join(s.vulnerable_grades)}, cell centroid "
-            "in district)"
+            f"in district; a district less than {MIN_GRID_COVERAGE_PCT:g} % covered by graded "
+            "cells has no data)"
+            + (
+                f"; without data: {len(uncovered)} district(s): {', '.join(uncovered)}"
+                if uncovered
+                else ""
+            )
         )
         inputs.append(grid_path)
     if districts_csv is not None:
@@ -327,6 +347,14 @@ def build_round_table(
         for column in given.columns.drop("csv_row"):
             override = given[column].reindex(table.index)
             if column in table.columns:
+                before = pd.to_numeric(table[column], errors="coerce")
+                changed = override.notna() & ~(before == override)
+                for sig in table.index[changed]:
+                    overrides.setdefault(str(sig), []).append(
+                        f"{column} {_short(before[sig])} → {_short(override[sig])} "
+                        f"({csv_path.name})"
+                    )
+                    overridden.add((str(sig), column))
                 table[column] = override.where(override.notna(), table[column])
             else:
                 table[column] = override
@@ -336,9 +364,38 @@ def build_round_table(
         table = table.reset_index()
     table = _derive_commitment(table, criteria, sources)
     _require_columns(table, criteria)
+    table["overrides"] = ["; ".join(overrides.get(str(sig), [])) for sig in table["sig_cd"]]
+    table["data_notes"] = _data_notes(table, criteria, overridden)
     return RoundInputs(
         table.sort_values("sig_cd", ignore_index=True), inputs=inputs, sources=sources
     )
+
+
+def _short(value: object) -> str:
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return "blank"
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:,.0f}" if number == int(number) and abs(number) >= 1000 else f"{number:g}"
+
+
+def _data_notes(
+    table: pd.DataFrame, criteria: Criteria, overridden: set[tuple[str, str]]
+) -> list[str]:
+    """The data-quirk register's notes for the criteria's fields, per district.
+
+    A field whose value the planner's table replaced for a district carries
+    no note there (the override is shown instead).
+    """
+    from layers.quirks import quirks_for
+
+    columns = list(dict.fromkeys(c.column for c in criteria.criteria))
+    register = quirks_for(columns, table["sig_cd"].astype(str))
+    notes: dict[str, list[str]] = {}
+    for row in register.itertuples():
+        if (str(row.sig_cd), str(row.field)) in overridden:
+            continue
+        notes.setdefault(str(row.sig_cd), []).append(f"{row.field}: {row.note_ko}")
+    return ["; ".join(notes.get(str(sig), [])) for sig in table["sig_cd"]]
 
 
 def _derive_commitment(

@@ -1,6 +1,7 @@
 """Scoring a round: every criterion's rank and points, totals and priority.
 
-The 붙임8 CCTV programmes (``domain.md`` §2), with the default settings::
+The 붙임8 CCTV programmes (「CCTV 사업별 보조금지원 및 대상지선정 기준」, 2024 budget
+review of the Seoul council), with the default settings::
 
     r_F  rank by fiscal self-reliance, descending (highest = 1)
     r_G  rank by D/E cells, ascending (fewest = 1)
@@ -41,6 +42,36 @@ def applicant_mask(table: pd.DataFrame) -> pd.Series:
     return requested.gt(0).fillna(False).astype(bool)
 
 
+def _label(table: pd.DataFrame, mask: pd.Series) -> list[str]:
+    """``종로구 (11110)`` for the rows of ``mask`` (the code alone without names)."""
+    codes = table.loc[mask, "sig_cd"].astype(str).tolist()
+    if "name_ko" not in table.columns:
+        return codes
+    names = table.loc[mask, "name_ko"].tolist()
+    return [
+        f"{n} ({c})" if isinstance(n, str) and n else c for n, c in zip(names, codes, strict=True)
+    ]
+
+
+def _fill_missing(table: pd.DataFrame, criteria: Criteria, ranked: pd.Series) -> pd.DataFrame:
+    """``missing = "zero"``: missing criterion values of ranked districts become 0.
+
+    The columns filled are listed per district in ``missing_filled_zero``.
+    """
+    filled = pd.Series("", index=table.index, dtype=object)
+    out = table.copy()
+    for column in dict.fromkeys(c.column for c in criteria.criteria):
+        if column not in out.columns:
+            continue
+        values = pd.to_numeric(out[column], errors="coerce")
+        gap = ranked & values.isna()
+        if gap.any():
+            out[column] = values.where(~gap, 0.0)
+            filled = filled.where(~gap, filled.map(lambda f, c=column: f"{f}, {c}" if f else c))
+    out["missing_filled_zero"] = filled
+    return out
+
+
 def _check(table: pd.DataFrame, criteria: Criteria, ranked: pd.Series) -> None:
     problems: list[str] = []
     if "sig_cd" not in table.columns:
@@ -53,10 +84,11 @@ def _check(table: pd.DataFrame, criteria: Criteria, ranked: pd.Series) -> None:
             problems.append(f"criterion {c.name!r} needs column {c.column!r}, which is missing")
             continue
         values = pd.to_numeric(table[c.column], errors="coerce")
-        missing = table.loc[ranked & values.isna(), "sig_cd"].astype(str).tolist()
+        missing = _label(table, ranked & values.isna())
         if missing:
             problems.append(
-                f"{c.column} is missing for {len(missing)} district(s): {_ids(missing)}"
+                f"{c.column} is missing for {len(missing)} district(s) of the round: "
+                f"{_ids(missing)}"
             )
         if c.points == "bands":
             outside = ranked & values.notna() & band_index(values, c.bands).eq(-1)
@@ -71,9 +103,10 @@ def _check(table: pd.DataFrame, criteria: Criteria, ranked: pd.Series) -> None:
         raise ValidationError(
             "round table",
             problems,
-            fix="supply the missing values with --districts FILE (a CSV with sig_cd or name_ko "
-            "and the columns named above), or rank only the districts that applied "
-            "(--rank-population applicants, or rank_population = 'applicants' in the criteria)",
+            fix="supply the missing values with --districts FILE (a table with sig_cd or name_ko "
+            "and the columns named above) or a grid that covers those districts, rank only the "
+            "districts that applied (--rank-population applicants), or score missing values as "
+            "0 with --missing zero (the report then lists them)",
         )
 
 
@@ -146,6 +179,8 @@ def score_table(table: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
         ranked = applicant
     else:
         ranked = pd.Series(True, index=out.index)
+    if s.missing == "zero":
+        out = _fill_missing(out, criteria, ranked)
     _check(out, criteria, ranked)
     out["applicant"] = applicant
     out["ranked"] = ranked

@@ -18,7 +18,7 @@ from layers.output import display_path, write_xlsx
 from scoring.criteria import Criteria
 from scoring.rounds import RoundResult
 
-__all__ = ["report_blocks", "round_html", "round_markdown", "write_round_xlsx"]
+__all__ = ["district_notes", "report_blocks", "round_html", "round_markdown", "write_round_xlsx"]
 
 _CHOICE_TEXT = {
     "rank_population": "rank population ('all' districts in the table, or 'applicants' only)",
@@ -35,6 +35,7 @@ _CHOICE_TEXT = {
     "skip_partials": "skip a district the remaining budget cannot fully fund and go on to the next",
     "top_k": "districts considered under 'topk'",
     "budget_krw": "city budget of the round (KRW; none = unlimited)",
+    "missing": "a ranked district without data: 'refuse' (stop, naming it) or 'zero' (scored as 0)",
 }
 
 Block = tuple[Any, ...]
@@ -87,8 +88,7 @@ def report_blocks(result: RoundResult) -> list[Block]:
     c = result.criteria
     t = result.totals
     blocks: list[Block] = [("h1", f"{c.title} — subsidy round ({c.program})")]
-    if c.source:
-        blocks.append(("p", f"Source of the rules: {c.source}."))
+    blocks.append(("p", c.basis_text()))
     if c.assumptions:
         blocks.append(("h2", "Assumptions (not written policy)"))
         blocks.append(("ul", [f"ASSUMPTION: {a}" for a in c.assumptions]))
@@ -138,6 +138,7 @@ def report_blocks(result: RoundResult) -> list[Block]:
         items = [f"{k}: {v}" for k, v in sorted(result.sources.items()) if k in used]
         items += [f"file: {display_path(p)}" for p in result.inputs]
         blocks.append(("ul", items))
+    blocks += _data_blocks(result)
     blocks.append(("h2", "Totals"))
     blocks.append(
         (
@@ -166,13 +167,100 @@ def report_blocks(result: RoundResult) -> list[Block]:
             "requested_krw",
             "city_share_krw",
             "district_share_krw",
+            "status",
             "reason",
         ]
         if col in result.table.columns
     ]
-    rows = [[_fmt(v) for v in row] for row in result.table[columns].itertuples(index=False)]
+    notes = district_notes(result.table)
+    rows = [
+        [_fmt(v) for v in row] + [note]
+        for row, note in zip(result.table[columns].itertuples(index=False), notes, strict=True)
+    ]
+    columns = [*columns, "notes"]
     blocks.append(("h2", "Ranked districts"))
     blocks.append(("table", columns, rows))
+    return blocks
+
+
+def district_notes(table: pd.DataFrame) -> list[str]:
+    """Per district: overrides, values scored as 0 for lack of data, and data-quirk notes.
+
+    A quirk of the whole field (every district) is shortened to a pointer to the
+    report's Data notes section; the full text stays in the table's ``data_notes``.
+    """
+    from layers.quirks import load_quirks
+
+    whole = load_quirks(expand=False)
+    whole = whole[whole.scope == "all districts"]
+    notes: list[str] = []
+    for _, row in table.iterrows():
+        parts: list[str] = []
+        if str(row.get("overrides") or ""):
+            parts.append(f"OVERRIDE {row['overrides']}")
+        if str(row.get("missing_filled_zero") or ""):
+            parts.append(f"NO DATA, scored as 0: {row['missing_filled_zero']}")
+        data = str(row.get("data_notes") or "")
+        for quirk in whole.itertuples():
+            for field in {str(quirk.field), *_aliases(str(quirk.field))}:
+                data = data.replace(
+                    f"{field}: {quirk.note_ko}", f"{field}: all districts, see Data notes"
+                )
+        if data:
+            parts.append(f"DATA NOTE {data}")
+        notes.append(" | ".join(parts))
+    return notes
+
+
+def _aliases(field: str) -> list[str]:
+    from layers.quirks import FIELD_ALIASES
+
+    return [alias for alias, canonical in FIELD_ALIASES.items() if canonical == field]
+
+
+def _data_blocks(result: RoundResult) -> list[Block]:
+    """Missing data scored as 0, overrides, and the quirk register's notes (English)."""
+    from layers.quirks import quirks_for
+
+    t = result.table
+    blocks: list[Block] = []
+    if "missing_filled_zero" in t.columns and t["missing_filled_zero"].astype(bool).any():
+        hit = t[t["missing_filled_zero"].astype(bool)]
+        blocks.append(("h2", "Districts without data, scored as 0 (--missing zero)"))
+        blocks.append(
+            (
+                "p",
+                f"{len(hit)} district(s) of the round had no value for a criterion; with "
+                "missing = 'zero' they were scored as if the value were 0, which ranks them "
+                "as least needy on that criterion. Without this setting the round is refused.",
+            )
+        )
+        blocks.append(
+            ("ul", [f"{r.name_ko} ({r.sig_cd}): {r.missing_filled_zero}" for r in hit.itertuples()])
+        )
+    if "overrides" in t.columns and t["overrides"].astype(bool).any():
+        hit = t[t["overrides"].astype(bool)]
+        blocks.append(("h2", "Overrides of the bundled data"))
+        blocks.append(
+            ("ul", [f"{r.name_ko} ({r.sig_cd}): {r.overrides}" for r in hit.itertuples()])
+        )
+    columns = list(dict.fromkeys(c.column for c in result.criteria.criteria))
+    register = quirks_for(columns, t["sig_cd"].astype(str))
+    if "data_notes" in t.columns and t["data_notes"].astype(bool).any() and not register.empty:
+        shown = set(t.loc[t["data_notes"].astype(bool), "sig_cd"].astype(str))
+        register = register[register.sig_cd.isin(shown)]
+        blocks.append(("h2", "Data notes (known quirks of the bundled data)"))
+        items = []
+        for (field, note, source), group in register.groupby(
+            ["field", "note_en", "source"], sort=True
+        ):
+            where = (
+                "every district"
+                if len(group) >= 25
+                else ", ".join(f"{r.name_ko} ({r.sig_cd})" for r in group.itertuples())
+            )
+            items.append(f"{field} — {where}: {note} (source: {source})")
+        blocks.append(("ul", items))
     return blocks
 
 
@@ -263,4 +351,13 @@ def write_round_xlsx(result: RoundResult, path: str | os.PathLike[str]) -> Path:
         "totals": totals,
         "inputs": sources,
     }
-    return write_xlsx(sheets, out)
+    about: dict[str, Any] = {"criteria": result.criteria.basis_text()}
+    notes = [item for block in _data_blocks(result) if block[0] == "ul" for item in block[1]]
+    if notes:
+        about["data notes (also in the round sheet's data_notes and overrides columns)"] = notes
+    return write_xlsx(
+        sheets,
+        out,
+        title=f"{result.criteria.title} — subsidy round ({result.program})",
+        about=about,
+    )

@@ -70,6 +70,13 @@ def _columns(table: pd.DataFrame, criteria: Criteria) -> list[str]:
             raw.append(c.column)
     if "ageing_ratio_pct" in raw:
         raw += ["cctv_total", "cctv_aged"]
+    raw += [
+        "grid_cells_graded",
+        "grid_coverage_pct",
+        "missing_filled_zero",
+        "overrides",
+        "data_notes",
+    ]
     per_criterion = []
     for c in criteria.criteria:
         per_criterion += [f"{c.name}_rank", f"{c.name}_band", f"{c.name}_points"]

@@ -92,6 +92,7 @@ def score_job(
     top_k: int | None = None,
     skip_partials: bool | None = None,
     rank_population: str | None = None,
+    missing: str | None = None,
     overwrite: bool = False,
     layer: gpd.GeoDataFrame | None = None,
 ) -> tuple[RoundResult, list[str]]:
@@ -119,6 +120,9 @@ def score_job(
         Skip districts the remaining budget cannot fully fund.
     rank_population : {"all", "applicants"}, optional
         Who is ranked; overrides the criteria file.
+    missing : {"refuse", "zero"}, optional
+        A ranked district without data: refuse (default, exit 2 naming it) or
+        score it as 0 (stated in the report).
     overwrite : bool, default False
         Replace existing outputs.
     layer : GeoDataFrame, optional
@@ -140,6 +144,7 @@ def score_job(
         top_k=top_k,
         skip_partials=skip_partials,
         rank_population=rank_population,
+        missing=missing,
     )
     protected = [p for p in (districts_csv, grid, criteria) if p is not None]
     with staged_outputs(out_dir, overwrite=overwrite, protected=protected) as stage:

@@ -36,6 +36,7 @@ COLUMNS = [
     "cells_D",
     "cells_E",
     "vulnerable_cells",
+    "coverage_pct",
 ]
 
 
@@ -86,6 +87,8 @@ def test_per_district_counts_add_up(grid: RiskGrid, tmp_path: Path) -> None:
     assert table.cells_total.sum() == int(grid.valid.sum())
     rest = table[~table.name_ko.isin([DISTRICT, "중구"])]
     assert (rest[COLUMNS[2:]] == 0).all().all()  # zeros where a district has no cell
+    # the study district is covered (about 100 % of its area in graded cells)
+    assert table.set_index("name_ko").loc[DISTRICT, "coverage_pct"] > 90
     only_e = grade_counts_by_district(grid, vulnerable_grades=["E"])
     assert only_e.vulnerable_cells.sum() == counts["E"]
     with pytest.raises(ConfigError, match="letters A..E"):

@@ -37,8 +37,11 @@ def grade_counts_by_district(
     -------
     pandas.DataFrame
         All 25 districts sorted by ``sig_cd``, with ``sig_cd``, ``name_ko``,
-        ``cells_total``, ``cells_A`` … ``cells_E`` and ``vulnerable_cells``
-        (zeros where a district has none).
+        ``cells_total``, ``cells_A`` … ``cells_E``, ``vulnerable_cells``
+        (zeros where a district has none) and ``coverage_pct``: graded cells'
+        area over the district's area, in % (about 100 for a grid covering the
+        district, 0 for a district the grid does not reach; a caller must not
+        read a low coverage's zero as "no vulnerable cells").
 
     Examples
     --------
@@ -70,5 +73,8 @@ def grade_counts_by_district(
     for i, g in enumerate(GRADES, start=1):
         table[f"cells_{g}"] = counts[:, i].astype(np.int64)
     table["vulnerable_cells"] = table[[f"cells_{g}" for g in wanted]].sum(axis=1).astype(np.int64)
+    cell_area_km2 = abs(grid.transform.a * grid.transform.e) / 1e6
+    area_km2 = districts.area_km2.to_numpy(dtype=float)
+    table["coverage_pct"] = np.round(100.0 * table["cells_total"] * cell_area_km2 / area_km2, 1)
     table.attrs["vulnerable_grades"] = wanted
     return table

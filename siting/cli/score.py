@@ -30,6 +30,13 @@ class RankPopulation(StrEnum):
     applicants = "applicants"
 
 
+class Missing(StrEnum):
+    """What to do with a ranked district that has no data."""
+
+    refuse = "refuse"
+    zero = "zero"
+
+
 class Policy(StrEnum):
     """Allocation policies."""
 
@@ -89,6 +96,15 @@ def score(
             "(requested_krw > 0).",
         ),
     ] = None,
+    missing: Annotated[
+        Missing | None,
+        typer.Option(
+            "--missing",
+            help="A district of the round without data (a grid or table that does not cover "
+            "it): 'refuse' (default; exit 2 naming the districts) or 'zero' (scored as 0, "
+            "listed in the report).",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Score a subsidy round, decide eligibility and allocate the budget (CSV, XLSX, report).
@@ -110,6 +126,7 @@ def score(
         top_k=top_k,
         skip_partials=skip_partials,
         rank_population=rank_population.value if rank_population else None,
+        missing=missing.value if missing else None,
         overwrite=overwrite,
     )
     print_table(result.table, SCORE_SUMMARY_COLUMNS, title=result.criteria.title)

@@ -25,7 +25,8 @@ from siting.jobs_score import write_round_outputs
 __all__ = ["EXAMPLE_BUDGETS_KRW", "example_requests", "scoring_stage"]
 
 #: EXAMPLE city budgets per round (KRW). The 2024 CCTV programme had 8,162,500천원 in all
-#: (003:4029); the 2024 smart-pole project 1,130,000천원 (003:2412-2432).
+#: and the 2024 smart-pole project 1,130,000천원 (Seoul council, 2024 budget review of the
+#: Digital Policy Bureau).
 EXAMPLE_BUDGETS_KRW = {
     "cctv-new": 3_000_000_000,
     "cctv-replace": 3_000_000_000,
