@@ -239,9 +239,29 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
         if not done:  # dismissed (or given up on) while it ran: leave nothing behind
             shutil.rmtree(final, ignore_errors=True)
             return "dismissed"
+        _publish_proposals(sessions, job_id, final)
         return "successful"
     finally:
         engine.dispose()
+
+
+def _publish_proposals(sessions: Callable[[], Session], job_id: str, folder: Path) -> None:
+    """On PostGIS, copy a propose job's sites into ``proposals_geo`` (QGIS reads them there)."""
+    gpkg = folder / "proposal.gpkg"
+    with sessions() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.process != "propose" or not gpkg.is_file():
+            return
+        from service.geotables import is_postgis, write_proposals
+
+        if not is_postgis(session):
+            return
+        import pyogrio
+
+        write_proposals(
+            session, job_id, pyogrio.read_dataframe(gpkg, layer="proposals"), job.district
+        )
+        session.commit()
 
 
 def _is_siting_error(error: BaseException) -> bool:

@@ -278,7 +278,12 @@ def _failed(job: Job) -> JSONResponse:
     body = {"type": "about:blank", "status": status, **error, "instance": f"/jobs/{job.id}"}
     body.setdefault("title", "Job failed")
     body.setdefault("detail", job.message)
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(
+        body,
+        status_code=status,
+        media_type="application/problem+json",
+        headers={"Location": f"/jobs/{job.id}"},
+    )
 
 
 @router.get("/jobs", summary="Jobs you may read, newest first", responses={401: _PROBLEM})
