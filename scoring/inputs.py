@@ -95,18 +95,139 @@ def _number(text: str) -> float | None:
     return value if np.isfinite(value) else None
 
 
+#: Header words planners use, mapped to the table's columns (compared without spaces,
+#: brackets and case; a unit in the header such as ``(천원)`` scales plain numbers).
+HEADER_ALIASES: dict[str, str] = {
+    "자치구": "name_ko", "자치구명": "name_ko", "구명": "name_ko", "구분": "name_ko",
+    "기관명": "name_ko", "district": "name_ko", "districtname": "name_ko", "name": "name_ko",
+    "자치구코드": "sig_cd", "시군구코드": "sig_cd", "행정표준코드": "sig_cd",
+    "districtcode": "sig_cd", "code": "sig_cd",
+    "재정자립도": "fiscal_self_reliance_pct", "fiscalselfreliance": "fiscal_self_reliance_pct",
+    "취약격자": "vulnerable_cells", "취약격자수": "vulnerable_cells",
+    "취약격자de수": "vulnerable_cells", "vulnerablecells": "vulnerable_cells",
+    "노후율": "ageing_ratio_pct", "cctv노후율": "ageing_ratio_pct",
+    "ageingratio": "ageing_ratio_pct",
+    "지능형cctv적용률": "intelligent_rate_pct", "지능형적용률": "intelligent_rate_pct",
+    "intelligentrate": "intelligent_rate_pct",
+    "총사업비": "requested_krw", "사업비": "requested_krw", "신청사업비": "requested_krw",
+    "requested": "requested_krw", "totalcost": "requested_krw", "projectcost": "requested_krw",
+    "확보구비": "matching_secured_krw", "구비확보액": "matching_secured_krw",
+    "확보된구비": "matching_secured_krw", "구비": "matching_secured_krw",
+    "matchingsecured": "matching_secured_krw", "securedmatching": "matching_secured_krw",
+    "추진의지": "commitment_rating", "commitment": "commitment_rating",
+    "어린이보호구역수": "child_protection_zones", "어린이보호구역": "child_protection_zones",
+    "어린이보호구역교통사고": "child_zone_accidents",
+    "어린이보호구역교통사고수": "child_zone_accidents",
+}  # fmt: skip
+_UNIT_WORDS = {"천원": 1000, "백만원": 1_000_000, "억원": 100_000_000, "원": 1, "krw": 1, "%": 1}
+
+
+def _header_key(text: str) -> tuple[str, int]:
+    """A header's comparison key and the unit multiplier its bracket names."""
+    raw = str(text).strip().lstrip("\ufeff")
+    multiplier = 1
+    bracket = re.search(r"[(\[]([^)\]]*)[)\]]\s*$", raw)
+    if bracket:
+        unit = re.sub(r"\s+", "", bracket.group(1)).lower()
+        if unit in _UNIT_WORDS:
+            multiplier = _UNIT_WORDS[unit]
+            raw = raw[: bracket.start()]
+    key = re.sub(r"[\s_()\[\],·.-]+", "", raw).lower()
+    return key, multiplier
+
+
+def _canonical_columns(columns: list[str], allowed: set[str]) -> tuple[list[str], dict[str, int]]:
+    """Map headers to the table's columns (exact names first, then aliases)."""
+    names: list[str] = []
+    multipliers: dict[str, int] = {}
+    for column in columns:
+        text = str(column).strip().lstrip("\ufeff")
+        if text in allowed:
+            names.append(text)
+            continue
+        key, multiplier = _header_key(text)
+        target = HEADER_ALIASES.get(key) or next(
+            (a for a in allowed if re.sub(r"[_]+", "", a).lower() == key), None
+        )
+        if target is None and key.endswith("krw"):
+            target = next((a for a in allowed if a.replace("_", "") == key), None)
+        if target is None:
+            names.append(text)
+            continue
+        names.append(target)
+        if multiplier != 1:
+            multipliers[target] = multiplier
+    return names, multipliers
+
+
+def _read_raw(p: Path) -> pd.DataFrame:
+    """Every cell as text, header row found by content (title rows above it are skipped)."""
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            sheets = pd.read_excel(p, sheet_name=None, header=None, dtype=str)
+        except Exception as err:  # openpyxl raises many kinds for a damaged file
+            raise InputError(
+                f"cannot read the workbook ({type(err).__name__}: {err})",
+                layer=p.name,
+                fix="open it in Excel and save it again as .xlsx, or save the sheet as CSV",
+            ) from None
+        grid = next(
+            (g for g in sheets.values() if _header_row(g) is not None), next(iter(sheets.values()))
+        )
+        grid = grid.fillna("")
+    elif p.suffix.lower() == ".xls":
+        raise InputError(
+            "old Excel 97-2003 workbooks (.xls) are not read",
+            layer=p.name,
+            fix="save it as .xlsx (Excel Workbook) or as CSV",
+        )
+    else:
+        text, _ = read_text(p, layer=p.name)
+        try:
+            grid = pd.read_csv(
+                StringIO(text), dtype=str, keep_default_na=False, header=None,
+                skipinitialspace=True,
+            )  # fmt: skip
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise InputError(
+                f"cannot parse the CSV: {err}", layer=p.name, fix="save it as comma-separated CSV"
+            ) from None
+    at = _header_row(grid) or 0
+    header = [str(v).strip() for v in grid.iloc[at]] if len(grid) else []
+    body = grid.iloc[at + 1 :].reset_index(drop=True)
+    body.columns = header
+    body = body.loc[:, [bool(h) for h in header]] if header else body
+    blank = body.apply(lambda r: all(not str(v).strip() for v in r), axis=1) if len(body) else []
+    return body[~pd.Series(blank, index=body.index, dtype=bool)].reset_index(drop=True)
+
+
+def _header_row(grid: pd.DataFrame) -> int | None:
+    ids = {"sig_cd", "name_ko"}
+    for i in range(min(len(grid), 20)):
+        keys = {str(v).strip() for v in grid.iloc[i]}
+        keys |= {HEADER_ALIASES.get(_header_key(str(v))[0], "") for v in grid.iloc[i]}
+        if keys & ids:
+            return i
+    return None
+
+
 def read_district_csv(
     path: str | os.PathLike[str], *, extra_columns: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Read and validate a planner's district CSV.
+    """Read and validate a planner's district (requests) table, CSV or XLSX.
 
     Parameters
     ----------
     path : path
-        CSV in UTF-8, UTF-8 with BOM or CP949, one row per district, with
-        ``sig_cd`` or ``name_ko`` and any of :data:`CSV_COLUMNS` (and of
-        ``extra_columns``). Percentages in %, amounts in KRW (whole numbers).
-        A blank cell keeps the district layer's value.
+        CSV (UTF-8, UTF-8 with BOM or CP949) or ``.xlsx`` workbook, one row
+        per district. Headers in English (``sig_cd`` or ``name_ko`` and any of
+        :data:`CSV_COLUMNS` or ``extra_columns``) or as planners write them
+        (:data:`HEADER_ALIASES`: 자치구, 재정자립도, 총사업비, 확보 구비, …); a
+        unit in brackets (``총사업비(천원)``, ``(백만원)``) scales the column's
+        plain numbers to KRW. Title rows above the header are skipped.
+        Percentages in %, amounts as :func:`layers.money.parse_krw` reads them
+        (``6억``, ``600,000천원``, ``600000000``). A blank cell keeps the
+        district layer's value.
     extra_columns : tuple of str
         Further columns allowed (e.g. the source columns of custom criteria).
 
@@ -124,29 +245,38 @@ def read_district_csv(
         counts or KRW amounts, a request without matching funds.
     """
     p = Path(path)
-    text, _ = read_text(p, layer=p.name)
-    try:
-        raw = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(
-            f"cannot parse the CSV: {err}", layer=p.name, fix="save it as comma-separated CSV"
-        ) from None
-    raw.columns = [str(c).strip().lstrip("\ufeff") for c in raw.columns]
+    raw = _read_raw(p)
+    allowed = set(_ID_COLUMNS) | set(CSV_COLUMNS) | set(extra_columns)
+    names, multipliers = _canonical_columns([str(c) for c in raw.columns], allowed)
+    original = {n: str(c) for n, c in zip(names, raw.columns, strict=True)}
+    raw.columns = names
     if raw.empty:
         raise EmptyLayerError(
-            "the CSV has a header but no data rows", layer=p.name, fix="add one row per district"
+            "the table has a header but no data rows", layer=p.name, fix="add one row per district"
         )
-    allowed = set(_ID_COLUMNS) | set(CSV_COLUMNS) | set(extra_columns)
     problems: list[str] = []
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        problems.append(
+            "several headers mean the same column: "
+            + "; ".join(
+                f"{n} ← {', '.join(repr(str(c)) for c, m in zip(original.values(), names, strict=False) if m == n)}"
+                for n in repeated
+            )
+        )
+        raise ValidationError(p.name, problems, fix="keep one column for each")
     unknown = [c for c in raw.columns if c not in allowed]
     if unknown:
         problems.append(
             f"unknown column(s) {', '.join(repr(c) for c in unknown)}; allowed: "
-            f"sig_cd or name_ko, {', '.join(sorted(allowed - set(_ID_COLUMNS)))}"
+            f"sig_cd or name_ko (자치구), {', '.join(sorted(allowed - set(_ID_COLUMNS)))} "
+            "or their Korean headers (재정자립도, 총사업비, 확보 구비, …)"
         )
     if "sig_cd" not in raw.columns and "name_ko" not in raw.columns:
-        problems.append("no district column: add sig_cd (e.g. 11110) or name_ko (e.g. 종로구)")
-        raise ValidationError(p.name, problems, fix="correct the CSV header")
+        problems.append(
+            "no district column: add sig_cd (e.g. 11110) or name_ko / 자치구 (e.g. 종로구)"
+        )
+        raise ValidationError(p.name, problems, fix="correct the table header")
     value_columns = [c for c in raw.columns if c in allowed and c not in _ID_COLUMNS]
 
     codes: list[str | None] = []
@@ -189,9 +319,13 @@ def read_district_csv(
             if not text.strip():
                 numbers.append(np.nan)
                 continue
-            value = _number(text)
+            if column.endswith("_krw"):
+                value = _money(text, column, multipliers.get(column, 1), row_no, problems)
+            else:
+                value = _number(text)
             if value is None:
-                problems.append(f"row {row_no}: {column} = {text!r} is not a number")
+                if not column.endswith("_krw"):
+                    problems.append(f"row {row_no}: {column} = {text!r} is not a number")
                 numbers.append(np.nan)
                 continue
             if value < 0:
@@ -220,6 +354,25 @@ def read_district_csv(
             "again; nothing was written",
         )
     return parsed
+
+
+def _money(
+    text: str, column: str, multiplier: int, row_no: int, problems: list[str]
+) -> float | None:
+    """A KRW cell through the one money parser; a header unit (천원, …) scales plain numbers."""
+    from layers.money import parse_krw
+
+    plain = _number(text)
+    try:
+        if multiplier != 1 and plain is not None:
+            scaled = Fraction(text.replace(",", "").replace("_", "").strip()) * multiplier
+            return float(parse_krw(str(scaled) if scaled.denominator == 1 else "0.5", what=column))
+        return float(parse_krw(text, what=column))
+    except (InputError, ValueError) as err:
+        message = err.message if isinstance(err, InputError) else str(err)
+        reason = message.split(": ", 1)[-1]
+        problems.append(f"row {row_no}: {column} = {text!r} is not an amount of KRW: {reason}")
+        return None
 
 
 def _row_key(problem: str) -> tuple[int, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from layers.errors import ConfigError, InputError, ValidationError
@@ -128,3 +129,82 @@ def test_every_shipped_criteria_file_is_valid_and_documents_assumptions() -> Non
             "sum",
         )
         assert (s.matching_ratio, s.policy, s.skip_partials) == (0.5, "fill", False)
+
+
+# --- requests table as planners write it (issue 10, item 5) ---------------------------
+
+
+def _korean_requests() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "자치구": ["종로구", "중 구", "서울시성북구"],
+            "재정자립도(%)": ["46.7", "55.8", "30.1"],
+            "총사업비(천원)": ["1,000,000", "600,000", "2,000,001"],
+            "확보 구비": ["5억", "300,000,000", "10억 5백"],
+        }
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_requests_table_with_korean_headers_from_csv_or_xlsx(tmp_path: Path, suffix: str) -> None:
+
+    path = tmp_path / f"requests{suffix}"
+    table = _korean_requests()
+    if suffix == ".csv":
+        table.to_csv(path, index=False, encoding="cp949")
+    else:
+        with pd.ExcelWriter(path) as writer:  # a title row above the header, as exported
+            pd.DataFrame([["2025년 CCTV 사업 신청 현황"]]).to_excel(
+                writer, index=False, header=False
+            )
+            table.to_excel(writer, index=False, startrow=2)
+    got = read_district_csv(path).set_index("sig_cd")
+    assert list(got.index) == ["11110", "11140", "11290"]
+    assert got.loc["11110", "requested_krw"] == 1_000_000_000  # 천원 header scales
+    assert got.loc["11290", "requested_krw"] == 2_000_001_000
+    assert got.loc["11110", "matching_secured_krw"] == 500_000_000  # 5억
+    assert got.loc["11290", "matching_secured_krw"] == 1_000_000_500  # 10억 5백
+    assert got.loc["11140", "fiscal_self_reliance_pct"] == 55.8
+
+
+def test_english_headers_and_money_cells(tmp_path: Path) -> None:
+
+    path = tmp_path / "r.csv"
+    pd.DataFrame(
+        {
+            "District": ["강남구"],
+            "requested_krw": ["6e9"],
+            "Matching secured": ["30억"],
+        }
+    ).to_csv(path, index=False)
+    got = read_district_csv(path)
+    assert got.loc[0, "sig_cd"] == "11680"
+    assert got.loc[0, "requested_krw"] == 6e9 and got.loc[0, "matching_secured_krw"] == 3e9
+
+
+def test_bad_money_cells_are_listed_with_rows(tmp_path: Path) -> None:
+
+    path = tmp_path / "r.csv"
+    pd.DataFrame(
+        {
+            "자치구": ["종로구", "중구", "용산구"],
+            "총사업비": ["-5억", "6bn", "1,000,000"],
+            "확보 구비": ["1억", "1억", "nan"],
+        }
+    ).to_csv(path, index=False)
+    with pytest.raises(ValidationError) as err:
+        read_district_csv(path)
+    text = str(err.value)
+    assert "row 1: requested_krw = '-5억'" in text and "negative" in text
+    assert "row 2: requested_krw = '6bn'" in text and "unknown unit" in text
+    assert "row 3: matching_secured_krw = 'nan'" in text
+
+
+def test_two_headers_for_one_column_are_refused(tmp_path: Path) -> None:
+
+    path = tmp_path / "r.csv"
+    pd.DataFrame({"자치구": ["종로구"], "총사업비": ["1"], "requested_krw": ["2"]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(ValidationError, match="several headers mean the same column"):
+        read_district_csv(path)

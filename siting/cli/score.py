@@ -53,9 +53,12 @@ def score(
         Path | None,
         typer.Option(
             "--districts",
-            help="CSV (UTF-8, UTF-8 BOM or CP949) with sig_cd or name_ko and any of "
-            "fiscal_self_reliance_pct, vulnerable_cells, ageing_ratio_pct, intelligent_rate_pct, "
-            "requested_krw (total project cost), matching_secured_krw; overrides the bundled data.",
+            "--requests",
+            help="District/requests table, CSV (UTF-8, UTF-8 BOM or CP949) or XLSX, with "
+            "sig_cd or name_ko (자치구) and any of fiscal_self_reliance_pct (재정자립도), "
+            "vulnerable_cells, ageing_ratio_pct (노후율), intelligent_rate_pct, requested_krw "
+            "(총사업비, total project cost), matching_secured_krw (확보 구비); amounts as 6억, "
+            "600,000천원 or 600000000; overrides the bundled data (shown as overrides).",
         ),
     ] = None,
     grid: Annotated[
