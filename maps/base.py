@@ -19,6 +19,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.map import FitBounds
 from folium.plugins import Fullscreen, MeasureControl
@@ -26,12 +27,15 @@ from jinja2 import Template
 
 from layers.crs import require_working_crs
 from layers.errors import InputError
+from maps.boundaries import display_geometry, district_labels, dong_layer
+from maps.legends import CategoricalLegend
 
 __all__ = [
     "DISTRICT_CLASS",
     "LABELS",
     "CategoricalLegend",
     "MapPanel",
+    "MetricScale",
     "base_map",
     "district_layer",
     "finish_map",
@@ -87,7 +91,19 @@ _PANEL_CSS = """
 .siting-legend { background: rgba(255,255,255,0.92); padding: 6px 9px; border-radius: 4px;
   box-shadow: 0 1px 4px rgba(0,0,0,0.3); font-size: 12px; line-height: 1.5; }
 .siting-legend i { display: inline-block; width: 14px; height: 14px; margin-right: 6px;
-  vertical-align: -2px; border: 1px solid #666; }
+  vertical-align: -2px; border: 1px solid #666; box-sizing: border-box; }
+.siting-bar { width: 240px; height: 10px; border: 1px solid #666; margin-top: 4px; }
+.siting-ticks { position: relative; width: 240px; height: 15px; font-size: 11px; }
+.siting-tick { position: absolute; top: 1px; transform: translateX(-50%); white-space: nowrap; }
+.siting-tick::before { content: ""; position: absolute; left: 50%; top: -4px; height: 4px;
+  border-left: 1px solid #333; }
+.siting-panel .basemap-off { color: #555; font-style: italic; }
+.siting-panel .quirk { color: #8a4b00; }
+.siting-popup h4 { margin: 0 0 4px 0; font-size: 14px; }
+.siting-popup ul { padding-left: 16px; margin: 4px 0; }
+.siting-popup details { margin-top: 4px; font-size: 11px; }
+.siting-popup table td { padding: 0 6px 0 0; vertical-align: top; }
+.siting-copy { cursor: pointer; color: #0645ad; text-decoration: underline; }
 </style>
 """
 
@@ -145,46 +161,6 @@ class MapPanel(MacroElement):
     def add_html(self, fragment: str) -> None:
         """Append a trusted HTML fragment (built by this package, already escaped)."""
         self.html += fragment
-
-
-class CategoricalLegend(MacroElement):
-    """A legend of coloured boxes for classes (grades, age classes).
-
-    Parameters
-    ----------
-    title : str
-        Legend heading.
-    items : sequence of (label, colour)
-        One line per class, in order.
-    position : str
-        Leaflet control position.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
-        {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create('div', 'legend siting-legend');
-            div.innerHTML = {{ this.html|tojson }};
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(
-        self, title: str, items: Sequence[tuple[str, str]], *, position: str = "bottomright"
-    ) -> None:
-        super().__init__()
-        self._name = "CategoricalLegend"
-        self.position = position
-        rows = "".join(
-            f'<div><i style="background:{html.escape(colour)}"></i>{html.escape(label)}</div>'
-            for label, colour in items
-        )
-        self.html = f"<b>{html.escape(title)}</b>{rows}"
 
 
 def label_for(column: str) -> str:
@@ -246,7 +222,9 @@ def district_layer(
     name: str = "자치구 경계 (district boundaries)",
     tooltip_columns: Sequence[str] = (),
     fill: Callable[[Mapping[str, Any]], str] | None = None,
+    outline: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
     simplify_m: float = 5.0,
+    tooltip_html: Sequence[str] | None = None,
 ) -> folium.GeoJson:
     """District polygons with a Korean/English tooltip on hover.
 
@@ -260,8 +238,16 @@ def district_layer(
         Further columns shown on hover (formatted with :func:`format_value`).
     fill : callable, optional
         ``properties -> colour``; without it the polygons are outlines only.
+    outline : callable, optional
+        ``properties -> Leaflet path style`` (``weight``, ``color``,
+        ``dashArray``) per district, e.g. to show a funding status.
     simplify_m : float, default 5
-        Douglas-Peucker tolerance in metres (EPSG:5186) to keep files small.
+        Simplification tolerance in metres (EPSG:5186), applied to the whole
+        coverage so that neighbouring districts keep one shared border
+        (:func:`maps.boundaries.display_geometry`).
+    tooltip_html : sequence of str, optional
+        One trusted HTML tooltip per district (built by this package, in
+        the order of ``districts``); replaces the column tooltip.
 
     Returns
     -------
@@ -282,31 +268,44 @@ def district_layer(
             fix="choose columns that exist: " + ", ".join(map(str, districts.columns)),
         )
     frame = districts[["sig_cd", *fields, "geometry"]].copy()
-    frame["geometry"] = frame.geometry.simplify(simplify_m, preserve_topology=True)
+    frame["geometry"] = display_geometry(frame.geometry, simplify_m=simplify_m)
     for column in fields:
         frame[column] = [format_value(v) for v in districts[column]]
+    records = districts.to_dict("records")
     if fill is not None:
-        frame["_fill"] = [fill(row) for row in districts.to_dict("records")]
+        frame["_fill"] = [fill(row) for row in records]
+    styles = [dict(outline(row)) for row in records] if outline is not None else None
+    if styles is not None:
+        frame["_style"] = styles
+    if tooltip_html is not None:
+        frame["_tip"] = list(tooltip_html)
     latlon = to_latlon(frame, "districts")
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         colour = feature["properties"].get("_fill")
-        return {
+        out = {
             "color": "#333333",
             "weight": 1.2,
             "fillColor": colour or "#ffffff",
             "fillOpacity": 0.75 if colour else 0.0,
             "className": DISTRICT_CLASS,
         }
+        out.update(feature["properties"].get("_style") or {})
+        return out
 
+    tooltip = (
+        folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True)
+        if tooltip_html is not None
+        else folium.GeoJsonTooltip(
+            fields=fields, aliases=[label_for(c) for c in fields], sticky=True
+        )
+    )
     return folium.GeoJson(
         latlon.to_json(drop_id=True, to_wgs84=False),
         name=name,
         style_function=style,
         highlight_function=lambda _: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=fields, aliases=[label_for(c) for c in fields], sticky=True
-        ),
+        tooltip=tooltip,
         smooth_factor=0.5,
     )
 
@@ -320,6 +319,9 @@ def base_map(
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
     boundaries: bool = True,
+    labels: bool = True,
+    dongs: bool | Sequence[str] = False,
+    fit: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> tuple[folium.Map, MapPanel]:
     """A map of Seoul with no tiles (unless asked), controls and the district basemap.
 
@@ -341,6 +343,14 @@ def base_map(
     boundaries : bool, default True
         Add the district outlines as the basemap (a choropleth passes False
         and adds its own filled districts).
+    labels : bool, default True
+        Write each district's Korean name on the map (a layer of its own).
+    dongs : bool or sequence of str, default False
+        Add the 법정동 outlines as a context layer, off at opening (``True``:
+        all of Seoul; a sequence of SIG_CD: only those districts).
+    fit : GeoDataFrame or GeoSeries, optional
+        Open the map fitted to these features (EPSG:5186) instead of the
+        whole district layer, e.g. the proposed sites.
 
     Returns
     -------
@@ -353,7 +363,7 @@ def base_map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=11,
         tiles=None,
-        control_scale=True,
+        control_scale=False,
     )
     # Without a tile layer Leaflet knows no zoom range (marker clusters need one).
     m.options["minZoom"] = 9
@@ -363,21 +373,33 @@ def base_map(
         raise TypeError("folium.Map is not inside a branca Figure")
     root.header.add_child(Element(f"<title>{html.escape(title)}</title>"), name="title")
     root.header.add_child(Element(_PANEL_CSS), name="siting_css")
+    tile_layer = None
     if tiles_url:
-        folium.TileLayer(
+        tile_layer = folium.TileLayer(
             tiles=tiles_url,
-            attr=tiles_attribution or "tiles: " + tiles_url.split("/")[2],
+            attr=tiles_attribution or "tiles: " + _host(tiles_url),
             name="배경지도 (basemap tiles)",
             overlay=False,
             control=True,
-        ).add_to(m)
+        )
+        tile_layer.add_to(m)
+    if fit is not None and len(fit):
+        require_working_crs(fit, "fit")
+        fwest, fsouth, feast, fnorth = _padded_bounds(fit)
+        bounds = [[fsouth, fwest], [fnorth, feast]]
+    else:
+        bounds = [[south, west], [north, east]]
     # Fit without animation: a pan still running when marker clusters are added ends in
     # a moveend that Leaflet.markercluster 1.1.0 cannot handle.
-    fit = FitBounds([[south, west], [north, east]])
-    fit.options["animate"] = False
-    m.add_child(fit)
+    fit_bounds = FitBounds(bounds, max_zoom=17)
+    fit_bounds.options["animate"] = False
+    m.add_child(fit_bounds)
+    if dongs is not False:
+        dong_layer(None if dongs is True else list(dongs)).add_to(m)
     if boundaries:
         district_layer(districts).add_to(m)
+    if labels:
+        district_labels(districts).add_to(m)
     Fullscreen(position="topleft").add_to(m)
     MeasureControl(
         position="topleft",
@@ -386,9 +408,88 @@ def base_map(
         primary_area_unit="sqmeters",
         secondary_area_unit="hectares",
     ).add_to(m)
+    MetricScale().add_to(m)
     panel = MapPanel(title, list(notes), synthetic=synthetic)
+    panel.add_html(_basemap_note(tiles_url))
     panel.add_to(m)
+    if tile_layer is not None:
+        TileErrorNote(tile_layer).add_to(m)
     return m, panel
+
+
+def _host(url: str) -> str:
+    parts = url.split("/")
+    return parts[2] if len(parts) > 2 else url
+
+
+def _padded_bounds(fit: gpd.GeoDataFrame | gpd.GeoSeries, pad_m: float = 150.0) -> np.ndarray:
+    """Bounds in degrees (west, south, east, north) of features padded by ``pad_m`` metres."""
+    xmin, ymin, xmax, ymax = fit.total_bounds
+    box = gpd.GeoSeries(
+        [shapely.box(xmin - pad_m, ymin - pad_m, xmax + pad_m, ymax + pad_m)], crs=fit.crs
+    )
+    return np.asarray(box.to_crs("EPSG:4326").total_bounds)
+
+
+def _basemap_note(tiles_url: str | None) -> str:
+    if not tiles_url:
+        return (
+            '<div class="basemap-off">배경지도 없음: 자치구 경계만 표시 (no basemap loaded; '
+            "add your tile server with --tiles)</div>"
+        )
+    return (
+        f'<div class="basemap-on">배경지도: {html.escape(_host(tiles_url))} '
+        "(tiles load from that server)</div>"
+    )
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (no miles/feet)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false, position: "bottomleft", maxWidth: 150})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class TileErrorNote(MacroElement):
+    """Say on the map when the tile server does not answer (offline, wrong key)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var failed = 0, shown = false;
+            {{ this.tiles }}.on('tileerror', function () {
+                failed += 1;
+                if (shown || failed < 3) { return; }
+                shown = true;
+                var note = L.control({position: 'bottomleft'});
+                note.onAdd = function () {
+                    var div = L.DomUtil.create('div', 'siting-panel basemap-error');
+                    div.innerHTML = '배경지도를 불러오지 못함: tile server not reachable, ' +
+                        'district boundaries only';
+                    return div;
+                };
+                note.addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, tiles: folium.TileLayer) -> None:
+        super().__init__()
+        self._name = "TileErrorNote"
+        self.tiles = tiles.get_name()
 
 
 def finish_map(m: folium.Map) -> folium.Map:

@@ -1,8 +1,8 @@
 """District choropleth of any score or allocation column.
 
 Hovering a district shows its Korean name, English name, the mapped value and
-any further columns asked for; the colour legend is branca's (drawn with the
-vendored d3). Districts without a value are grey and say "—".
+any further columns asked for; the colour bar has round ticks and shows only
+while its layer is on. Districts without a value are grey and say "—".
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from maps.base import base_map, district_layer, finish_map, label_for
+from maps.legends import ColourBar
 
 __all__ = ["NO_DATA_COLOUR", "choropleth_map", "join_values"]
 
@@ -187,11 +188,12 @@ def choropleth_map(
             return NO_DATA_COLOUR
         return str(colormap(float(value)))[:7]
 
-    district_layer(
+    layer = district_layer(
         frame,
         name=layer_name or label,
         tooltip_columns=[column, *[c for c in extra if c in frame.columns]],
         fill=fill,
-    ).add_to(m)
-    colormap.add_to(m)
+    )
+    layer.add_to(m)
+    ColourBar(_COLOURS, vmin, vmax, caption=label, layer=layer).add_to(m)
     return finish_map(m)

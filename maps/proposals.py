@@ -1,14 +1,26 @@
-"""Proposed sites with coverage circles in true metres and popups saying why.
+"""Proposed sites a planner can find on the street, and why each was chosen.
 
-Each site is a ``folium.Circle`` (Leaflet ``L.circle``: the radius is in
-metres on the ground, not pixels) around the proposed point, numbered by
-selection order. The popup explains the choice from whatever explanatory
-columns the siting engine wrote: the order it was picked in, the demand
-weight it added (``marginal_weight``), vulnerable D/E cells covered
-(``new_D``, ``new_E``: D and E cells newly covered), distance to the nearest existing device
-(``nearest_existing_m``), services of a smart pole (``services``), and any
-further scalar column in a table below. Several proposal sets (CCTV, Wi-Fi,
-smart poles) can share one map, each as its own layer.
+Each proposal set (CCTV, Wi-Fi replacement, smart poles) is drawn as one
+layer per district, so a reader can switch districts and devices on and off.
+Sites are numbered once per plan (1…N across the plan's districts, by
+district then selection order), drawn as a coverage circle in true metres with
+the number on top, and open a popup in plain Korean: where the site is
+(자치구, 법정동, lon/lat with a "좌표 복사" link that works offline), the
+candidate's own id/name/address when the candidate layer had them, why it was
+chosen (vulnerable cells and demand weight newly covered, selection order,
+cost), and the raw fields folded behind a "세부 항목" (details) control.
+
+Large sets (more than ``cluster_above`` sites, e.g. a Wi-Fi replacement plan
+of 700 APs) are drawn as clustered numbered pins, off when the map opens, so
+they do not bury the new sites. The map opens fitted to the sets shown at
+opening.
+
+Shared maps do not reveal existing devices: distances to the nearest
+existing device are given in bands (:func:`maps.privacy.distance_band`) and
+existing-device ids are left out, unless ``exact_positions=True``. A set of
+existing CCTV (a replacement plan, recognised by ``device_id`` with
+``device_type == "cctv"``) places cameras exactly and is refused without
+``exact_positions``.
 """
 
 from __future__ import annotations
@@ -22,34 +34,68 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from branca.element import Element, Figure
+from folium.plugins import MarkerCluster
 
 from layers.errors import EmptyLayerError, InputError
-from maps.base import (
-    CategoricalLegend,
-    base_map,
-    finish_map,
-    format_value,
-    label_for,
-    to_latlon,
+from layers.locate import DONG_KIND, add_site_location
+from maps.base import base_map, finish_map, format_value, label_for
+from maps.legends import CategoricalLegend
+from maps.privacy import (
+    EXACT_DISTANCE_COLUMNS,
+    EXISTING_ID_COLUMNS,
+    distance_band,
 )
 
-__all__ = ["explain_site", "proposals_map"]
+__all__ = ["DEFAULT_CLUSTER_ABOVE", "explain_site", "plan_numbers", "proposals_map"]
 
 log = logging.getLogger(__name__)
 
+#: Sets with more sites than this are clustered and off at opening.
+DEFAULT_CLUSTER_ABOVE = 200
+
 _PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214"]
-_EXPLAINED = {
-    "order",
-    "marginal_weight",
-    "new_D",
-    "new_E",
-    "nearest_existing_m",
-    "services",
-    "radius_m",
-    "sig_cd",
-    "name_ko",
-    "reason",
+_DEVICE_NAMES = {
+    "cctv": "CCTV",
+    "wifi": "공공와이파이",
+    "wifi_replacement": "공공와이파이 교체",
+    "pole": "스마트폴",
 }
+# Candidate attributes a planner recognises, in the order they are shown.
+_CANDIDATE_ID = ("candidate_id", "관리번호", "id")
+_CANDIDATE_NAME = ("candidate_name", "name", "시설명", "보안등위치명", "와이파이명", "facility")
+_CANDIDATE_ADDRESS = (
+    "address",
+    "road_address",
+    "도로명주소",
+    "소재지도로명주소",
+    "소재지지번주소",
+    "지번주소",
+)
+_LOCATION = ("lon", "lat", "sig_cd", "district", "dong", "name_ko", "x_m", "y_m")
+
+_COPY_SCRIPT = """
+<script>
+function sitingCopy(link) {
+  var text = link.getAttribute('data-coords');
+  function done() {
+    var old = link.textContent; link.textContent = '복사됨 (copied)';
+    setTimeout(function () { link.textContent = old; }, 1500);
+  }
+  function fallback() {
+    var area = document.createElement('textarea');
+    area.value = text; area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); done(); } catch (e) { window.prompt('좌표', text); }
+    document.body.removeChild(area);
+  }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).then(done, fallback);
+  } else { fallback(); }
+  return false;
+}
+</script>
+"""
 
 
 def _present(row: Mapping[str, Any], column: str) -> bool:
@@ -64,81 +110,198 @@ def _present(row: Mapping[str, Any], column: str) -> bool:
         return True
 
 
-def explain_site(row: Mapping[str, Any], *, radius_m: float, kind: str) -> str:
-    """The popup HTML of one proposed site: why it was chosen, then its other columns.
+def _first(row: Mapping[str, Any], columns: Iterable[str]) -> tuple[str, Any] | None:
+    for column in columns:
+        if _present(row, column):
+            return column, row[column]
+    return None
+
+
+def _krw(value: Any) -> str:
+    number = float(value)
+    return f"{number:,.0f}원 ({number / 1000:,.0f}천원)"
+
+
+def plan_numbers(frame: pd.DataFrame) -> pd.Series:
+    """One number per site, 1…N across the whole plan.
+
+    Sites are numbered by ``order`` (or ``rank``) when it is unique across the
+    plan; when it restarts in each district, by district (``sig_cd``) then
+    order.
 
     Parameters
     ----------
-    row : mapping
-        One proposal row (columns as the siting engine wrote them).
-    radius_m : float
-        Coverage radius of the site (m).
-    kind : str
-        What is proposed (``"CCTV"``, ``"smart pole"``).
+    frame : DataFrame
+        A proposal set with ``order`` or ``rank``.
 
     Returns
     -------
-    str
-        Escaped HTML.
+    Series of int
+        Same index as ``frame``.
     """
-    esc = html.escape
-    head = f"<b>{esc(kind)} #{format_value(row.get('order'))}</b>"
-    if _present(row, "name_ko"):
-        head += f" · {esc(str(row['name_ko']))}"
+    key = "order" if "order" in frame.columns else "rank"
+    order = pd.to_numeric(frame[key], errors="coerce")
+    by = [key] if order.is_unique or "sig_cd" not in frame.columns else ["sig_cd", key]
+    ranked = frame.assign(**{key: order}).sort_values(by, kind="stable")
+    numbers = pd.Series(np.arange(1, len(frame) + 1), index=ranked.index)
+    return numbers.reindex(frame.index).astype("int64")
+
+
+def _reasons(row: Mapping[str, Any], radius_m: float, exact_positions: bool) -> list[str]:
     reasons: list[str] = []
-    if _present(row, "reason"):
-        reasons.append(str(row["reason"]))
-    if _present(row, "order"):
+    if _present(row, "action") and str(row["action"]) == "move":
         reasons.append(
-            f"선정 순서 {format_value(row['order'])}번째: picked #{format_value(row['order'])} "
-            "by the optimiser, each pick adding the most still-uncovered weight"
+            f"교체하며 {format_value(row.get('move_m'))} m 옮김 (moved when replaced)"
+            if _present(row, "move_m")
+            else "교체하며 옮김 (moved when replaced)"
         )
-    if _present(row, "marginal_weight"):
-        reasons.append(
-            f"추가 가중치 {format_value(row['marginal_weight'])}: demand weight this site "
-            f"covers within {radius_m:,.0f} m that earlier picks did not"
-        )
+    elif _present(row, "action") and str(row["action"]) == "replace":
+        reasons.append("같은 자리에서 교체 (replaced in place)")
+    if _present(row, "reason") and ("device_id" in row or "age_years" in row):
+        reasons.append(f"교체 사유: {row['reason']}")
+    if _present(row, "age_years"):
+        reasons.append(f"설치 후 {format_value(row['age_years'])}년 경과")
     cells = [
-        f"{format_value(row[c])} {c[-1]}-grade" for c in ("new_D", "new_E") if _present(row, c)
+        f"{c[-1]} {format_value(row[c])}곳"
+        for c in ("new_D", "new_E", "cctv_new_D", "cctv_new_E")
+        if _present(row, c) and float(row[c]) > 0
     ]
+    area = np.pi * radius_m**2
     if cells:
-        reasons.append("취약격자 vulnerable cells covered: " + ", ".join(cells))
-    if _present(row, "nearest_existing_m"):
         reasons.append(
-            f"기존 시설까지 {format_value(row['nearest_existing_m'])} m: distance to the "
-            "nearest existing device"
+            f"새로 감시하는 취약격자 {' · '.join(cells)} (반경 {radius_m:,.0f} m, "
+            f"원 면적 {area:,.0f} m²)"
         )
+    elif _present(row, "new_features"):
+        reasons.append(
+            f"새로 포함하는 수요 지점 {format_value(row['new_features'])}곳 "
+            f"(반경 {radius_m:,.0f} m, 원 면적 {area:,.0f} m²)"
+        )
+    weight = row.get("marginal_weight", row.get("covered_weight"))
+    if weight is not None and _present(
+        row, "marginal_weight" if "marginal_weight" in row else "covered_weight"
+    ):
+        text = f"새로 감시하는 위험 가중치 {format_value(weight)}"
+        if _present(row, "cumulative_pct"):
+            text += f" (여기까지 누적 {float(row['cumulative_pct']):.1f}%)"
+        reasons.append(text)
+    if _present(row, "order"):
+        reasons.append(f"최적화가 {format_value(row['order'])}번째로 선정")
     if _present(row, "services"):
         services = row["services"]
         if isinstance(services, list | tuple | np.ndarray):
             services = ", ".join(map(str, services))
-        reasons.append(f"서비스 services: {services}")
-    body = "".join(f"<li>{esc(r)}</li>" for r in reasons)
-    others = [
-        (c, row[c])
-        for c in row
-        if c not in _EXPLAINED and c != "geometry" and not str(c).startswith("_")
-    ]
-    table = "".join(
-        f"<tr><td>{esc(label_for(str(c)))}</td><td>{esc(format_value(v))}</td></tr>"
-        for c, v in others
-        if np.isscalar(v) or v is None
+        reasons.append(f"기능: {services}")
+    for column, what in (
+        ("nearest_existing_m", "가장 가까운 기존 시설"),
+        ("nearest_clutter_m", "가장 가까운 기존 설비"),
+    ):
+        if _present(row, column):
+            value = float(row[column])
+            shown = f"{value:,.0f} m" if exact_positions else distance_band(value)
+            reasons.append(f"{what}까지 {shown}")
+    if _present(row, "cost_krw"):
+        reasons.append(f"비용 {_krw(row['cost_krw'])}")
+    return reasons
+
+
+def explain_site(
+    row: Mapping[str, Any],
+    *,
+    radius_m: float,
+    kind: str,
+    number: int | None = None,
+    exact_positions: bool = False,
+) -> str:
+    """The popup HTML of one proposed site, in plain Korean, raw fields folded away.
+
+    Parameters
+    ----------
+    row : mapping
+        One proposal row (columns of the siting engine, plus ``lon``, ``lat``,
+        ``district``, ``dong`` from :func:`layers.locate.add_site_location`).
+    radius_m : float
+        Coverage radius of the site (m).
+    kind : str
+        What is proposed (``"CCTV"``, ``"스마트폴"``).
+    number : int, optional
+        The site's number in the plan (default its ``order``).
+    exact_positions : bool, default False
+        Show exact distances and ids of existing devices (internal maps only).
+
+    Returns
+    -------
+    str
+        HTML (values escaped).
+    """
+    esc = html.escape
+    shown = number if number is not None else row.get("order")
+    out = [f'<div class="siting-popup"><h4>{esc(kind)} 제안 #{esc(format_value(shown))}</h4>']
+    place = " ".join(str(row[c]) for c in ("district", "dong") if _present(row, c)) or str(
+        row.get("name_ko", "")
     )
-    out = f"{head}<ul style='padding-left:16px;margin:4px 0'>{body}</ul>"
-    if table:
-        out += f"<table style='font-size:11px'>{table}</table>"
-    return out
+    if _present(row, "lon") and _present(row, "lat"):
+        lat, lon = float(row["lat"]), float(row["lon"])
+        coords = f"{lat:.6f}, {lon:.6f}"
+        out.append(
+            f"<div>위치: 서울 {esc(place)} ({esc(DONG_KIND)})</div>"
+            f"<div>위도 lat {lat:.6f}, 경도 lon {lon:.6f} "
+            f'<a href="#" class="siting-copy" data-coords="{esc(coords)}" '
+            'onclick="return sitingCopy(this)">좌표 복사</a></div>'
+        )
+    candidate = [
+        (label, found[1])
+        for label, columns in (
+            ("후보 번호", _CANDIDATE_ID),
+            ("이름", _CANDIDATE_NAME),
+            ("주소", _CANDIDATE_ADDRESS),
+        )
+        if (found := _first(row, columns)) is not None
+    ]
+    if candidate:
+        out.append(
+            "<div>"
+            + " · ".join(f"{esc(label)} {esc(str(value))}" for label, value in candidate)
+            + "</div>"
+        )
+    reasons = _reasons(row, radius_m, exact_positions)
+    if reasons:
+        out.append(
+            "<b>왜 이 자리인가</b><ul>" + "".join(f"<li>{esc(r)}</li>" for r in reasons) + "</ul>"
+        )
+    hidden = (
+        set(EXISTING_ID_COLUMNS) | set(EXACT_DISTANCE_COLUMNS) if not exact_positions else set()
+    )
+    if not exact_positions and _present(row, "reason") and "nearest_existing_m" in row:
+        hidden.add("reason")  # the engine's sentence quotes the exact distance
+    raw = [
+        (c, v)
+        for c, v in row.items()
+        if c not in hidden
+        and c != "geometry"
+        and not str(c).startswith("_")
+        and (np.isscalar(v) or v is None)
+    ]
+    if raw:
+        table = "".join(
+            f"<tr><td>{esc(label_for(str(c)))}</td><td>{esc(format_value(v))}</td></tr>"
+            for c, v in raw
+        )
+        out.append(
+            f"<details><summary>세부 항목 (details)</summary><table>{table}</table></details>"
+        )
+    out.append("</div>")
+    return "".join(out)
 
 
 def _check(frame: gpd.GeoDataFrame, layer: str) -> None:
     if frame.empty:
         raise EmptyLayerError("has no proposed sites", layer=layer, fix="run the siting first")
-    missing = [c for c in ("order",) if c not in frame.columns]
-    if missing:
+    if "order" not in frame.columns and "rank" not in frame.columns:
         raise InputError(
-            f"has no column(s) {', '.join(missing)}",
+            "has no order or rank column",
             layer=layer,
-            fix="pass the proposals written by `siting propose`",
+            fix="pass the proposals written by `siting propose` or `siting replace`",
         )
     bad = (frame.geometry.geom_type != "Point") | frame.geometry.is_empty
     if bad.any():
@@ -148,6 +311,32 @@ def _check(frame: gpd.GeoDataFrame, layer: str) -> None:
             rows=[int(i) + 1 for i in np.flatnonzero(bad.to_numpy())],
             fix="give one point per proposed site",
         )
+
+
+def _existing_cctv(frame: pd.DataFrame) -> bool:
+    if "device_id" not in frame.columns:
+        return False
+    types = frame.get("device_type")
+    return types is not None and bool(types.astype(str).str.lower().eq("cctv").any())
+
+
+def _located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if all(c in frame.columns for c in ("lon", "lat", "district", "dong")):
+        return frame
+    return add_site_location(frame)
+
+
+def _pin(colour: str, number: int) -> folium.DivIcon:
+    width = 18 if number < 100 else 26
+    return folium.DivIcon(
+        html=(
+            f'<div class="siting-site-number" style="background:{colour};color:#fff;'
+            "border-radius:9px;font:bold 10px sans-serif;text-align:center;line-height:18px;"
+            f'width:{width}px;height:18px">{number}</div>'
+        ),
+        icon_size=(width, 18),
+        icon_anchor=(width // 2, 9),
+    )
 
 
 def proposals_map(
@@ -160,18 +349,22 @@ def proposals_map(
     synthetic: bool = False,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
+    cluster_above: int = DEFAULT_CLUSTER_ABOVE,
+    exact_positions: bool = False,
+    dongs: bool = True,
 ) -> folium.Map:
-    """A map of proposed sites: coverage circles in metres, numbered, with reasons.
+    """A map of proposed sites: one layer per device and district, popups that say why.
 
     Parameters
     ----------
     districts : GeoDataFrame
         District layer in EPSG:5186.
     proposals : GeoDataFrame or mapping of str to GeoDataFrame
-        Points in EPSG:5186 with ``order`` and optionally ``radius_m`` and the
-        explanatory columns; a mapping draws each set as its own layer (the
-        key names it: ``{"CCTV": …, "smart pole": …}``). A set with a
-        ``services`` column is drawn as smart-pole sites.
+        Points in EPSG:5186 with ``order`` (or ``rank``) and optionally
+        ``radius_m`` and the explanatory columns; a mapping draws each set as
+        its own layers (the key names it: ``{"cctv": …, "pole": …}``). Sets
+        without ``lon``/``lat``/``dong`` are located with
+        :func:`layers.locate.add_site_location`.
     radius_m : float, default 50
         Coverage radius (m) for rows without ``radius_m``.
     title : str
@@ -182,12 +375,32 @@ def proposals_map(
         Mark the map as synthetic.
     tiles_url, tiles_attribution : str, optional
         Tile server for a basemap.
+    cluster_above : int, default 200
+        Sets with more sites are clustered and off at opening.
+    exact_positions : bool, default False
+        Show exact distances to and ids of existing devices (internal maps).
+    dongs : bool, default True
+        Add the 법정동 outlines of the proposals' districts (off at opening).
 
     Returns
     -------
     folium.Map
     """
-    sets = dict(proposals) if isinstance(proposals, Mapping) else {"CCTV": proposals}
+    sets = dict(proposals) if isinstance(proposals, Mapping) else {"cctv": proposals}
+    located: dict[str, gpd.GeoDataFrame] = {}
+    for kind, frame in sets.items():
+        layer = f"proposals ({kind})"
+        _check(frame, layer)
+        if _existing_cctv(frame) and not exact_positions:
+            raise InputError(
+                "places existing CCTV cameras exactly (a replacement plan); a shared map must not",
+                layer=layer,
+                fix="map it with exact_positions=True (--exact-positions) for internal use only",
+            )
+        located[kind] = _located(frame)
+    shown = [f for f in located.values() if len(f) <= cluster_above] or list(located.values())
+    fit = gpd.GeoSeries(pd.concat([f.geometry for f in shown]), crs=districts.crs)
+    codes = sorted({str(c) for f in located.values() for c in f["sig_cd"] if c})
     m, panel = base_map(
         districts,
         title=title,
@@ -195,55 +408,99 @@ def proposals_map(
         synthetic=synthetic,
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
+        dongs=codes if dongs and codes else False,
+        fit=fit,
     )
+    root = m.get_root()
+    if isinstance(root, Figure):
+        root.header.add_child(Element(_COPY_SCRIPT), name="siting_copy")
     legend: list[tuple[str, str]] = []
-    for index, (kind, frame) in enumerate(sets.items()):
-        layer = f"proposals ({kind})"
-        _check(frame, layer)
+    names = dict(zip(districts["sig_cd"], districts["name_ko"], strict=True))
+    for index, (kind, frame) in enumerate(located.items()):
         colour = _PALETTE[index % len(_PALETTE)]
-        smart = "services" in frame.columns
-        latlon = to_latlon(frame, layer).sort_values("order", kind="stable")
-        group = folium.FeatureGroup(
-            name=f"{kind} 제안 {len(frame):,}곳 (proposed sites"
-            + (", with services)" if smart else ")")
+        label = _DEVICE_NAMES.get(kind, kind)
+        clustered = len(frame) > cluster_above
+        numbers = plan_numbers(frame)
+        latlon = frame.to_crs("EPSG:4326")
+        # Large clustered sets get one layer (25 district toggles of clusters would bury
+        # the layer list); the others one layer per district.
+        parts = (
+            [("", np.ones(len(frame), dtype=bool))]
+            if clustered
+            else [
+                (code, (frame["sig_cd"].astype(str) == code).to_numpy())
+                for code in sorted({str(c) for c in frame["sig_cd"]})
+            ]
         )
-        for record, point in zip(
-            latlon.drop(columns="geometry").to_dict("records"), latlon.geometry, strict=True
-        ):
-            radius = float(record["radius_m"]) if _present(record, "radius_m") else float(radius_m)
-            popup = folium.Popup(
-                explain_site(record, radius_m=radius, kind=kind), max_width=360, lazy=True
-            )
-            tip = f"{kind} #{format_value(record['order'])}"
-            if _present(record, "name_ko"):
-                tip += f" · {record['name_ko']}"
-            folium.Circle(
-                location=[point.y, point.x],
-                radius=radius,
-                color=colour,
-                weight=2,
-                fill=True,
-                fill_opacity=0.25,
-                popup=popup,
-                tooltip=tip,
-            ).add_to(group)
-            marker_html = (
-                f'<div style="background:{colour};color:#fff;border-radius:9px;'
-                "font:bold 10px sans-serif;text-align:center;line-height:18px;"
-                f'width:18px;height:18px">{html.escape(format_value(record["order"]))}</div>'
-            )
-            # The number is drawn above the circle but lets clicks through to it.
-            folium.Marker(
-                [point.y, point.x],
-                icon=folium.DivIcon(html=marker_html, icon_size=(18, 18), icon_anchor=(9, 9)),
-                interactive=False,
-                keyboard=False,
-            ).add_to(group)
-        group.add_to(m)
-        legend.append((f"{kind}{' (smart pole)' if smart else ''}: {len(frame):,}", colour))
+        for code, part in parts:
+            where = names.get(code, "위치 미상 (outside Seoul)") if code else "전체 자치구"
+            name = f"{label} · {where} {int(part.sum()):,}곳"
+            group: folium.FeatureGroup | MarkerCluster
+            if clustered:
+                group = MarkerCluster(
+                    name=name + " (묶음 clustered)",
+                    show=False,
+                    options={"showCoverageOnHover": False, "disableClusteringAtZoom": 17},
+                )
+            else:
+                group = folium.FeatureGroup(name=name, show=True)
+            rows = frame.loc[part].drop(columns=frame.geometry.name).to_dict("records")
+            for record, point, number in zip(
+                rows, latlon.geometry[part], numbers[part], strict=True
+            ):
+                radius = (
+                    float(record["radius_m"]) if _present(record, "radius_m") else float(radius_m)
+                )
+                popup = folium.Popup(
+                    explain_site(
+                        record,
+                        radius_m=radius,
+                        kind=label,
+                        number=int(number),
+                        exact_positions=exact_positions,
+                    ),
+                    max_width=380,
+                    lazy=True,
+                )
+                tip = f"{label} #{int(number)}"
+                if _present(record, "dong"):
+                    tip += f" · {record['dong']}"
+                if not clustered:
+                    folium.Circle(
+                        location=[point.y, point.x],
+                        radius=radius,
+                        color=colour,
+                        weight=2,
+                        fill=True,
+                        fill_opacity=0.25,
+                        popup=popup,
+                        tooltip=tip,
+                        className="siting-site",
+                    ).add_to(group)
+                    # The number sits above the circle and lets clicks through to it.
+                    folium.Marker(
+                        [point.y, point.x],
+                        icon=_pin(colour, int(number)),
+                        interactive=False,
+                        keyboard=False,
+                    ).add_to(group)
+                else:
+                    folium.Marker(
+                        [point.y, point.x], icon=_pin(colour, int(number)), popup=popup, tooltip=tip
+                    ).add_to(group)
+            group.add_to(m)
+        suffix = " (묶음, 처음엔 꺼짐 clustered, off at opening)" if clustered else ""
+        legend.append((f"{label}: {len(frame):,}곳{suffix}", colour))
     panel.add_html(
-        "<div>원 = 커버리지 반경, true metres on the ground; click a site for why it was "
-        "chosen.</div>"
+        "<div>원 = 커버리지 반경 (실제 m). 번호는 계획 전체의 일련번호. 지점을 누르면 선정 "
+        "이유와 좌표. Circles are coverage radii in true metres; click a site.</div>"
+    )
+    panel.add_html(
+        "<div>기존 시설까지 거리는 구간으로만 표시 (distances to existing devices in bands; "
+        "no existing-device ids).</div>"
+        if not exact_positions
+        else '<div class="privacy-on">기존 시설 거리·번호 표시 (exact distances and ids of '
+        "existing devices shown): do not share outside the office.</div>"
     )
     CategoricalLegend("제안 위치 (proposed sites)", legend).add_to(m)
     return finish_map(m)

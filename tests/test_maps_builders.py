@@ -23,7 +23,6 @@ from maps import (
     age_classes,
     choropleth_map,
     equipment_map,
-    explain_site,
     grid_images,
     grid_map,
     join_values,
@@ -170,30 +169,6 @@ def test_equipment_refuses_wrong_crs(districts: gpd.GeoDataFrame) -> None:
     inventory = synthetic_inventory(districts, 10).to_crs("EPSG:4326")
     with pytest.raises(CRSError, match="expected EPSG:5186"):
         equipment_map(districts, inventory, reference_year=2024)
-
-
-def test_proposal_popups_say_why_and_circles_are_in_metres(
-    districts: gpd.GeoDataFrame,
-) -> None:
-    sites = synthetic_proposals(districts, 5)
-    sites.loc[0, "radius_m"] = 120.0
-    poles = synthetic_proposals(districts, 3, seed=9, services=True)
-    page = render_offline(proposals_map(districts, {"CCTV": sites, "스마트폴": poles}))
-    radii = sorted(float(r) for r in re.findall(r'"radius": ([0-9.]+)', page))
-    assert radii.count(120.0) == 1 and radii.count(50.0) == 7
-    assert "nearest existing device" in page
-    assert "서비스 services" in page
-
-
-def test_explain_site_uses_only_present_columns() -> None:
-    text = explain_site(
-        {"order": 3, "marginal_weight": 12.5, "new_E": 2, "note": "<b>x</b>"},
-        radius_m=50,
-        kind="CCTV",
-    )
-    assert "picked #3" in text and "12.50" in text and "2 E-grade" in text
-    assert "nearest existing" not in text
-    assert "&lt;b&gt;x&lt;/b&gt;" in text
 
 
 def test_proposals_need_an_order(districts: gpd.GeoDataFrame) -> None:

@@ -17,28 +17,20 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from layers.errors import InputError
+from layers.errors import InputError, SitingError
 from maps.choropleth import choropleth_map
 from maps.equipment import equipment_map
 from maps.grid import grid_map
 from maps.offline import external_urls, save_html
 from maps.proposals import proposals_map
+from maps.rounds import round_map
+from scoring.criteria import Criteria, default_criteria
 from siting.demo._artifact import Artifact
 
 __all__ = ["index_html", "maps_stage"]
 
 log = logging.getLogger(__name__)
 
-_ROUND_TOOLTIPS = (
-    "priority",
-    "fiscal_points",
-    "need_points",
-    "eligible",
-    "city_share_krw",
-    "city_share_1000krw",
-    "granted_1000krw",
-    "requested_1000krw",
-)
 _GROUPS = (
     ("지도 Maps", ("maps/",), (".html",)),
     ("보고서 Reports", ("",), (".html", ".md", ".pdf")),
@@ -60,15 +52,18 @@ def _round_maps(
             log.info("round %s has no total_points column; no map", program)
             continue
         name = f"round_{program}_synthetic.html"
-        m = choropleth_map(
+        try:
+            criteria: Criteria | None = default_criteria(program)
+        except SitingError:
+            criteria = None
+        m = round_map(
             districts,
-            column,
-            values=table,
-            title=f"보조금 배점 {program} (subsidy scores)",
-            tooltip_columns=[c for c in _ROUND_TOOLTIPS if c in table.columns],
+            table,
+            criteria=criteria,
+            title=f"보조금 배점과 지원 결과 {program} (round points and funding)",
             notes=[
-                "Points from the official district statistics (붙임8 criteria); requests "
-                "and matching funds are EXAMPLE figures."
+                "Points from the official district statistics; requests and matching funds "
+                "are EXAMPLE figures (예시)."
             ],
             synthetic=True,
         )
