@@ -197,8 +197,12 @@ def _read_raw(p: Path) -> pd.DataFrame:
     body = grid.iloc[at + 1 :].reset_index(drop=True)
     body.columns = header
     body = body.loc[:, [bool(h) for h in header]] if header else body
-    blank = body.apply(lambda r: all(not str(v).strip() for v in r), axis=1) if len(body) else []
-    return body[~pd.Series(blank, index=body.index, dtype=bool)].reset_index(drop=True)
+    blank = pd.Series(
+        [all(not str(v).strip() for v in row) for row in body.itertuples(index=False)],
+        index=body.index,
+        dtype=bool,
+    )
+    return body[~blank].reset_index(drop=True)
 
 
 def _header_row(grid: pd.DataFrame) -> int | None:
