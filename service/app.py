@@ -31,6 +31,7 @@ ROUTER_MODULES: list[str] = [
     "service.routes_uploads",
     "service.routes_processes",
     "service.routes_features",
+    "service.pages",
 ]
 
 
