@@ -122,3 +122,79 @@ def test_cctv_xlsx_plain_year_headers_below_a_title(tmp_path: Path) -> None:
     frame = read_layer(tmp_path / "plain.xlsx").frame
     assert frame.attrs["year_columns"] == ["cctv_2017_or_earlier", "cctv_2018", "cctv_2019"]
     assert int(frame.cctv_total.iloc[0]) == 3000 and int(frame.cctv_2018.iloc[0]) == 600
+
+
+# --- the by-year table in its published variants (issue 10, item 5) ---------------------
+
+_VARIANTS = {
+    # bucket header, year headers, expected last year inside the bucket
+    "2013년도 이전": (["2013년도 이전", "2014년", "2015년", "2016년"], 2013),
+    "2013년 이전": (["2013년 이전", "2014년", "2015년", "2016년"], 2013),
+    "bare years": (["2013 이전", "2014", "2015", "2016"], 2013),
+    "2024 layout": (["2015년 이전 설치된 CCTV ", "2016년", "2017년"], 2015),
+}
+
+
+def _by_year_rows(years: list[str], total_row: bool) -> list[list[object]]:
+    n = len(years)
+    jongno = [300, *([10] * (n - 1))]
+    seongbuk = [200, *([20] * (n - 1))]
+    rows: list[list[object]] = [["기관명", "소계", *years]]
+    if total_row:
+        rows.append(["합계", sum(jongno) + sum(seongbuk), *[a + b for a, b in zip(jongno, seongbuk)]])
+    rows.append(["종로구", sum(jongno), *jongno])
+    rows.append(["서울시성북구", f"{sum(seongbuk):,}", *seongbuk])
+    return rows
+
+
+def _write_by_year(path: Path, rows: list[list[object]]) -> Path:
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append(["서울시 자치구 (연도별) CCTV 설치현황"])
+        for row in rows:
+            sheet.append([int(v) if isinstance(v, str) and v.isdigit() else v for v in row])
+        book.save(path)
+    else:
+        import csv
+
+        with path.open("w", encoding="cp949", newline="") as f:
+            csv.writer(f).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("variant", list(_VARIANTS))
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("total_row", [True, False])
+def test_by_year_variants_recognised_by_content(
+    tmp_path: Path, variant: str, suffix: str, total_row: bool
+) -> None:
+    from layers.readers.cctv_by_year import looks_like_cctv_by_year
+
+    years, bucket_last = _VARIANTS[variant]
+    rows = _by_year_rows(years, total_row)
+    assert looks_like_cctv_by_year(rows[0])
+    path = _write_by_year(tmp_path / f"by_year{suffix}", rows)
+    read = read_layer(path, kind="cctv_by_year")
+    frame = read.frame.set_index("name_ko")
+    assert read.report.kind == "cctv_by_year"
+    assert frame.attrs["bucket_last_year"] == bucket_last
+    assert frame.attrs["year_columns"][0] == f"cctv_{bucket_last}_or_earlier"
+    assert frame.loc["종로구", f"cctv_{bucket_last}_or_earlier"] == 300
+    assert frame.loc["성북구", "cctv_total"] == 200 + 20 * (len(years) - 1)
+    assert (frame.cctv_total_minus_year_sum == 0).all()
+    dropped = read.report.dropped
+    assert ("city total row (계), checked against the district sum" in dropped) == total_row
+    if suffix == ".xlsx":
+        assert read_layer(path).report.kind == "cctv_by_year"  # auto by extension
+
+
+def test_other_csv_headers_are_not_taken_for_the_by_year_table() -> None:
+    from layers.readers.cctv_by_year import looks_like_cctv_by_year
+
+    assert not looks_like_cctv_by_year(["관리번호", "자치구", "설치년도", "위도", "경도"])
+    assert not looks_like_cctv_by_year(["행정구역별(1)", "행정구역별(2)", "2023", "2022"])
+    assert looks_like_cctv_by_year(["구분", "총 계", "2015년 이전 설치된 CCTV ", "2016년"])

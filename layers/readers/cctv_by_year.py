@@ -1,4 +1,4 @@
-"""서울시 자치구 (연도별) CCTV 설치현황 (Seoul open data OA-2734), xlsx.
+"""서울시 자치구 (연도별) CCTV 설치현황 (Seoul open data OA-2734), xlsx or CSV.
 
 Each release shifts the year columns. Two layouts are known:
 
@@ -8,7 +8,11 @@ Each release shifts the year columns. Two layouts are known:
   ``소계`` is *not* the sum of the year columns.
 
 The header row is found by content (a name column ``구분``/``기관명``/``자치구``
-and ``NNNN년`` columns), the open-ended bucket by the word ``이전``. The
+and ``NNNN년`` or bare ``NNNN`` year columns), the open-ended bucket by the
+word ``이전`` (``2013년도 이전``, ``2015년 이전 설치된 CCTV``); a total row
+(``계``/``합계``) is optional. The same reader takes the table saved as CSV
+(UTF-8, UTF-8 with BOM or CP949), and :func:`looks_like_cctv_by_year` tells a
+CSV header of this table from other CSVs. The
 output has one row per district keyed by ``sig_cd``: ``cctv_total`` (the
 file's total column), ``cctv_<Y>_or_earlier`` for the bucket, ``cctv_<YYYY>``
 per year, ``cctv_year_sum`` and ``cctv_total_minus_year_sum`` (both kept, the
@@ -32,7 +36,7 @@ from layers.errors import EmptyLayerError, InputError
 from layers.readers.report import LayerRead, ReadReport
 from layers.validate import duplicate_problems
 
-__all__ = ["read_cctv_by_year"]
+__all__ = ["looks_like_cctv_by_year", "read_cctv_by_year"]
 
 _NAME_KEYS = ("구분", "기관명", "자치구", "자치구명", "구명")
 _TOTAL_KEYS = ("총계", "소계", "합계", "계", "총합계")
@@ -45,7 +49,34 @@ def _key(value: Any) -> str:
     return re.sub(r"\s+", "", str(value)) if value is not None else ""
 
 
+def looks_like_cctv_by_year(columns: list[Any]) -> bool:
+    """Whether a header row is the CCTV-by-install-year table's.
+
+    A district-name column (구분/기관명/자치구) and at least two install-year
+    columns (``NNNN년``, ``NNNN`` or an ``… 이전`` bucket), e.g.
+    ``기관명, 소계, 2013년도 이전, 2014년, 2015년, 2016년``.
+    """
+    keys = [_key(c) for c in columns]
+    years = [k for k in keys if _YEAR.search(k) and not _COORD.search(k)]
+    return any(k in _NAME_KEYS for k in keys) and len(years) >= 2
+
+
+_COORD = re.compile(r"위도|경도|lat|lon|x좌표|y좌표", re.IGNORECASE)
+
+
+def _load_csv_rows(path: Path, layer: str) -> list[tuple[Any, ...]]:
+    import csv
+    from io import StringIO
+
+    from layers.encoding import read_text
+
+    text, _ = read_text(path, layer=layer)
+    return [tuple(row) for row in csv.reader(StringIO(text))]
+
+
 def _load_rows(path: Path, layer: str) -> list[tuple[Any, ...]]:
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return _load_csv_rows(path, layer)
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -70,8 +101,7 @@ def _load_rows(path: Path, layer: str) -> list[tuple[Any, ...]]:
 
 def _find_header(rows: list[tuple[Any, ...]]) -> int | None:
     for i, row in enumerate(rows[:30]):
-        keys = [_key(v) for v in row]
-        if any(k in _NAME_KEYS for k in keys) and any(_YEAR.search(k) for k in keys):
+        if looks_like_cctv_by_year(list(row)):
             return i
     return None
 
@@ -112,10 +142,11 @@ def read_cctv_by_year(path: Path, *, layer: str) -> LayerRead:
     header_at = _find_header(rows)
     if header_at is None:
         raise InputError(
-            "no header row with a district column (구분/기관명) and NNNN년 columns in the "
-            "first 30 rows",
+            "no header row with a district column (구분/기관명/자치구) and install-year columns "
+            "(NNNN년, NNNN or NNNN년 이전) in the first 30 rows",
             layer=layer,
-            fix="give the OA-2734 workbook 서울시 자치구 (연도별) CCTV 설치현황 as downloaded",
+            fix="give the OA-2734 table 서울시 자치구 (연도별) CCTV 설치현황 as downloaded "
+            "(xlsx or CSV)",
         )
     header = [_key(v) for v in rows[header_at]]
     name_col = next(i for i, k in enumerate(header) if k in _NAME_KEYS)
