@@ -2,7 +2,8 @@
 
 Korean open-data downloads come as CP949 (most portal CSVs), UTF-8 with a BOM
 (re-saved in Excel) or plain UTF-8. :func:`sniff_encoding` decides from the
-bytes alone, by strict decodes in order of evidence:
+bytes alone (for a big file, its first :data:`SAMPLE_BYTES`; then the whole
+file is decoded once), by strict decodes in order of evidence:
 
 1. a UTF-8 BOM wins (``utf-8-sig``);
 2. a strict UTF-8 decode (any CP949 file with Hangul fails it: CP949 lead bytes
@@ -22,12 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import os
 from pathlib import Path
 
 from layers.errors import EmptyLayerError, EncodingError, InputError
 
-__all__ = ["check_input_file", "read_text", "sniff_encoding"]
+__all__ = ["SAMPLE_BYTES", "check_input_file", "decode_bytes", "read_text", "sniff_encoding"]
 
 _BOM = b"\xef\xbb\xbf"
 _ZIP = b"PK\x03\x04"
@@ -96,15 +98,20 @@ def _binary_problem(data: bytes) -> str | None:
     return None
 
 
+#: Bytes the encoding is decided from (the whole file is then decoded once).
+SAMPLE_BYTES = 4 << 20
+
+
 def _refuse_mostly_utf8(data: bytes, err: UnicodeDecodeError, layer: str | None) -> None:
     """A file that is UTF-8 except for a few bytes is damaged, not CP949.
 
     CP949 would decode UTF-8 Hangul into plausible-looking mojibake, so a file
     whose non-ASCII text is overwhelmingly valid UTF-8 is refused instead.
+    Counting is done by the codecs (C), not character by character.
     """
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    non_ascii = len(text) - len(text.encode("ascii", errors="ignore"))
     if non_ascii >= 20 and bad <= 0.02 * non_ascii:
         line = data[: err.start].count(b"\n") + 1
         raise EncodingError(
@@ -115,15 +122,23 @@ def _refuse_mostly_utf8(data: bytes, err: UnicodeDecodeError, layer: str | None)
         )
 
 
-def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
+def _decodes(data: bytes, encoding: str, *, complete: bool) -> None:
+    """Strict decode; a multi-byte character cut at the end of a sample is not an error."""
+    codecs.getincrementaldecoder(encoding)("strict").decode(data, final=complete)
+
+
+def sniff_encoding(data: bytes, *, layer: str | None = None, complete: bool = True) -> str:
     """Recognise the text encoding of a file's bytes.
 
     Parameters
     ----------
     data : bytes
-        The whole file (a prefix may cut a multi-byte character and mislead).
+        The whole file, or its first bytes (``complete=False``).
     layer : str, optional
         File name for the message.
+    complete : bool, default True
+        ``data`` is the whole file. With False, ``data`` is a sample from the
+        start and a character cut at its end is ignored.
 
     Returns
     -------
@@ -147,7 +162,7 @@ def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
         )
     if data.startswith(_BOM):
         try:
-            data.decode("utf-8-sig")
+            _decodes(data, "utf-8-sig", complete=complete)
         except UnicodeDecodeError as err:
             raise EncodingError(
                 f"starts with a UTF-8 BOM but byte {err.start} is not UTF-8",
@@ -156,13 +171,13 @@ def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
             ) from None
         return "utf-8-sig"
     try:
-        data.decode("utf-8")
+        _decodes(data, "utf-8", complete=complete)
     except UnicodeDecodeError as err:
         _refuse_mostly_utf8(data, err, layer)
     else:
         return "utf-8"
     try:
-        data.decode("cp949")
+        _decodes(data, "cp949", complete=complete)
     except UnicodeDecodeError as err:
         raise EncodingError(
             f"is neither UTF-8 nor CP949 (EUC-KR) text (undecodable byte at offset {err.start})",
@@ -171,6 +186,29 @@ def sniff_encoding(data: bytes, *, layer: str | None = None) -> str:
             "`iconv -f <encoding> -t utf-8`",
         ) from None
     return "cp949"
+
+
+def decode_bytes(data: bytes, *, layer: str | None = None) -> tuple[str, str]:
+    """Decode a whole file: encoding decided from the first :data:`SAMPLE_BYTES`, one decode.
+
+    When the full decode fails past the sample (a file ASCII for its first
+    megabytes, or damaged further on), the whole file decides, with the same
+    messages as :func:`sniff_encoding`.
+
+    Returns
+    -------
+    (str, str)
+        The text (without BOM) and the encoding.
+    """
+    complete = len(data) <= SAMPLE_BYTES
+    encoding = sniff_encoding(data[:SAMPLE_BYTES], layer=layer, complete=complete)
+    try:
+        return data.decode(encoding), encoding
+    except UnicodeDecodeError:
+        if complete:
+            raise
+    encoding = sniff_encoding(data, layer=layer)
+    return data.decode(encoding), encoding
 
 
 def read_text(path: str | os.PathLike[str], *, layer: str | None = None) -> tuple[str, str]:
@@ -195,8 +233,7 @@ def read_text(path: str | os.PathLike[str], *, layer: str | None = None) -> tupl
         data = p.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read {str(p)!r}: {err.strerror}", layer=name) from None
-    encoding = sniff_encoding(data, layer=name)
-    text = data.decode(encoding)
+    text, encoding = decode_bytes(data, layer=name)
     if not text.strip():
         raise EmptyLayerError(
             "the file holds only white space", layer=name, fix="download the file again"

@@ -34,12 +34,22 @@ import pandas as pd
 import pyogrio
 
 from layers.errors import InputError, OutputExistsError
+from layers.formula_safety import neutralise_frame
+from layers.workbook import (
+    SYNTHETIC_BANNER,
+    build_workbook,
+    synthetic_banner_html,
+    synthetic_banner_markdown,
+)
 
 __all__ = [
+    "SYNTHETIC_BANNER",
     "display_path",
     "file_sha256",
     "run_manifest",
     "staged_outputs",
+    "synthetic_banner_html",
+    "synthetic_banner_markdown",
     "write_csv",
     "write_gpkg",
     "write_json",
@@ -147,11 +157,16 @@ def write_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write a table as CSV in UTF-8 with BOM (Excel opens it), ``\\n`` line ends.
 
     Floats are written with up to 10 significant digits so that the same
-    inputs give byte-identical files. A geometry column is dropped.
+    inputs give byte-identical files. A geometry column is dropped. Text that
+    a spreadsheet would run as a formula (a leading ``=``, ``+``, ``-``, ``@``,
+    tab or CR) is prefixed with ``'`` (:mod:`layers.formula_safety`); numbers
+    stay numbers. A carriage return inside text becomes a line feed, so that
+    the field is quoted.
     """
-    frame = pd.DataFrame(table).copy()
+    frame = pd.DataFrame(table)
     if isinstance(table, gpd.GeoDataFrame):
         frame = frame.drop(columns=[table.geometry.name])
+    frame = neutralise_frame(frame, newlines=True)
     out = Path(path)
     frame.to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\n", float_format="%.10g")
     return out
@@ -183,24 +198,55 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
     return out
 
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+def write_xlsx(
+    sheets: Mapping[str, pd.DataFrame],
+    path: str | os.PathLike[str],
+    *,
+    title: str | None = None,
+    about: Mapping[str, Any] | None = None,
+    synthetic: bool | None = None,
+) -> Path:
     """Write tables as sheets of one Excel workbook, byte-identical for the same tables.
 
-    openpyxl stamps the current time into the document properties and into every
-    zip entry; both are fixed here so that reruns give the same file.
+    The workbook opens on an ``안내 About`` sheet (what the file is, the
+    criteria and settings given in ``about``, the sheets it holds, and a red
+    SYNTHETIC / 예시 banner when ``synthetic``); each table sheet has a Korean
+    header row over the English column names, number formats with thousands
+    separators, column widths, frozen headers and an auto-filter
+    (:func:`layers.workbook.build_workbook`). Text is stored as text, never as
+    a formula. openpyxl's timestamps are fixed so that reruns give the same
+    file.
 
     Parameters
     ----------
     sheets : mapping of str to DataFrame
-        Sheet name (at most 31 characters) to table; written in order, no index.
+        Sheet name (at most 31 characters, no ``/``) to table; written in order, no index.
     path : path
         The ``.xlsx`` file to write.
+    title : str, optional
+        What the file is (default: a sentence naming the file).
+    about : mapping, optional
+        Criteria, settings and inputs that made the file (label to text, list or mapping).
+    synthetic : bool, optional
+        Any input is synthetic (default: ``"synthetic"`` appears in the file name).
+
+    Examples
+    --------
+    >>> write_xlsx({"round": table}, "round.xlsx", title="CCTV 신설 배분표",
+    ...            about={"criteria": "붙임8"}, synthetic=True)  # doctest: +SKIP
     """
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, table in sheets.items():
-            table.to_excel(writer, sheet_name=name, index=False)
     out = Path(path)
+    if synthetic is None:
+        synthetic = "synthetic" in out.name.lower()
+    book = build_workbook(
+        sheets,
+        title=title or f"{out.stem}: siting 결과표 (results workbook)",
+        about=about,
+        synthetic=synthetic,
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
     with (
         zipfile.ZipFile(buffer) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,

@@ -8,9 +8,11 @@ import _korean_fixtures as fx
 import numpy as np
 import pytest
 from pyproj import Transformer
+from typer.testing import CliRunner
 
 from layers.errors import CRSError, EmptyLayerError, InputError
 from layers.readers import detect_kind, read_layer
+from siting.cli import app
 
 
 def test_safety_cctv(tmp_path: Path) -> None:
@@ -149,13 +151,34 @@ def test_trailing_delimiter_and_tabs(tmp_path: Path) -> None:
 
 
 def test_duplicate_ids_in_a_planners_csv(tmp_path: Path) -> None:
+    """A repeated id-like column is reported; only a column named as the key must be unique."""
     from layers.errors import ValidationError
 
     rows = [["s1", lon, lat] for lat, lon in list(fx.PLACES.values())[:2]]
     rows.append(["s2", *rows[0][1:]])
     path = fx.write_csv(tmp_path / "sites.csv", ["site_id", "lon", "lat"], rows, "utf-8")
+    read = read_layer(path)
+    assert read.report.rows_kept == 3
+    assert read.frame["device_id"].tolist() == ["sites-1", "sites-2", "sites-3"]
+    assert any(
+        "duplicated site_id value(s): s1" in n and "--id-column" in n for n in read.report.notes
+    )
     with pytest.raises(ValidationError, match=r"duplicate site_id 's1' in rows 1, 2(.|\n)*fix"):
-        read_layer(path)
+        read_layer(path, id_column="site_id")
+    with pytest.raises(InputError, match="no column 'nope'"):
+        read_layer(path, id_column="nope")
+
+
+def test_an_id_column_of_district_codes_is_not_fatal(tmp_path: Path) -> None:
+    """Issue 10: a points CSV whose ``id`` holds district codes made inspect fail."""
+    places = list(fx.PLACES.items())[:3]
+    rows = [["11110", lon, lat] for _, (lat, lon) in places] + [["11110", *fx.PLACES["중구"][::-1]]]
+    path = fx.write_csv(tmp_path / "codes.csv", ["id", "lon", "lat"], rows, "utf-8")
+    result = CliRunner().invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "4 rows share 1 duplicated id value(s): 11110" in result.output
+    named = CliRunner().invoke(app, ["inspect", str(path), "--id-column", "id"])
+    assert named.exit_code == 2 and "duplicate id '11110'" in named.output
 
 
 def test_openapi_pages_as_json_lines(tmp_path: Path) -> None:

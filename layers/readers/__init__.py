@@ -31,12 +31,13 @@ from pyproj.exceptions import CRSError as ProjCRSError
 
 from layers.encoding import check_input_file, read_text
 from layers.errors import ConfigError, CRSError, InputError
-from layers.readers._common import load_csv
+from layers.readers._common import csv_columns, load_csv
 from layers.readers.cctv_by_year import read_cctv_by_year
 from layers.readers.kosis import is_kosis_fiscal, read_kosis_fiscal
 from layers.readers.points import (
     SPECS,
     detect_point_kind,
+    needed_columns,
     read_points,
     read_wifi_openapi,
 )
@@ -90,8 +91,8 @@ def detect_kind(path: str | os.PathLike[str]) -> str:
         return "wifi_openapi" if _json_is_openapi(p, p.name) else "vector"
     if suffix in VECTOR_SUFFIXES:
         return "vector"
-    frame, _ = load_csv(p, p.name)
-    return _kind_from_frame(list(frame.columns), p.name)
+    columns, _ = csv_columns(p, p.name)
+    return _kind_from_frame(columns, p.name)
 
 
 def _kind_from_frame(columns: list[str], layer: str) -> str:
@@ -117,6 +118,7 @@ def read_layer(
     layer_name: str | None = None,
     id_column: str | None = None,
     repair: bool = False,
+    keep_columns: bool = True,
 ) -> LayerRead:
     """Read any supported file into EPSG:5186, with a report of what happened.
 
@@ -134,11 +136,16 @@ def read_layer(
     layer_name : str, optional
         Name used in messages (default: the file name).
     id_column : str, optional
-        Identifier column of a vector layer checked for duplicates
-        (default: ``id``/``site_id``/``device_id``/``관리번호`` when present).
+        The layer's identifier column, named as the key: its values must be
+        unique. Without it, an id-like column (``id``/``site_id``/``device_id``/
+        ``관리번호``) that repeats is reported in the notes, not refused.
     repair : bool, default False
         Repair invalid polygons with ``shapely.make_valid`` (counted in the
         report) instead of refusing them.
+    keep_columns : bool, default True
+        Keep every column of a point CSV. False reads only the columns the
+        reader uses (coordinates, id, year, count, as-of date, district and
+        Seoul-filter columns): what ``siting inspect`` does, in far less memory.
 
     Returns
     -------
@@ -158,7 +165,9 @@ def read_layer(
     """
     p = check_input_file(path, layer=layer_name)
     layer = layer_name or p.name
-    read = _read(p, layer, kind=kind, crs=crs, id_column=id_column, repair=repair)
+    read = _read(
+        p, layer, kind=kind, crs=crs, id_column=id_column, repair=repair, keep=keep_columns
+    )
     r = read.report
     log.info(
         "%s: %s, %s, %s; %d rows read, %d kept, %d dropped, %d swapped",
@@ -169,7 +178,14 @@ def read_layer(
 
 
 def _read(
-    p: Path, layer: str, *, kind: str, crs: str | None, id_column: str | None, repair: bool
+    p: Path,
+    layer: str,
+    *,
+    kind: str,
+    crs: str | None,
+    id_column: str | None,
+    repair: bool,
+    keep: bool = True,
 ) -> LayerRead:
     if kind != "auto" and kind not in KIND_LABELS:
         raise ConfigError(
@@ -199,14 +215,29 @@ def _read(
             layer=layer,
             fix="omit --kind to let the file be recognised",
         )
-    frame, encoding = load_csv(p, layer)
-    found = kind if kind != "auto" else _kind_from_frame(list(frame.columns), layer)
-    if found == "fiscal_kosis":
-        return read_kosis_fiscal(frame, path=p, encoding=encoding, layer=layer)
-    if found not in SPECS:
+    header, _ = csv_columns(p, layer)
+    found = kind if kind != "auto" else _kind_from_frame(header, layer)
+    if found != "fiscal_kosis" and found not in SPECS:
         raise InputError(
             f"a CSV cannot be read as kind {found!r}",
             layer=layer,
             fix="omit --kind to let the file be recognised",
         )
-    return read_points(frame, SPECS[found], path=p, encoding=encoding, layer=layer, crs=declared)
+    wanted = None
+    if not keep and found in SPECS:
+        wanted = needed_columns(SPECS[found], header)
+        if id_column is not None:
+            wanted.extend(c for c in header if c == id_column and c not in wanted)
+    frame, encoding = load_csv(p, layer, columns=wanted)
+    if found == "fiscal_kosis":
+        return read_kosis_fiscal(frame, path=p, encoding=encoding, layer=layer)
+    read = read_points(
+        frame, SPECS[found], path=p, encoding=encoding, layer=layer, crs=declared,
+        id_column=id_column,
+    )  # fmt: skip
+    if wanted is not None and len(wanted) < len(header):
+        read.report.notes.append(
+            f"read {len(wanted)} of the file's {len(header)} columns (the ones the reader "
+            "uses); the others were not loaded"
+        )
+    return read

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import warnings
+from collections.abc import Collection
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from layers.crs import SEOUL_LATLON
-from layers.encoding import read_text
+from layers.encoding import SAMPLE_BYTES, check_input_file, decode_bytes, sniff_encoding
 from layers.errors import EmptyLayerError, InputError
 from layers.readers.report import ReadReport
 
@@ -20,6 +23,7 @@ __all__ = [
     "SEOUL_ORG_CODES",
     "as_of_date",
     "by_district",
+    "csv_columns",
     "find_column",
     "header_key",
     "load_csv",
@@ -49,40 +53,122 @@ def find_column(frame: pd.DataFrame, *keys: str) -> str | None:
     return None
 
 
-def load_csv(path: Path, layer: str) -> tuple[pd.DataFrame, str]:
-    """Read a CSV of any Korean encoding as strings; parse errors become InputError.
+def _sample_text(data: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)("replace").decode(data[:SAMPLE_BYTES])
 
-    Returns the table (all cells as stripped strings, blanks as ``""``) and
-    the encoding recognised.
-    """
-    text, encoding = read_text(path, layer=layer)
+
+def _separator(text: str) -> str:
     first_line = text.lstrip().split("\n", 1)[0]
-    sep = max(",\t;|", key=lambda d: (first_line.count(d), d == ","))
+    return max(",\t;|", key=lambda d: (first_line.count(d), d == ","))
+
+
+def _clean_name(name: object) -> str:
+    return str(name).strip().replace("\ufeff", "")
+
+
+def _head(path: Path, layer: str) -> tuple[str, str, bool]:
+    """The first bytes of a CSV decoded, its encoding, and whether that is the whole file."""
+    p = check_input_file(path, layer=layer)
+    try:
+        with open(p, "rb") as handle:
+            data = handle.read(SAMPLE_BYTES + 1)
+    except OSError as err:
+        raise InputError(f"cannot read {str(p)!r}: {err.strerror}", layer=layer) from None
+    complete = len(data) <= SAMPLE_BYTES
+    data = data[:SAMPLE_BYTES]
+    encoding = sniff_encoding(data, layer=layer, complete=complete)
+    text = _sample_text(data, encoding).lstrip("\ufeff")
+    if complete and not text.strip():
+        raise EmptyLayerError(
+            "the file holds only white space", layer=layer, fix="download the file again"
+        )
+    return text, encoding, complete
+
+
+def csv_columns(path: Path, layer: str) -> tuple[list[str], str]:
+    """The header of a CSV (cleaned names) and its encoding, from its first bytes only."""
+    text, encoding, _ = _head(path, layer)
+    try:
+        header = pd.read_csv(StringIO(text), sep=_separator(text), nrows=0, dtype=str)
+    except pd.errors.EmptyDataError:
+        raise EmptyLayerError(
+            "the file has no header and no rows", layer=layer, fix="download the file again"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise InputError(f"cannot be parsed as CSV: {str(err).strip()}", layer=layer) from None
+    return [_clean_name(c) for c in header.columns], encoding
+
+
+def _parse(
+    source: Any, *, encoding: str | None, sep: str, usecols: Any, layer: str
+) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             # rows ending in a delimiter have one field more than the header; with
             # index_col=False pandas drops that empty field and warns
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                StringIO(text),
+            return pd.read_csv(
+                source,
+                encoding=encoding,
                 dtype=str,
                 keep_default_na=False,
                 sep=sep,
                 skip_blank_lines=True,
                 index_col=False,  # rows ending in a delimiter must not shift columns
+                usecols=usecols,
             )
     except pd.errors.EmptyDataError:
         raise EmptyLayerError(
             "the file has no header and no rows", layer=layer, fix="download the file again"
         ) from None
     except (pd.errors.ParserError, ValueError) as err:
+        if isinstance(err, UnicodeDecodeError):
+            raise
         raise InputError(
             f"cannot be parsed as CSV: {str(err).strip()}",
             layer=layer,
             fix="open it in a text editor: a row with extra commas or a broken quote is "
             "usually the cause; re-export it from the portal",
         ) from None
-    frame.columns = [str(c).strip().replace("\ufeff", "") for c in frame.columns]
+
+
+def load_csv(
+    path: Path, layer: str, *, columns: Collection[str] | None = None
+) -> tuple[pd.DataFrame, str]:
+    """Read a CSV of any Korean encoding as strings; parse errors become InputError.
+
+    The encoding is decided from the first bytes (:data:`layers.encoding.SAMPLE_BYTES`)
+    and the whole file is then decoded once, by the CSV parser; a file that
+    turns out not to decode further on is decided again on all its bytes.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV.
+    layer : str
+        Name for messages.
+    columns : collection of str, optional
+        Keep only these columns (cleaned header names); others are not read
+        into memory. Default: all.
+
+    Returns
+    -------
+    (DataFrame, str)
+        The table (all cells as stripped strings, blanks as ``""``) and the
+        encoding recognised.
+    """
+    text, encoding, _ = _head(path, layer)
+    sep = _separator(text)
+    wanted = None if columns is None else frozenset(columns)
+    usecols = None if wanted is None else (lambda name: _clean_name(name) in wanted)
+    try:
+        frame = _parse(path, encoding=encoding, sep=sep, usecols=usecols, layer=layer)
+    except UnicodeDecodeError:
+        # the sample decided wrongly (ASCII for megabytes, or damage further on):
+        # the whole file decides, with the reader's messages
+        full, encoding = decode_bytes(Path(path).read_bytes(), layer=layer)
+        frame = _parse(StringIO(full), encoding=None, sep=sep, usecols=usecols, layer=layer)
+    frame.columns = [_clean_name(c) for c in frame.columns]
     unnamed = [
         c for c in frame.columns if c.startswith("Unnamed:") and not frame[c].str.strip().any()
     ]
@@ -99,31 +185,51 @@ def load_csv(path: Path, layer: str) -> tuple[pd.DataFrame, str]:
     return frame, encoding
 
 
+def _per_unique(values: pd.Series, parse: Any) -> pd.Series:
+    """Apply a vectorised string parser to the distinct values only, then spread back.
+
+    Open-data columns (install month, counts, dates) hold few distinct values
+    over a million rows; the regular expressions run once per value.
+    """
+    codes, uniques = pd.factorize(values.astype("string"))
+    parsed = parse(pd.Series(uniques, dtype="string"))
+    table = parsed.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(values), np.nan)
+    known = codes >= 0
+    out[known] = table[codes[known]]
+    return pd.Series(out, index=values.index)
+
+
 def parse_year(values: pd.Series, *, earliest: int = 1950, latest: int = 2100) -> pd.Series:
     """Install years from ``2014``, ``201503``, ``2015-03``, ``2015년``; others -> <NA> (Int64)."""
-    text = values.astype("string").str.strip()
-    year = pd.to_numeric(text.str.extract(r"((?:19|20)\d{2})", expand=False), errors="coerce")
-    year = year.where((year >= earliest) & (year <= latest))
-    return year.astype("Int64")
+
+    def parse(text: pd.Series) -> pd.Series:
+        found = text.str.strip().str.extract(r"((?:19|20)\d{2})", expand=False)
+        year = pd.to_numeric(found, errors="coerce")
+        return year.where((year >= earliest) & (year <= latest))
+
+    return _per_unique(values, parse).astype("Int64")
 
 
 def parse_count(values: pd.Series) -> pd.Series:
     """Device counts (``"3"``, ``"3.0"``, ``"1,204"``); blanks -> <NA> (Int64)."""
-    text = values.astype("string").str.replace(",", "", regex=False).str.strip()
-    number = pd.to_numeric(text, errors="coerce")
-    number = number.where(number >= 0)
-    return number.round().astype("Int64")
+
+    def parse(text: pd.Series) -> pd.Series:
+        number = pd.to_numeric(text.str.replace(",", "", regex=False).str.strip(), errors="coerce")
+        return number.where(number >= 0)
+
+    return _per_unique(values, parse).round().astype("Int64")
 
 
 def as_of_date(values: pd.Series) -> str | None:
     """The latest date in a column (``YYYY-MM-DD``), or None."""
-    text = values.astype("string")
+    text = pd.Series(values.astype("string").unique(), dtype="string")
     parts = text.str.extract(r"((?:19|20)\d{2})[-./]?(\d{2})[-./]?(\d{2})")
     parts = parts.dropna()
     if parts.empty:
         return None
     dates = (parts[0] + "-" + parts[1] + "-" + parts[2]).tolist()
-    return max(dates)
+    return str(max(dates))
 
 
 def seoul_rows(frame: pd.DataFrame, x_col: str, y_col: str) -> np.ndarray:
@@ -159,16 +265,27 @@ def by_district(frame: pd.DataFrame) -> dict[str, int]:
     return {str(names[k]): int(sizes[k]) for k in sorted(sizes, key=str)}
 
 
-def duplicate_note(frame: pd.DataFrame, column: str, report: ReadReport) -> None:
-    """Add a note listing duplicated values of an ID column (not an error in open data)."""
-    values = frame[column]
-    values = values[values.astype(str).str.len() > 0]
+def duplicate_note(
+    frame: pd.DataFrame, column: str, report: ReadReport, *, kept: bool = True
+) -> None:
+    """Add a note listing duplicated values of an ID column (not an error in open data).
+
+    ``kept=False`` says the column is not used as the identifier because it repeats.
+    """
+    values = frame[column].astype(str)
+    values = values[values.str.len() > 0]
     dup = values[values.duplicated(keep=False)]
     if dup.empty:
         return
-    shown = sorted(dup.astype(str).unique())
+    shown = sorted(dup.unique())
     more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+    what = (
+        "kept; several devices may share one ID"
+        if kept
+        else f"so '{column}' is not used as the identifier: ids are the file name and row "
+        f"number; name it with --id-column if it is the key (it must then be unique)"
+    )
     report.notes.append(
-        f"{len(dup)} rows share {len(shown)} duplicated {column} value(s): "
-        f"{', '.join(shown[:10])}{more} (kept; several devices may share one ID)"
+        f"{len(dup):,} rows share {len(shown):,} duplicated {column} value(s): "
+        f"{', '.join(shown[:10])}{more} ({what})"
     )

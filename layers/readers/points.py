@@ -43,6 +43,7 @@ __all__ = [
     "PointSpec",
     "add_standard_columns",
     "detect_point_kind",
+    "needed_columns",
     "read_points",
     "read_wifi_openapi",
 ]
@@ -148,6 +149,26 @@ def detect_point_kind(columns: list[str]) -> str | None:
     return None
 
 
+#: Columns read besides a spec's own: stated district and the Seoul filter of national files.
+_CONTEXT_KEYS = ("자치구", "x_swifi_wrdofc", "자치구명", "개방자치단체코드", "제공기관코드",
+                 "관리기관코드", "관리기관명", "제공기관명", "소재지도로명주소", "소재지지번주소")  # fmt: skip
+
+
+def needed_columns(spec: PointSpec, columns: list[str]) -> list[str]:
+    """The columns of a header the reader uses for ``spec`` (what ``inspect`` reads).
+
+    Examples
+    --------
+    >>> needed_columns(SPECS["streetlight"], ["관리번호", "위도", "경도", "비고"])
+    ['관리번호', '위도', '경도']
+    """
+    keys = {
+        *spec.x_keys, *spec.y_keys, *spec.year_keys, *spec.count_keys, *spec.id_keys,
+        *spec.as_of_keys, *_CONTEXT_KEYS,
+    }  # fmt: skip
+    return [c for c in columns if header_key(c) in keys]
+
+
 def _coordinate_columns(frame: pd.DataFrame, spec: PointSpec, layer: str) -> tuple[str, str]:
     x_col = find_column(frame, *spec.x_keys)
     y_col = find_column(frame, *spec.y_keys)
@@ -170,6 +191,7 @@ def read_points(
     encoding: str | None,
     layer: str,
     crs: str | None = None,
+    id_column: str | None = None,
 ) -> LayerRead:
     """Clean a table of points read from ``path`` following ``spec``.
 
@@ -187,6 +209,8 @@ def read_points(
         Name for messages.
     crs : str, optional
         Declared CRS of the coordinate columns.
+    id_column : str, optional
+        The identifier column, named by the user: its values must be unique.
 
     Returns
     -------
@@ -225,7 +249,7 @@ def read_points(
             rows=sorted(r for v in report.dropped.values() for r in v),
             fix="check the coordinate columns and their CRS (--crs EPSG:NNNN)",
         )
-    add_standard_columns(out, spec, report, layer)
+    add_standard_columns(out, spec, report, layer, id_column=id_column)
     _district_mismatch_note(out, report)
     report.by_district = by_district(out)
     return LayerRead(out, report)
@@ -236,8 +260,10 @@ def _district_mismatch_note(out: pd.DataFrame, report: ReadReport) -> None:
     column = find_column(out, "자치구", "x_swifi_wrdofc", "자치구명")
     if column is None or out.empty:
         return
-    stated = out[column].map(lambda v: district_code(str(v)) if str(v).strip() else None)
-    differ = stated.notna() & (stated != out["sig_cd"])
+    names = out[column].astype(str)
+    codes = {v: district_code(v) if v.strip() else None for v in names.unique()}
+    stated = names.map(codes)
+    differ = stated.notna() & (stated != out["sig_cd"].astype(str))
     if differ.any():
         rows = out.loc[differ, "source_row"].astype(int).tolist()
         report.notes.append(
@@ -246,10 +272,42 @@ def _district_mismatch_note(out: pd.DataFrame, report: ReadReport) -> None:
         )
 
 
+def _id_column(out: pd.DataFrame, spec: PointSpec, id_column: str | None, layer: str) -> str | None:
+    if id_column is None:
+        return find_column(out, *spec.id_keys) if spec.id_keys else None
+    found = find_column(out, header_key(id_column))
+    if found is None:
+        raise InputError(
+            f"no column {id_column!r}; columns are: "
+            + ", ".join(c for c in map(str, out.columns) if c != "geometry"),
+            layer=layer,
+            fix="give --id-column the exact header of the identifier column",
+        )
+    return found
+
+
+def _repeats(values: pd.Series) -> bool:
+    text = values.astype(str)
+    text = text[text.str.len() > 0]
+    return bool(text.duplicated().any())
+
+
 def add_standard_columns(
-    out: pd.DataFrame, spec: PointSpec, report: ReadReport, layer: str
+    out: pd.DataFrame,
+    spec: PointSpec,
+    report: ReadReport,
+    layer: str,
+    *,
+    id_column: str | None = None,
 ) -> None:
-    """Add ``install_year``, ``n_devices``, ``device_id`` (and the as-of date) in place."""
+    """Add ``install_year``, ``n_devices``, ``device_id`` (and the as-of date) in place.
+
+    ``device_id`` is the dataset's identifier column. In a planner's own CSV
+    (kind ``points``) an id-like column (``id``, ``site_id``…) that repeats is
+    not a key (it often holds district codes): it is reported and ids are
+    made from the file name and row. Only a column named as the key
+    (``id_column``) must be unique.
+    """
     year_col = find_column(out, *spec.year_keys) if spec.year_keys else None
     out["install_year"] = (
         parse_year(out[year_col]) if year_col else pd.Series(pd.NA, index=out.index, dtype="Int64")
@@ -269,17 +327,22 @@ def add_standard_columns(
         out["n_devices"] = counts.fillna(1).astype("int64")
     else:
         out["n_devices"] = np.int64(1)
-    id_col = find_column(out, *spec.id_keys) if spec.id_keys else None
-    if id_col and spec.kind == "points":
-        # a planner's own layer: identifiers must be unique (open data only gets a note)
+    id_col = _id_column(out, spec, id_column, layer)
+    if id_col and id_column is not None:
+        # the planner named it as the key: identifiers must be unique
         problems = duplicate_problems(out[id_col], id_col, out["source_row"].tolist())
         if problems:
             raise ValidationError(layer, problems, fix=f"make '{id_col}' unique")
+    if id_col and spec.kind == "points" and id_column is None and _repeats(out[id_col]):
+        # an id-like column that repeats (district codes, categories) is not a key
+        duplicate_note(out, id_col, report, kept=False)
+        id_col = None
     if id_col:
         out["device_id"] = out[id_col].astype(str)
         duplicate_note(out, id_col, report)
     else:
-        out["device_id"] = [f"{Path(report.path).stem}-{r}" for r in out["source_row"]]
+        stem = Path(report.path).stem
+        out["device_id"] = (stem + "-") + out["source_row"].astype("int64").astype(str)
     as_of_col = find_column(out, *spec.as_of_keys) if spec.as_of_keys else None
     if as_of_col:
         report.as_of = as_of_date(out[as_of_col])

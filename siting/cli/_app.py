@@ -2,7 +2,9 @@
 
 Every :class:`~layers.errors.SitingError` becomes one message on stderr and
 exit code 2; anything else is a bug and says so (exit 1), with the traceback
-only under ``--verbose``.
+only under ``--verbose``. ``-q``/``-v`` are accepted before or after the
+subcommand. Nothing heavy is imported here (nor in any command module's top
+level), so ``siting --help`` and ``siting --version`` answer at once.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
-
-from layers.errors import SitingError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "app", "console_error"]
 
@@ -28,15 +28,33 @@ def console_error(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
 
 
+#: Logging flags taken anywhere on the command line (``siting inspect f.csv -q``).
+_GLOBAL_FLAGS = frozenset({"-q", "--quiet", "-v", "-vv", "-vvv", "--verbose"})
+
+
+def _is_siting_error(err: BaseException) -> bool:
+    from layers.errors import SitingError  # imported when an error happens, not at start-up
+
+    return isinstance(err, SitingError)
+
+
 class _ErrorHandlingGroup(TyperGroup):
     """A click group that turns project errors into a message and an exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Move ``-q``/``-v`` given after the subcommand in front of it."""
+        front: list[str] = []
+        rest: list[str] = []
+        for index, arg in enumerate(args):
+            if arg == "--":
+                rest.extend(args[index:])
+                break
+            (front if arg in _GLOBAL_FLAGS else rest).append(arg)
+        return super().parse_args(ctx, front + rest)
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except SitingError as err:
-            console_error(str(err))
-            raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             console_error("interrupted; no output was moved into place")
             raise typer.Exit(130) from None
@@ -44,6 +62,9 @@ class _ErrorHandlingGroup(TyperGroup):
             console_error("out of memory; try a coarser cell size or fewer districts")
             raise typer.Exit(EXIT_BUG) from None
         except Exception as err:  # a bug: say so plainly, traceback only with -v
+            if _is_siting_error(err):
+                console_error(str(err))
+                raise typer.Exit(EXIT_BAD_INPUT) from None
             if type(err).__module__.startswith(("typer", "click")):
                 raise  # usage errors and exits belong to the CLI framework
             log.debug("traceback", exc_info=True)
@@ -81,12 +102,34 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from siting import __version__
+
+        typer.echo(f"siting {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More log output (-vv: debug).")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="More log output (-vv: debug); before or after the subcommand.",
+        ),
     ] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors; anywhere on the line.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Subsidy scoring and equipment siting for Seoul's districts."""
     _configure_logging(verbose, quiet)

@@ -7,19 +7,12 @@ from typing import Annotated
 
 import typer
 
-from layers.inventory import (
-    AGEING_SUMMARY_COLUMNS,
-    DEVICE_TYPES,
-    ageing_by_district,
-    ageing_from_year_table,
-    to_inventory,
-    write_ageing_outputs,
-)
-from layers.output import staged_outputs
-from layers.readers import read_layer
 from siting.cli._app import app
 from siting.cli._common import Overwrite, print_table, print_written, stdout
 from siting.cli.inspect import CrsOption, KindOption
+
+#: Device types ``layers.inventory.DEVICE_TYPES`` knows (a test keeps them equal).
+DEVICE_TYPES = ("cctv", "wifi", "streetlight", "security_light", "pole")
 
 _SHORT = {
     "devices_known_year": "known year",
@@ -55,14 +48,33 @@ def ageing(
     kind: KindOption = "auto",
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write CSV + run.json here.", file_okay=False),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write DEVICE_ageing_by_district.csv, DEVICE_ageing_by_district_read_report.json "
+            "and run.json here.",
+            file_okay=False,
+        ),
     ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Per-district ageing ratio of any device type (aged / devices with a known install year).
 
+    With --out it writes DEVICE_ageing_by_district.csv (e.g. wifi_ageing_by_district.csv),
+    DEVICE_ageing_by_district_read_report.json and run.json.
+
     Example:  siting ageing --device wifi --min-age 7 --out out/wifi 서울시_공공와이파이.csv
     """
+    from layers.inventory import (
+        AGEING_SUMMARY_COLUMNS,
+        ageing_by_district,
+        ageing_from_year_table,
+        to_inventory,
+        write_ageing_outputs,
+    )
+    from layers.output import staged_outputs
+    from layers.readers import read_layer
+
     read = read_layer(file, kind=kind, crs=crs)
     if read.report.kind == "cctv_by_year" and device in (None, "cctv"):
         table = ageing_from_year_table(read, min_age=min_age, reference_year=reference_year)

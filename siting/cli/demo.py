@@ -9,7 +9,9 @@ import typer
 
 from siting.cli._app import app
 from siting.cli._common import Overwrite, print_written
-from siting.demo import DEMO_SEED, run_demo
+
+#: Seed of the demo's synthetic inputs (``siting.demo.DEMO_SEED``; a test keeps them equal).
+DEMO_SEED = 20241231
 
 
 @app.command()
@@ -22,7 +24,13 @@ def demo(
 ) -> None:
     """Run every stage of the product on Seoul's bundled data and write all outputs.
 
+    Writes index.html (start here: every output grouped by task, in Korean first),
+    artifacts.json (the same list), run.json, and the folders districts/, ageing/,
+    grid/, scoring/, proposals/, maps/ and inputs/ (synthetic inputs, marked).
+
     Example:  siting demo --out siting-demo --overwrite
     """
+    from siting.demo import run_demo
+
     result = run_demo(out, overwrite=overwrite, seed=seed, progress=True)
     print_written(result.out_dir, [a.path for a in result.artifacts])

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from layers.riskgrid import build_grid_outputs, grade_counts_by_district, import_grid_outputs
 from siting.cli._app import app
 from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
 
@@ -52,12 +51,14 @@ def build(
 ) -> None:
     """Build a graded grid from the indicator layers a TOML config declares.
 
-    Writes NAME.tif (band 1 score, band 2 grade 1=A … 5=E, EPSG:5186),
-    NAME_by_district.csv (cells by grade per district, D/E count), NAME_report.json,
-    NAME.toml and run.json.
+    Writes NAME.tif (band 1 score, band 2 grade 1=A … 5=E, EPSG:5186; NAME is the
+    config's name), NAME_by_district.csv (cells by grade per district, D/E count),
+    NAME_report.json, NAME.toml, NAME_cells.gpkg (with --cells) and run.json.
 
     Example:  siting grid build --config grid.toml --out out/grid
     """
+    from layers.riskgrid import build_grid_outputs
+
     result = build_grid_outputs(config, out, overwrite=overwrite, cells=cells, progress=True)
     print_table(result.table, _COLUMNS, title=f"cells by grade per district ({result.grid_file})")
     learned = result.report.get("learned")
@@ -75,6 +76,8 @@ def summarize(
 
     Example:  siting grid summarize out/grid/seoul.tif
     """
+    from layers.riskgrid import grade_counts_by_district
+
     table = grade_counts_by_district(grid, vulnerable_grades=vulnerable or ["D", "E"])
     print_table(table, _COLUMNS, title=f"cells by grade per district ({grid.name})")
     stdout.print(
@@ -110,10 +113,14 @@ def import_(
     """Import a graded grid made elsewhere (any CRS, e.g. the 국가지점번호 grid in EPSG:5179).
 
     Each cell of the new EPSG:5186 grid takes the grade at its centroid; cells outside
-    Seoul are dropped.
+    Seoul are dropped. Writes STEM_imported.tif, STEM_imported_by_district.csv,
+    STEM_imported_report.json, STEM_imported_cells.gpkg (with --cells) and run.json,
+    STEM being the input file's name without extension.
 
     Example:  siting grid import cells_5179.gpkg --grade-column grade --out out/imported
     """
+    from layers.riskgrid import import_grid_outputs
+
     result = import_grid_outputs(
         file,
         out,
