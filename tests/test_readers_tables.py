@@ -141,7 +141,13 @@ def _by_year_rows(years: list[str], total_row: bool) -> list[list[object]]:
     seongbuk = [200, *([20] * (n - 1))]
     rows: list[list[object]] = [["기관명", "소계", *years]]
     if total_row:
-        rows.append(["합계", sum(jongno) + sum(seongbuk), *[a + b for a, b in zip(jongno, seongbuk)]])
+        rows.append(
+            [
+                "합계",
+                sum(jongno) + sum(seongbuk),
+                *[a + b for a, b in zip(jongno, seongbuk, strict=True)],
+            ]
+        )
     rows.append(["종로구", sum(jongno), *jongno])
     rows.append(["서울시성북구", f"{sum(seongbuk):,}", *seongbuk])
     return rows
