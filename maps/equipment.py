@@ -19,7 +19,6 @@ import json
 import logging
 from collections.abc import Iterable
 
-import branca.colormap as cm
 import folium
 import geopandas as gpd
 import numpy as np
@@ -31,13 +30,14 @@ from folium.plugins import FastMarkerCluster
 from layers.crs import require_working_crs
 from layers.errors import ConfigError, EmptyLayerError, InputError
 from maps.base import (
-    CategoricalLegend,
     MapPanel,
     base_map,
     district_layer,
     finish_map,
     to_latlon,
 )
+from maps.legends import CategoricalLegend
+from maps.privacy import DEFAULT_MIN_DEVICES, CellSuppression, suppress_small_cells
 
 __all__ = [
     "AGE_CLASS_COLOURS",
@@ -126,7 +126,8 @@ def _cells(
     weight: pd.Series,
     cell_m: float,
     districts: gpd.GeoDataFrame,
-) -> gpd.GeoDataFrame:
+    min_devices: int,
+) -> tuple[gpd.GeoDataFrame, CellSuppression]:
     x, y = inventory.geometry.x.to_numpy(), inventory.geometry.y.to_numpy()
     frame = pd.DataFrame(
         {
@@ -148,41 +149,61 @@ def _cells(
             **{f"class_{c}": counts[c].astype("int64") for c in range(4)},
         }
     ).reset_index()
-    x0 = table["ix"].to_numpy() * cell_m
-    y0 = table["iy"].to_numpy() * cell_m
-    geometry = shapely.box(x0, y0, x0 + cell_m, y0 + cell_m)
+    result = suppress_small_cells(
+        table,
+        cell_m=cell_m,
+        k=min_devices,
+        count_columns=["devices", "sites", *[f"class_{c}" for c in range(4)]],
+    )
+    table = result.cells.reset_index(drop=True)
+    size = table["cell_m"].to_numpy()
+    x0 = table["ix"].to_numpy() * size
+    y0 = table["iy"].to_numpy() * size
+    geometry = shapely.box(x0, y0, x0 + size, y0 + size)
     cells = gpd.GeoDataFrame(table, geometry=geometry, crs=inventory.crs)
     centres = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(x0 + cell_m / 2, y0 + cell_m / 2), crs=inventory.crs
+        geometry=gpd.points_from_xy(x0 + size / 2, y0 + size / 2), crs=inventory.crs
     )
     names = gpd.sjoin_nearest(centres, districts[["name_ko", "geometry"]], how="left")
     cells["name_ko"] = names[~names.index.duplicated()]["name_ko"].to_numpy()
-    return cells
+    return cells, result
+
+
+_CELL_COLOURS = ["#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#8c2d04"]
+
+
+def _round_up(value: float) -> int:
+    """``value`` rounded up to 1, 2 or 5 × 10ᵏ (class breaks a reader can take in)."""
+    if value <= 1:
+        return 1
+    power = 10 ** int(np.floor(np.log10(value)))
+    for factor in (1, 2, 5, 10):
+        if factor * power >= value:
+            return int(factor * power)
+    return int(10 * power)
 
 
 def _aggregated_layer(
     cells: gpd.GeoDataFrame, labels: list[str], cell_m: float, device_label: str
-) -> tuple[folium.GeoJson, cm.StepColormap]:
+) -> tuple[folium.GeoJson, list[str], list[int]]:
     known = cells[[f"class_{c}" for c in range(3)]].sum(axis=1)
     cells = cells.assign(
         aged_pct=np.where(known > 0, 100.0 * cells["class_2"] / known.where(known > 0, 1), np.nan)
     )
+    low = int(cells["devices"].min())
     top = int(cells["devices"].max())
-    breaks = sorted({1, *[int(q) for q in np.quantile(cells["devices"], [0.5, 0.75, 0.9])], top})
-    if len(breaks) < 2:
-        breaks = [1, max(top, 2)]
-    colormap = cm.StepColormap(
-        ["#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#8c2d04"][: len(breaks) - 1] or ["#fd8d3c"],
-        index=breaks,
-        vmin=breaks[0],
-        vmax=breaks[-1],
-        caption=f"{device_label} 대수 per {cell_m:,.0f} m cell (devices)",
-    )
+    inner = [_round_up(q) for q in np.quantile(cells["devices"], [0.5, 0.75, 0.9])]
+    breaks = sorted({low, *[b for b in inner if low < b <= top], top + 1})
+    colours = _CELL_COLOURS[-(len(breaks) - 1) :] if len(breaks) > 2 else ["#fd8d3c"]
+    class_index = np.searchsorted(breaks, cells["devices"].to_numpy(), side="right") - 1
     latlon = to_latlon(cells, "equipment cells")
     features = []
-    for row, geom in zip(latlon.itertuples(index=False), latlon.geometry, strict=True):
+    for row, geom, index in zip(
+        latlon.itertuples(index=False), latlon.geometry, class_index, strict=True
+    ):
         tip = [
-            f"<b>{html.escape(str(row.name_ko))}</b>",
+            f"<b>{html.escape(str(row.name_ko))}</b>"
+            + (f" · {row.cell_m:,.0f} m 합친 격자 (merged cell)" if row.cell_m > cell_m else ""),
             f"<b>{row.devices:,}</b> {html.escape(device_label)} at {row.sites:,} site(s)",
         ]
         tip += [
@@ -197,7 +218,7 @@ def _aggregated_layer(
                 "type": "Feature",
                 "geometry": shapely.geometry.mapping(geom),
                 "properties": {
-                    "fill": str(colormap(min(row.devices, breaks[-1])))[:7],
+                    "fill": colours[min(int(index), len(colours) - 1)],
                     "tip": "<br>".join(tip),
                 },
             }
@@ -213,7 +234,7 @@ def _aggregated_layer(
         },
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
     )
-    return layer, colormap
+    return layer, colours, breaks
 
 
 _CALLBACK = """
@@ -239,6 +260,7 @@ def add_equipment_layers(
     aged_min_age: int = 8,
     exact_positions: bool = False,
     cell_m: float = 500.0,
+    min_devices: int = DEFAULT_MIN_DEVICES,
     layer: str = "equipment",
 ) -> None:
     """Add equipment layers to a map: per-district counts, then cells or exact sites.
@@ -338,10 +360,23 @@ def add_equipment_layers(
                 },
             ).add_to(m)
     else:
-        cells = _cells(inventory, codes, weight, cell_m, districts)
-        cell_layer, colormap = _aggregated_layer(cells, labels, cell_m, device_label)
-        cell_layer.add_to(m)
-        colormap.add_to(m)
+        cells, suppression = _cells(inventory, codes, weight, cell_m, districts, min_devices)
+        panel.add_html(
+            f'<div class="privacy-off">{html.escape(suppression.note(cell_m, device_label))}</div>'
+        )
+        if cells.empty:
+            log.warning("every cell has fewer than %d devices: no cell drawn", min_devices)
+        else:
+            cell_layer, colours, breaks = _aggregated_layer(cells, labels, cell_m, device_label)
+            cell_layer.add_to(m)
+            CategoricalLegend(
+                f"{device_label} 대수, {cell_m:,.0f} m 격자 (devices per cell)",
+                [
+                    (f"{lo:,}–{hi - 1:,}" if hi - 1 > lo else f"{lo:,}", colour)
+                    for lo, hi, colour in zip(breaks[:-1], breaks[1:], colours, strict=True)
+                ],
+                layer=cell_layer,
+            ).add_to(m)
 
     if exact_positions:
         CategoricalLegend(
@@ -363,6 +398,7 @@ def equipment_map(
     aged_min_age: int = 8,
     exact_positions: bool = False,
     cell_m: float = 500.0,
+    min_devices: int = DEFAULT_MIN_DEVICES,
     title: str | None = None,
     notes: Iterable[str] = (),
     synthetic: bool = False,
@@ -391,6 +427,10 @@ def equipment_map(
         the map.
     cell_m : float, default 500
         Side of the aggregation cells in metres (at least 100).
+    min_devices : int, default 3
+        Cells with fewer devices (k) are merged into their 2×2 parent cell or,
+        when still below k, suppressed; the map says how many (they stay in
+        the district totals).
     title : str, optional
         Map title.
     notes : iterable of str
@@ -425,6 +465,7 @@ def equipment_map(
         aged_min_age=aged_min_age,
         exact_positions=exact_positions,
         cell_m=cell_m,
+        min_devices=min_devices,
         layer=layer,
     )
     return finish_map(m)

@@ -16,22 +16,29 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from layers.age import DEFAULT_MIN_AGE
+from layers.crs import to_working_crs
 from layers.districts import CCTV_AS_OF_YEAR, load_districts
 from layers.encoding import read_text
-from layers.errors import InputError
+from layers.errors import InputError, SitingError
+from layers.inventory import DEVICE_TYPES, to_inventory
 from layers.readers import read_layer
 from maps.choropleth import choropleth_map
 from maps.equipment import equipment_map
 from maps.grid import grid_map
 from maps.offline import save_html
-from maps.proposals import proposals_map
+from maps.privacy import DEFAULT_MIN_DEVICES
+from maps.proposals import DEFAULT_CLUSTER_ABOVE, proposals_map
+from maps.rounds import round_map
 
 __all__ = [
+    "DEVICE_LABELS",
     "read_table",
     "write_district_map",
     "write_equipment_map",
     "write_grid_map",
     "write_proposals_map",
+    "write_round_map",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,6 +132,69 @@ def write_district_map(
     return save_html(m, path, overwrite=overwrite, protected=inputs)
 
 
+def write_round_map(
+    values: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    program: str | None = None,
+    criteria_path: str | os.PathLike[str] | None = None,
+    title: str | None = None,
+    tiles_url: str | None = None,
+    tiles_attribution: str | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write the map of a scored round: points as colour, funding status as outline or hatch.
+
+    Parameters
+    ----------
+    values : path
+        The round table written by ``siting score`` (``<program>_round.csv`` or ``.xlsx``).
+    out : path
+        Output ``.html``.
+    program : str, optional
+        The programme (``cctv-new``, ``wifi`` …) whose shipped criteria say whether
+        they are written or assumed; default from a file name ``<program>_round.*``.
+    criteria_path : path, optional
+        A criteria TOML used instead of the shipped one.
+    title : str, optional
+        Map title.
+    tiles_url, tiles_attribution : str, optional
+        Tile server for a basemap.
+    overwrite : bool, default False
+        Replace an existing output.
+
+    Returns
+    -------
+    Path
+    """
+    from scoring.criteria import Criteria, default_criteria, load_criteria
+
+    inputs = [values] + ([criteria_path] if criteria_path is not None else [])
+    path = _check_out(out, inputs)
+    table = read_table(values)
+    criteria: Criteria | None = None
+    if criteria_path is not None:
+        criteria = load_criteria(criteria_path)
+    else:
+        name = program or Path(values).stem.removesuffix("_round")
+        try:
+            criteria = default_criteria(name)
+        except SitingError:
+            if program is not None:
+                raise
+            log.warning("no shipped criteria for %r: the map cannot say which criteria", name)
+    m = round_map(
+        load_districts(),
+        table,
+        criteria=criteria,
+        title=title,
+        notes=[f"round: {Path(values).name}"],
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+    )
+    return save_html(m, path, overwrite=overwrite, protected=inputs)
+
+
 def write_grid_map(
     grid: str | os.PathLike[str],
     out: str | os.PathLike[str],
@@ -164,15 +234,27 @@ def write_grid_map(
     return save_html(m, path, overwrite=overwrite, protected=[grid])
 
 
+#: Device names in map labels, by inventory device type.
+DEVICE_LABELS = {
+    "cctv": "CCTV",
+    "wifi": "공공와이파이 AP",
+    "streetlight": "가로등",
+    "security_light": "보안등",
+    "pole": "스마트폴",
+}
+
+
 def write_equipment_map(
     inventory: str | os.PathLike[str],
     out: str | os.PathLike[str],
     *,
-    device_label: str = "CCTV",
-    aged_min_age: int = 8,
+    device: str | None = None,
+    device_label: str | None = None,
+    aged_min_age: int | None = None,
     reference_year: int = CCTV_AS_OF_YEAR,
     exact_positions: bool = False,
     cell_m: float = 500.0,
+    min_devices: int = DEFAULT_MIN_DEVICES,
     title: str | None = None,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
@@ -180,22 +262,33 @@ def write_equipment_map(
 ) -> Path:
     """Write a map of an equipment inventory by age class (aggregated unless asked).
 
+    The device type comes from the file's kind (a Wi-Fi download maps Wi-Fi
+    APs with their 7-year threshold); ``device`` is needed only for generic
+    point files.
+
     Parameters
     ----------
     inventory : path
         Any inventory file :func:`layers.read_layer` reads.
     out : path
         Output ``.html``.
-    device_label : str
-        Device name in labels.
-    aged_min_age : int, default 8
-        Ageing threshold (years).
+    device : str, optional
+        Device type (``cctv``, ``wifi``, ``streetlight``, ``security_light``,
+        ``pole``) for files whose kind does not say; refused when it
+        contradicts the kind.
+    device_label : str, optional
+        Device name in labels; default from the device type (``"공공와이파이 AP"``).
+    aged_min_age : int, optional
+        Ageing threshold (years); default for the device type
+        (:data:`layers.age.DEFAULT_MIN_AGE`: CCTV 8, Wi-Fi 7).
     reference_year : int
         Year ages are measured at.
     exact_positions : bool, default False
         Show every site instead of per-cell counts (recorded in the map).
     cell_m : float, default 500
         Aggregation cell side (m).
+    min_devices : int, default 3
+        Cells with fewer devices are merged or suppressed (k).
     title : str, optional
         Map title.
     tiles_url, tiles_attribution : str, optional
@@ -208,22 +301,46 @@ def write_equipment_map(
     Path
     """
     path = _check_out(out, [inventory])
-    frame = read_layer(inventory).frame
+    read = read_layer(inventory)
+    if device is None and "device_type" in read.frame.columns:
+        # A generic file (GeoPackage, CSV) that names its one device type in a column.
+        types = set(read.frame["device_type"].dropna().astype(str).str.lower())
+        if len(types) == 1 and (only := types.pop()) in DEVICE_TYPES:
+            device = only
+    frame = to_inventory(read, device)
+    device_type = str(frame.attrs.get("device_type") or frame["device_type"].iloc[0])
+    label = device_label or DEVICE_LABELS.get(device_type, device_type)
+    min_age = aged_min_age if aged_min_age is not None else DEFAULT_MIN_AGE[device_type]
     m = equipment_map(
         load_districts(),
         frame,
         reference_year=reference_year,
-        device_label=device_label,
-        aged_min_age=aged_min_age,
+        device_label=label,
+        aged_min_age=min_age,
         exact_positions=exact_positions,
         cell_m=cell_m,
+        min_devices=min_devices,
         title=title,
-        notes=[f"inventory: {Path(inventory).name}"],
+        notes=[f"inventory: {Path(inventory).name} ({device_type})"],
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         layer=Path(inventory).name,
     )
     return save_html(m, path, overwrite=overwrite, protected=[inventory])
+
+
+def _proposal_layer(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """The sites of a proposal file: the ``proposals``/``replacement`` layer of a GeoPackage."""
+    source = Path(path)
+    if source.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        names = [str(row[0]) for row in pyogrio.list_layers(source)]
+        for wanted in ("proposals", "replacement", "plan"):
+            if wanted in names:
+                frame = gpd.read_file(source, layer=wanted)
+                return to_working_crs(frame, f"{source.name}:{wanted}")
+    return read_layer(source).frame
 
 
 def write_proposals_map(
@@ -234,6 +351,8 @@ def write_proposals_map(
     title: str | None = None,
     tiles_url: str | None = None,
     tiles_attribution: str | None = None,
+    exact_positions: bool = False,
+    cluster_above: int = DEFAULT_CLUSTER_ABOVE,
     overwrite: bool = False,
 ) -> Path:
     """Write a map of one or more proposal files (GeoPackage, GeoJSON, CSV with x/y).
@@ -241,7 +360,8 @@ def write_proposals_map(
     Parameters
     ----------
     proposals : sequence of path
-        Proposal files; each becomes a layer named after its file.
+        Proposal files; each becomes a set named after its file, drawn as one
+        layer per district.
     out : path
         Output ``.html``.
     radius_m : float, default 50
@@ -250,6 +370,10 @@ def write_proposals_map(
         Map title.
     tiles_url, tiles_attribution : str, optional
         Tile server for a basemap.
+    exact_positions : bool, default False
+        Show exact distances to and ids of existing devices (internal maps only).
+    cluster_above : int, default 200
+        Sets with more sites are clustered and off at opening.
     overwrite : bool, default False
         Replace an existing output.
 
@@ -258,7 +382,7 @@ def write_proposals_map(
     Path
     """
     path = _check_out(out, proposals)
-    sets: dict[str, gpd.GeoDataFrame] = {Path(p).stem: read_layer(p).frame for p in proposals}
+    sets: dict[str, gpd.GeoDataFrame] = {Path(p).stem: _proposal_layer(p) for p in proposals}
     m = proposals_map(
         load_districts(),
         sets,
@@ -267,5 +391,7 @@ def write_proposals_map(
         notes=[f"proposals: {', '.join(Path(p).name for p in proposals)}"],
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
+        exact_positions=exact_positions,
+        cluster_above=cluster_above,
     )
     return save_html(m, path, overwrite=overwrite, protected=proposals)

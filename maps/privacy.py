@@ -42,7 +42,7 @@ DEFAULT_BANDS_M = (50.0, 100.0)
 #: Fewest devices an aggregated cell may show (k).
 DEFAULT_MIN_DEVICES = 3
 #: Columns naming an existing device (left out of shared maps).
-EXISTING_ID_COLUMNS = ("nearest_existing_id", "nearest_clutter_id", "device_id", "existing_id")
+EXISTING_ID_COLUMNS = ("nearest_existing_id", "nearest_clutter_id", "existing_id")
 #: Columns with an exact distance to an existing device (shown as bands in shared maps).
 EXACT_DISTANCE_COLUMNS = ("nearest_existing_m", "nearest_clutter_m")
 

@@ -7,13 +7,6 @@ from typing import Annotated
 
 import typer
 
-from layers.districts import CCTV_AS_OF_YEAR
-from maps.jobs import (
-    write_district_map,
-    write_equipment_map,
-    write_grid_map,
-    write_proposals_map,
-)
 from siting.cli._app import app
 from siting.cli._common import Overwrite, print_written
 
@@ -31,8 +24,10 @@ Tiles = Annotated[
     str | None,
     typer.Option(
         "--tiles",
-        help="Tile URL template of your own tile server ({z}/{x}/{y}); default: no tiles, "
-        "district boundaries are the basemap.",
+        help="Basemap tile URL template with {z}/{x}/{y}, e.g. your city's tile server "
+        "'https://gis.example.go.kr/tiles/{z}/{x}/{y}.png' or VWorld WMTS "
+        "'https://api.vworld.kr/req/wmts/1.0.0/YOUR_KEY/Base/{z}/{y}/{x}.png' (note {y} before "
+        "{x}). Default: no tiles; district boundaries are the basemap and the map says so.",
     ),
 ]
 TilesAttribution = Annotated[
@@ -72,12 +67,58 @@ def districts_map(
     Example:  siting map districts --values out/score/round.csv --column total_points
     --tooltip priority --tooltip eligible --out scores.html
     """
+    from maps.jobs import write_district_map
+
     _done(
         write_district_map(
             out,
             column=column,
             values=values,
             tooltip_columns=tooltip or [],
+            title=title,
+            tiles_url=tiles,
+            tiles_attribution=tiles_attribution,
+            overwrite=overwrite,
+        )
+    )
+
+
+@map_app.command("round")
+def round_map_command(
+    values: Annotated[
+        Path,
+        typer.Argument(
+            help="Round table written by `siting score` (<program>_round.csv).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    out: OutFile,
+    program: Annotated[
+        str | None,
+        typer.Option(help="Programme (cctv-new, cctv-replace, cctv-intelligent, wifi, pole)."),
+    ] = None,
+    criteria: Annotated[
+        Path | None,
+        typer.Option(help="Criteria TOML used for the round.", exists=True, dir_okay=False),
+    ] = None,
+    title: Title = None,
+    tiles: Tiles = None,
+    tiles_attribution: TilesAttribution = None,
+    overwrite: Overwrite = False,
+) -> None:
+    """A scored round: total points as colour, funded / partly / not funded / ineligible drawn.
+
+    Example:  siting map round out/score/cctv-new_round.csv --out round.html
+    """
+    from maps.jobs import write_round_map
+
+    _done(
+        write_round_map(
+            values,
+            out,
+            program=program,
+            criteria_path=criteria,
             title=title,
             tiles_url=tiles,
             tiles_attribution=tiles_attribution,
@@ -99,6 +140,8 @@ def grid_map_command(
 
     Example:  siting map grid out/grid/risk_grid.tif --out grid.html
     """
+    from maps.jobs import write_grid_map
+
     _done(
         write_grid_map(
             grid,
@@ -117,13 +160,20 @@ def equipment_map_command(
         Path, typer.Argument(help="Equipment inventory file.", exists=True, dir_okay=False)
     ],
     out: OutFile,
-    device: Annotated[str, typer.Option(help="Device name in labels.")] = "CCTV",
+    device: Annotated[
+        str | None,
+        typer.Option(
+            help="Device type (cctv, wifi, streetlight, security_light, pole); default from "
+            "the file's kind. Needed only for a generic point file."
+        ),
+    ] = None,
     min_age: Annotated[
-        int, typer.Option(help="Ageing threshold in years (8 CCTV, 7 Wi-Fi).", min=5)
-    ] = 8,
-    reference_year: Annotated[int, typer.Option(help="Year ages are measured at.")] = (
-        CCTV_AS_OF_YEAR
-    ),
+        int | None,
+        typer.Option(help="Ageing threshold in years; default by device (CCTV 8, Wi-Fi 7).", min=5),
+    ] = None,
+    reference_year: Annotated[
+        int | None, typer.Option(help="Year ages are measured at (default 2024).")
+    ] = None,
     exact_positions: Annotated[
         bool,
         typer.Option(
@@ -135,6 +185,15 @@ def equipment_map_command(
     cell_m: Annotated[
         float, typer.Option(help="Aggregation cell side in metres.", min=100.0)
     ] = 500.0,
+    min_devices: Annotated[
+        int,
+        typer.Option(
+            "--min-devices",
+            help="k: cells with fewer devices are merged into 2×2 cells or suppressed "
+            "(the map says how many).",
+            min=1,
+        ),
+    ] = 3,
     title: Title = None,
     tiles: Tiles = None,
     tiles_attribution: TilesAttribution = None,
@@ -142,17 +201,21 @@ def equipment_map_command(
 ) -> None:
     """Existing equipment by age class, counted per cell and district unless --exact-positions.
 
-    Example:  siting map equipment cctv.csv --out cctv_age.html --cell-m 500
+    Example:  siting map equipment wifi.csv --out wifi_age.html --cell-m 500
     """
+    from layers.districts import CCTV_AS_OF_YEAR
+    from maps.jobs import write_equipment_map
+
     _done(
         write_equipment_map(
             inventory,
             out,
-            device_label=device,
+            device=device,
             aged_min_age=min_age,
-            reference_year=reference_year,
+            reference_year=reference_year or CCTV_AS_OF_YEAR,
             exact_positions=exact_positions,
             cell_m=cell_m,
+            min_devices=min_devices,
             title=title,
             tiles_url=tiles,
             tiles_attribution=tiles_attribution,
@@ -165,26 +228,46 @@ def equipment_map_command(
 def proposals_map_command(
     proposals: Annotated[
         list[Path],
-        typer.Argument(help="Proposal files (one layer each).", exists=True, dir_okay=False),
+        typer.Argument(
+            help="Proposal files (proposal.gpkg, proposals.csv, replacement.gpkg); one set each.",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     out: OutFile,
     radius_m: Annotated[
         float, typer.Option(help="Radius (m) for rows without radius_m.", min=1.0)
     ] = 50.0,
+    exact_positions: Annotated[
+        bool,
+        typer.Option(
+            "--exact-positions",
+            help="Show exact distances to and ids of existing devices (internal maps only); "
+            "default: distance bands (50 m 이내 / 50–100 m / 100 m 이상).",
+        ),
+    ] = False,
+    cluster_above: Annotated[
+        int,
+        typer.Option(help="Sets with more sites are clustered and off at opening.", min=1),
+    ] = 200,
     title: Title = None,
     tiles: Tiles = None,
     tiles_attribution: TilesAttribution = None,
     overwrite: Overwrite = False,
 ) -> None:
-    """Proposed sites with coverage circles in metres and popups saying why.
+    """Proposed sites: one layer per device and district, popups with lon/lat, 법정동 and why.
 
-    Example:  siting map proposals out/propose/proposals.gpkg --out proposals.html
+    Example:  siting map proposals out/propose/proposal.gpkg --out proposals.html
     """
+    from maps.jobs import write_proposals_map
+
     _done(
         write_proposals_map(
             proposals,
             out,
             radius_m=radius_m,
+            exact_positions=exact_positions,
+            cluster_above=cluster_above,
             title=title,
             tiles_url=tiles,
             tiles_attribution=tiles_attribution,
