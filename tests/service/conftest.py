@@ -112,23 +112,39 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with uvicorn on a free loopback port; yields its base URL."""
+def start_server() -> Iterator[Callable[..., str]]:
+    """Start an app under uvicorn on a free loopback port: ``start_server(app, **config)``.
+
+    Returns the base URL; every server started is stopped after the test.
+    """
     import uvicorn
 
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(application: FastAPI, **config: Any) -> str:
+        port = _free_port()
+        options: dict[str, Any] = {"log_level": "warning", "lifespan": "on"} | config
+        srv = uvicorn.Server(uvicorn.Config(application, host="127.0.0.1", port=port, **options))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        running.append((srv, thread))
+        deadline = time.monotonic() + 30
+        while not srv.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for srv, thread in running:
+        srv.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def server(app: FastAPI, start_server: Callable[..., str]) -> str:
+    """Run ``app`` with uvicorn on a free loopback port; its base URL."""
+    return start_server(app)
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -111,25 +109,9 @@ def test_district_cannot_read_another_districts_draft_submission(
 
 
 @pytest.fixture
-def chatty_server(app: FastAPI) -> Iterator[str]:
+def chatty_server(app: FastAPI, start_server: Callable[..., str]) -> str:
     """The app under uvicorn with its access log on and logging left to pytest's caplog."""
-    import uvicorn
-
-    from tests.service.conftest import _free_port
-
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, log_level="debug", access_log=True
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        assert thread.is_alive()
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
+    return start_server(app, log_config=None, log_level="debug", access_log=True)
 
 
 def test_tokens_never_appear_in_logs(

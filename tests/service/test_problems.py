@@ -1,0 +1,107 @@
+"""Errors leave the service as RFC 9457 problem documents carrying the CLI's message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from layers.errors import (
+    ConfigError,
+    CRSError,
+    EmptyLayerError,
+    EncodingError,
+    InfeasibleError,
+    InputError,
+    OutputExistsError,
+    SitingError,
+    ValidationError,
+)
+from service.auth import normalise_district
+from service.problems import ERROR_STATUS, status_of
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ValidationError("cctv.csv", ["rows 3, 7: 위도 is blank"]), 422),
+        (CRSError("layer is EPSG:4326; expected EPSG:5186"), 422),
+        (EncodingError("not UTF-8 or CP949"), 422),
+        (EmptyLayerError("no rows"), 422),
+        (ConfigError("unknown policy"), 422),
+        (InputError("bad"), 422),
+        (InfeasibleError("more sites than candidates"), 422),
+        (OutputExistsError("exists"), 409),
+        (SitingError("other"), 400),
+    ],
+)
+def test_every_library_error_has_a_status(error: SitingError, status: int) -> None:
+    assert status_of(error)[0] == status
+
+
+def test_table_covers_every_error_class() -> None:
+    import layers.errors as errors
+
+    classes = {
+        obj
+        for obj in vars(errors).values()
+        if isinstance(obj, type) and issubclass(obj, SitingError)
+    }
+    assert classes <= set(ERROR_STATUS), classes - set(ERROR_STATUS)
+
+
+def _is_problem(r: httpx.Response, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert body["type"] == "about:blank" and body["instance"] == r.request.url.path
+    return body
+
+
+def test_library_error_carries_the_cli_message_layer_and_fix(
+    client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    city = make_user("officer", "city")
+    rid = client.post(
+        "/rounds", json={"program": "cctv-replace", "year": 2025}, headers=city["headers"]
+    ).json()["id"]
+    client.post(f"/rounds/{rid}/open", headers=city["headers"]).raise_for_status()
+    r = client.put(
+        f"/rounds/{rid}/submissions/해운대구",
+        json={"requested_krw": 1, "matching_secured_krw": 1},
+        headers=city["headers"],
+    )
+    body = _is_problem(r, 422)
+    with pytest.raises(ConfigError) as raised:
+        normalise_district("해운대구")
+    assert body["detail"] == str(raised.value)  # what `siting` prints after "error: "
+    assert body["layer"] == "district" and body["fix"] == raised.value.fix
+
+
+def test_http_errors_are_problems(
+    client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    city = make_user("officer", "city")
+    viewer = make_user("council", "viewer")
+    _is_problem(client.get("/rounds"), 401)
+    _is_problem(
+        client.post("/rounds", json={"program": "wifi", "year": 2025}, headers=viewer["headers"]),
+        403,
+    )
+    _is_problem(client.get("/rounds/999", headers=city["headers"]), 404)
+    _is_problem(client.get("/no/such/path", headers=city["headers"]), 404)
+    body = _is_problem(
+        client.post("/rounds", json={"program": "wifi"}, headers=city["headers"]), 422
+    )
+    assert any(e["loc"][-1] == "year" for e in body["errors"])
+    assert "year" in body["detail"]
+    bad_json = client.post(
+        "/rounds",
+        content=b"{not json",
+        headers=city["headers"] | {"content-type": "application/json"},
+    )
+    _is_problem(bad_json, 422)
+    _is_problem(client.post("/rounds/1/open", headers=city["headers"]), 404)
