@@ -30,7 +30,7 @@ __all__ = ["ROUND_INPUTS", "SETTING_OVERRIDES", "effective_settings", "score_rou
 log = logging.getLogger(__name__)
 
 #: Criteria settings a round may override (the rest come from the programme's criteria file).
-SETTING_OVERRIDES = ("policy", "top_k", "skip_partials", "rank_population")
+SETTING_OVERRIDES = ("policy", "top_k", "skip_partials", "rank_population", "missing")
 #: Uploaded files a round may use: district statistics CSV, graded risk grid, criteria TOML.
 ROUND_INPUTS = ("districts", "grid", "criteria")
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.money import parse_krw
 from scoring.criteria import PROGRAMS
 from service.audit import record, snapshot
 from service.auth import (
@@ -67,6 +68,8 @@ DistrictPath = Annotated[
     str, Path(min_length=1, max_length=40, description="District name or SIG_CD (노원구, 11350)")
 ]
 Krw = Annotated[int, Field(ge=0, le=10**15, description="Whole KRW (원)")]
+#: An amount as a number of won or as planners write it ("60억", "6억 5천만", "600000천원").
+KrwIn = Krw | Annotated[str, Field(min_length=1, max_length=40, examples=["60억", "600000천원"])]
 CityUser = Annotated[User, Depends(require_role("city"))]
 SessionDep = Annotated[Session, Depends(get_session)]
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -80,8 +83,9 @@ class RoundCreate(BaseModel):
     program: Program
     year: Annotated[int, Field(ge=2000, le=2100)]
     title: Annotated[str, Field(max_length=200)] = ""
-    budget_krw: Krw | None = Field(
-        default=None, description="City budget of the round (KRW); none = no cap"
+    budget_krw: KrwIn | None = Field(
+        default=None,
+        description="City budget of the round (KRW, or text such as 60억); none = no cap",
     )
     criteria: dict[str, Any] = Field(
         default_factory=dict,
@@ -116,8 +120,10 @@ class SubmissionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requested_krw: Krw = Field(description="Total project cost requested (KRW)")
-    matching_secured_krw: Krw = Field(description="Matching funds the district has secured (KRW)")
+    requested_krw: KrwIn = Field(description="Total project cost requested (KRW, or 4억 …)")
+    matching_secured_krw: KrwIn = Field(
+        description="Matching funds the district has secured (KRW, or 2억 …)"
+    )
     commitment_rating: Annotated[float, Field(ge=0, le=100)] | None = Field(
         default=None, description="Commitment (추진의지) rating entered by the planner"
     )
@@ -175,6 +181,16 @@ class VersionSummary(BaseModel):
     totals: dict[str, Any]
     created_at: datetime
     published_at: datetime | None
+
+
+def _krw(value: int | str | None, what: str) -> int | None:
+    """Whole KRW from a number or planner text, through the one money parser."""
+    if value is None:
+        return None
+    amount = parse_krw(value, what=what)
+    if amount > 10**15:
+        raise Problem(422, f"{what} of {amount:,} KRW is beyond any budget; check the unit")
+    return amount
 
 
 def _round_out(round_: Round) -> RoundOut:
@@ -266,7 +282,8 @@ def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> Roun
     for key, upload_id in body.inputs.items():
         if session.get(Upload, upload_id) is None:
             raise Problem(422, f"no upload {upload_id!r} for input {key!r}")
-    effective_settings(body.program, body.budget_krw, body.criteria)  # validates
+    budget = _krw(body.budget_krw, "budget_krw")
+    effective_settings(body.program, budget, body.criteria)  # validates
     overrides: dict[str, Any] = dict(body.criteria)
     if body.inputs:
         overrides["inputs"] = dict(body.inputs)
@@ -274,7 +291,7 @@ def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> Roun
         program=body.program,
         year=body.year,
         title=body.title,
-        budget_krw=body.budget_krw,
+        budget_krw=budget,
         criteria_overrides=overrides,
         created_by=user.id,
     )
@@ -354,6 +371,9 @@ def put_submission(
         _need(round_, "open", "closed", "scored", "published", action="a submission")
     else:
         _need(round_, "open", action="a submission")
+    requested = _krw(body.requested_krw, "requested_krw")
+    matching = _krw(body.matching_secured_krw, "matching_secured_krw")
+    assert requested is not None and matching is not None
     for upload_id in body.attachments:
         upload = session.get(Upload, upload_id)
         if upload is None or not (upload.district == code or upload.owner_id == user.id):
@@ -367,8 +387,8 @@ def put_submission(
         session.add(submission)
     else:
         before = snapshot(submission) | {"attachments": _attachments(session, submission.id)}
-    submission.requested_krw = body.requested_krw
-    submission.matching_secured_krw = body.matching_secured_krw
+    submission.requested_krw = requested
+    submission.matching_secured_krw = matching
     submission.commitment_rating = body.commitment_rating
     submission.note = body.note
     submission.status = "submitted" if body.submit else "draft"

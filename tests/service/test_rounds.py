@@ -43,8 +43,8 @@ def _submit(
     who: dict[str, Any],
     round_id: int,
     district: str,
-    requested: int,
-    matching: int,
+    requested: int | str,
+    matching: int | str,
     **extra: Any,
 ) -> httpx.Response:
     return client.put(
@@ -58,7 +58,7 @@ def test_whole_round(client: httpx.Client, people: dict[str, dict[str, Any]], ap
     city, nowon, gangnam, jongno, viewer = (
         people[k] for k in ("city", "nowon", "gangnam", "jongno", "viewer")
     )
-    rnd = _new_round(client, city, criteria={"policy": "fill"})
+    rnd = _new_round(client, city, criteria={"policy": "fill"}, budget_krw="3억")
     rid = rnd["id"]
     assert rnd["status"] == "draft"
     assert rnd["settings"]["budget_krw"] == 300_000_000 and rnd["settings"]["policy"] == "fill"
@@ -69,7 +69,9 @@ def test_whole_round(client: httpx.Client, people: dict[str, dict[str, Any]], ap
     assert client.post(f"/rounds/{rid}/open", headers=city["headers"]).json()["status"] == "open"
 
     # districts submit for themselves only
-    assert _submit(client, nowon, rid, "노원구", 200_000_000, 100_000_000).status_code == 200
+    own = _submit(client, nowon, rid, "노원구", "2억", "1억원")
+    assert own.status_code == 200 and own.json()["requested_krw"] == 200_000_000
+    assert own.json()["matching_secured_krw"] == 100_000_000
     assert _submit(client, gangnam, rid, GANGNAM, 400_000_000, 200_000_000).status_code == 200
     r = _submit(client, jongno, rid, "종로", 300_000_000, 50_000_000)  # not enough matching
     assert r.status_code == 200 and r.json()["district"] == JONGNO
@@ -186,6 +188,12 @@ def test_bad_settings_are_problems(client: httpx.Client, people: dict[str, dict[
     )
     assert r.status_code == 422 and "tie_method" in r.json()["detail"]
     assert r.json()["fix"]
+    r = client.post(
+        "/rounds",
+        json={"program": "cctv-replace", "year": 2025, "budget_krw": "6bn"},
+        headers=city["headers"],
+    )
+    assert r.status_code == 422 and "60억" in r.json()["detail"]
     r = client.post("/rounds", json={"program": "cctv-nope", "year": 2025}, headers=city["headers"])
     assert r.status_code == 422
     r = client.post(
