@@ -25,8 +25,9 @@ as "at most 0.3 % below the best possible".
 subgradient steps (:data:`LAGRANGIAN_STEPS`), swap passes, perturbation
 iterations (:data:`PERTURB_STEPS`), HiGHS branch-and-bound nodes
 (:data:`EXACT_NODES`); HiGHS (scipy's build, serial) is deterministic for a
-given model. So equal inputs and seed give equal sites on an idle or a busy
-machine. ``time_limit`` is only a safety stop: when it does cut a step short,
+given model; BLAS runs on one thread during a solve (``threadpoolctl``), which
+also keeps OpenBLAS from spinning on a busy machine. So equal inputs and seed
+give equal sites on an idle or a busy machine. ``time_limit`` is only a safety stop: when it does cut a step short,
 the answer says so (``stopped_by_time_limit``) and may then differ between runs.
 
 Examples
@@ -49,6 +50,7 @@ from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from layers.errors import EmptyLayerError, InfeasibleError, InputError
 from siting._checks import WEIGHT_FIX, nonnegative_finite
@@ -85,8 +87,13 @@ LAGRANGIAN_STEPS = (1000, 200)
 SMALL_NNZ = 200_000
 #: Upper limit on perturbation-search iterations, small / large (also at most 20 per chosen site).
 PERTURB_STEPS = (2000, 1000)
-#: The LP bound is computed (else the Lagrangian) up to this many covered pairs.
+#: The LP bound is computed (else the Lagrangian) up to this many covered pairs …
 LP_BOUND_MAX_NNZ = 400_000
+#: … and above :data:`SMALL_NNZ` only when the Lagrangian gap is above this (fraction).
+LP_WANTED_GAP = 1e-3
+#: The subgradient search stops once its bound is this close to the best value
+#: (fraction), on small / large instances.
+LAGRANGIAN_REL_TOL = (1e-4, 1e-3)
 
 
 @dataclass(frozen=True)
@@ -420,6 +427,7 @@ def _heuristic(
             P,
             best.value(),
             max_iter=LAGRANGIAN_STEPS[0 if small else 1],
+            rel_tol=LAGRANGIAN_REL_TOL[0 if small else 1],
             deadline=deadline,
             covered=best.cnt > 0,
         )
@@ -446,7 +454,7 @@ def _heuristic(
     return best, lag_bound
 
 
-def _bound(P: Reduced, lag_bound: float | None, seconds: float) -> tuple[float, str]:
+def _bound(P: Reduced, lag_bound: float | None, value: float, seconds: float) -> tuple[float, str]:
     """Upper bound on the reduced optimum (spacing relaxed) and how it was obtained.
 
     ``seconds`` is a safety stop only: HiGHS's interior point method is
@@ -455,13 +463,15 @@ def _bound(P: Reduced, lag_bound: float | None, seconds: float) -> tuple[float, 
     if P.m == 0:
         return 0.0, "empty"
     bound, how = (lag_bound, "lagrangian") if lag_bound is not None else (float(P.w.sum()), "total")
-    if P.A.nnz <= LP_BOUND_MAX_NNZ:
+    lag_gap = (bound - value) / bound if bound > 0 else 0.0
+    if P.A.nnz <= SMALL_NNZ or (P.A.nnz <= LP_BOUND_MAX_NNZ and lag_gap > LP_WANTED_GAP):
         lp = lp_bound(P, seconds=max(seconds, 1e-3))
         if lp is not None and lp * (1 + 1e-9) + 1e-12 < bound:
             bound, how = lp * (1 + 1e-9) + 1e-12, "lp"
     return bound, how
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def solve_mclp(
     cover: sp.spmatrix | sp.sparray | np.ndarray,
     weights: np.ndarray,
@@ -570,7 +580,7 @@ def solve_mclp(
     chosen_red = np.asarray(state.sel, dtype=np.int64)
     value = state.value()
     name, status = "greedy+swap", "heuristic"
-    bound, how = _bound(P, lag_bound, seconds=deadline - time.perf_counter())
+    bound, how = _bound(P, lag_bound, value, seconds=deadline - time.perf_counter())
     stopped |= time.perf_counter() > deadline
     log.log(level, "%s bound %.6g (%.2f s)", how, bound, time.perf_counter() - start)
     gap = (bound - value) / bound if bound > 0 else 0.0

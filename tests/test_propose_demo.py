@@ -1,4 +1,4 @@
-"""The demo's siting stage on its fallbacks (no round, no grid, no Wi-Fi inventory in context)."""
+"""The demo's siting stage: its fallbacks, and ``siting plan`` on the real demo's cctv-new round."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from conftest import DemoRun
 
-from siting.demo.proposals import N_POLES, proposals_stage
+from siting.demo.proposals import FALLBACK_CITY_SHARE_KRW, N_POLES, proposals_stage
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"sig_cd": str})
 
 
 def test_proposals_stage_falls_back_and_labels_synthetic(tmp_path: Path) -> None:
@@ -25,26 +30,46 @@ def test_proposals_stage_falls_back_and_labels_synthetic(tmp_path: Path) -> None
         assert {"cctv", "wifi_replacement", "pole"} <= set(proposals)
     folder = runs[0]
     summaries = json.loads((folder / "proposals" / "summaries.json").read_text(encoding="utf-8"))
-    per_district = summaries["cctv"]
-    assert len(per_district) == 3
-    assert all("cctv-new round is absent" in v["district_choice"] for v in per_district.values())
-    assert all(v["n_selected"] == 10 for v in per_district.values())
+    cctv = summaries["cctv"]
+    assert "cctv-new round is absent" in cctv["district_choice"]
+    assert cctv["n_districts"] == 3
+    table = _csv(folder / "proposals" / "cctv" / "plan_districts.csv")
+    districts = table[table["sig_cd"] != "11000"]
+    assert (districts["budget_krw"] == 2 * FALLBACK_CITY_SHARE_KRW).all()
+    assert (districts["spent_krw"] <= districts["budget_krw"]).all()
+    assert (districts["sites"] >= districts["sites_affordable"]).all()  # top-ups cost less
     assert summaries["pole"]["n_selected"] == N_POLES
     assert summaries["wifi_replacement"]["cost_krw"] <= 2_849_000_000
     assert "generated here" in summaries["wifi_replacement"]["inventory_source"]
-    sites = pd.read_csv(
-        folder / "proposals" / "cctv" / "cctv_sites_all_districts.csv",
-        encoding="utf-8-sig",
-        dtype={"sig_cd": str},
-    )
-    assert sites["name_ko"].str.endswith("구").all()
-    assert sites.groupby("sig_cd")["order"].apply(list).map(lambda o: o == list(range(1, 11))).all()
+    sites = _csv(folder / "proposals" / "cctv" / "plan_sites.csv")
+    assert sites["district"].str.endswith("구").all()
+    assert set(sites["candidate_source"]) <= {"streetlight", "cctv_pole"}
+    assert sites.groupby("sig_cd")["order"].apply(list).map(lambda o: o == sorted(o)).all()
     # seeded: the same seed gives byte-identical tables
     for rel in (
-        "cctv/cctv_sites_all_districts.csv",
+        "cctv/plan_sites.csv",
+        "cctv/plan_districts.csv",
         "pole/proposals.csv",
         "wifi_replacement/replacement.csv",
     ):
         assert (runs[0] / "proposals" / rel).read_bytes() == (
             runs[1] / "proposals" / rel
         ).read_bytes()
+
+
+def test_demo_plans_every_funded_district_of_its_cctv_new_round(demo_run: DemoRun) -> None:
+    """Every district the round funds gets sites; none spends more than city share + matching."""
+    assert demo_run.exit_code == 0, demo_run.output
+    round_table = _csv(demo_run.out / "scoring" / "cctv-new" / "cctv-new_round.csv")
+    funded = round_table[round_table["city_share_krw"] > 0].set_index("sig_cd")
+    plan = _csv(demo_run.out / "proposals" / "cctv" / "plan_districts.csv")
+    rows = plan[plan["sig_cd"] != "11000"].set_index("sig_cd")
+    assert set(rows.index) == set(funded.index)
+    allowed = funded["city_share_krw"] + funded["district_share_krw"]
+    assert (rows["budget_krw"] == allowed.reindex(rows.index)).all()
+    assert (rows["spent_krw"] <= allowed.reindex(rows.index)).all()
+    assert (rows["sites"] > 0).all()
+    sites = _csv(demo_run.out / "proposals" / "cctv" / "plan_sites.csv")
+    spent = sites.groupby("sig_cd")["cost_krw"].sum()
+    assert (spent.reindex(rows.index) == rows["spent_krw"]).all()
+    assert sites.groupby("sig_cd").size().reindex(rows.index).tolist() == rows["sites"].tolist()

@@ -10,6 +10,7 @@ from siting.cli import (  # noqa: F401  (commands register on import)
     grid,
     inspect,
     map,
+    plan,
     propose,
     score,
     serve,

@@ -1,10 +1,13 @@
 """Demo stage: CCTV sites, a Wi-Fi replacement plan and 7 smart poles, each with its explanation.
 
-- **CCTV**: sites in the top districts of the demo's ``cctv-new`` round
-  (``context["rounds"]["cctv-new"]``: eligible districts by priority); when
-  that round is absent, the districts with the highest CCTV ageing ratio, and
-  the summary says so. Demand is the demo risk grid's D/E cells weighted by
-  score (``context["grid"]``).
+- **CCTV**: ``siting plan`` on the demo's ``cctv-new`` round
+  (``context["rounds"]["cctv-new"]``): every funded district gets the sites its
+  city share + matching buys (4 cameras a site at 5,000,000 KRW a camera),
+  on SYNTHETIC streetlights and existing CCTV poles with room for more
+  cameras (aged cameras count for half, so topping up an aged pole is worth
+  something). When that round is absent, the districts with the highest CCTV
+  ageing ratio get an EXAMPLE grant each, and the summary says so. Demand is
+  the demo risk grid's D/E cells weighted by score (``context["grid"]``).
 - **Wi-Fi replacement**: APs aged ≥ 7 years in ``context["wifi_inventory"]``
   (a seeded synthetic inventory; generated here when no earlier stage made
   one), ranked by the foot traffic they serve, under the 2024 budget of
@@ -30,23 +33,30 @@ import pandas as pd
 import shapely
 
 from layers.crs import WORKING_CRS
-from layers.districts import load_districts
+from layers.districts import CCTV_AS_OF_YEAR, load_districts
 from layers.output import write_csv, write_gpkg, write_json
-from siting.candidates import prepare_candidates, study_area
+from siting.candidates import combine_candidates, prepare_candidates, study_area
 from siting.demand import Demand, grid_demand, layer_demand, restrict_demand
 from siting.demo._artifact import Artifact
+from siting.jobs_plan import write_plan
 from siting.jobs_replace import write_replacement
+from siting.plan import Plan, district_budgets, plan_districts
 from siting.profiles import WIFI_PLACE_CATEGORIES, get_profile
 from siting.propose import propose, write_proposal
 from siting.replace import plan_replacement
+from siting.site_capacity import CameraSiteModel
 
 __all__ = ["proposals_stage", "synthetic_points"]
 
 log = logging.getLogger(__name__)
 
-#: Districts the demo sites CCTV in, and sites per district [demo choice].
+#: Districts the demo sites CCTV in when the cctv-new round is absent [demo choice].
 N_TOP_DISTRICTS = 3
-CCTV_SITES_PER_DISTRICT = 10
+#: EXAMPLE grant of each of those districts without a round (KRW): 10 sites of 20,000,000 KRW
+#: from 100,000,000 of city share and as much matching.
+FALLBACK_CITY_SHARE_KRW = 100_000_000
+#: Coverage credit of aged (≥ 8 years) existing cameras in the demo [demo choice].
+DEMO_AGED_CREDIT = 0.5
 #: 2024 smart-pole round: 7 poles a district (``003:2412-2432``).
 N_POLES = 7
 #: 2024 Wi-Fi replacement budget: 2,849,000천원 (``003:4077-4083``), in KRW.
@@ -102,29 +112,38 @@ def synthetic_points(
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORKING_CRS)
 
 
-def _top_districts(context: dict[str, Any]) -> tuple[list[str], str]:
+def _funded_districts(context: dict[str, Any]) -> tuple[pd.DataFrame, str]:
+    """Budgets of the funded districts of the cctv-new round, or EXAMPLE grants without it."""
     rounds = context.get("rounds") or {}
     table = rounds.get("cctv-new")
-    if table is not None and len(table):
-        ranked = table[table["eligible"].astype(bool) & table["priority"].notna()]
-        ranked = ranked.sort_values("priority")
-        codes = [str(c) for c in ranked["sig_cd"].head(N_TOP_DISTRICTS)]
-        if codes:
-            return codes, "top eligible districts of the demo's cctv-new round (by priority)"
+    if table is not None and len(table) and "city_share_krw" in table:
+        budgets = district_budgets(table, layer="scoring/cctv-new/cctv-new_round.csv")
+        return budgets, (
+            "every funded district of the demo's cctv-new round, each within its city share "
+            "+ matching (siting plan)"
+        )
     layer = context.get("districts")
     layer = layer if layer is not None else load_districts()
-    codes = (
-        layer.sort_values(["cctv_ageing_ratio_pct", "sig_cd"], ascending=[False, True])["sig_cd"]
-        .head(N_TOP_DISTRICTS)
-        .astype(str)
-        .tolist()
+    top = layer.sort_values(["cctv_ageing_ratio_pct", "sig_cd"], ascending=[False, True]).head(
+        N_TOP_DISTRICTS
+    )
+    example = pd.DataFrame(
+        {
+            "sig_cd": top["sig_cd"].astype(str).to_numpy(),
+            "name_ko": top["name_ko"].to_numpy(),
+            "priority": np.arange(1, len(top) + 1),
+            "status": "funded",
+            "city_share_krw": FALLBACK_CITY_SHARE_KRW,
+            "district_share_krw": FALLBACK_CITY_SHARE_KRW,
+        }
     )
     how = (
         "the cctv-new round is absent from this demo run, so the districts with the highest "
-        "CCTV ageing ratio (≥ 8 years, official 2024 table) were used instead"
+        "CCTV ageing ratio (≥ 8 years, official 2024 table) each got an EXAMPLE grant of "
+        f"{FALLBACK_CITY_SHARE_KRW:,} KRW + as much matching"
     )
     log.warning(how)
-    return codes, how
+    return district_budgets(example, layer="EXAMPLE grants"), how
 
 
 def _cctv_demand(context: dict[str, Any], codes: list[str], rng: np.random.Generator) -> Demand:
@@ -199,7 +218,8 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     folder = stage / "proposals"
     inputs = folder / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
-    codes, how = _top_districts(context)
+    budgets, how = _funded_districts(context)
+    codes = budgets["sig_cd"].tolist()
     area = study_area(codes)
     names = "·".join(area.set_index("sig_cd").loc[codes, "name_ko"])
 
@@ -219,34 +239,52 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
         inputs / "siting_inputs_synthetic.gpkg",
     )
 
-    # CCTV: new sites in each top district of the cctv-new round (each district its own count)
+    # CCTV: siting plan on the round — every funded district within its city share + matching
     cctv_demand = _cctv_demand(context, codes, rng)
-    (folder / "cctv").mkdir()
-    cctv_runs: dict[str, Any] = {}
-    for code in codes:
-        district_area = area[area["sig_cd"] == code]
-        run = propose(
-            "cctv",
+    model = CameraSiteModel()
+    candidates = combine_candidates(
+        [
             prepare_candidates(
-                lights[lights["sig_cd"] == code], district_area, source="SYNTHETIC streetlights"
+                lights,
+                area,
+                source="SYNTHETIC streetlights",
+                candidate_source="streetlight",
+                site_model=model,
             ),
-            restrict_demand(cctv_demand, [code]),
-            count=CCTV_SITES_PER_DISTRICT,
-            existing=existing,
-            min_spacing=100.0,
-            seed=seed,
-        )
-        run.summary["district_choice"] = how
-        run.summary["synthetic_inputs"] = ["candidates (streetlights)", "existing CCTV"]
-        write_proposal(run, folder / "cctv", command="demo proposals cctv", prefix=f"{code}_")
-        cctv_runs[code] = run
-    cctv_sites = gpd.GeoDataFrame(
-        pd.concat([r.sites for r in cctv_runs.values()], ignore_index=True), crs=WORKING_CRS
+            prepare_candidates(
+                existing.assign(
+                    candidate_id=existing["device_id"], existing_cameras=existing["n_devices"]
+                ),
+                area,
+                source="SYNTHETIC existing CCTV poles",
+                candidate_source="cctv_pole",
+                site_model=model,
+            ),
+        ]
     )
-    cctv_districts = pd.concat([r.districts for r in cctv_runs.values()], ignore_index=True)
-    cctv_districts = cctv_districts[cctv_districts["sig_cd"].isin(codes)]
-    write_csv(cctv_sites, folder / "cctv" / "cctv_sites_all_districts.csv")
-    write_csv(cctv_districts, folder / "cctv" / "cctv_by_district.csv")
+    cctv_plan: Plan = plan_districts(
+        budgets,
+        candidates,
+        cctv_demand,
+        device="cctv",
+        existing=existing,
+        profile=get_profile(
+            "cctv",
+            aged_credit=DEMO_AGED_CREDIT,
+            devices_per_site=model.cameras_per_site,
+            unit_cost_krw=model.camera_cost_krw,
+        ),
+        propose_options={"min_spacing": 100.0, "seed": seed, "reference_year": CCTV_AS_OF_YEAR},
+    )
+    cctv_plan.summary["district_choice"] = how
+    cctv_plan.summary["synthetic_inputs"] = [
+        "candidates (streetlights, existing CCTV poles)",
+        "existing CCTV",
+    ]
+    (folder / "cctv").mkdir()
+    cctv_files = write_plan(cctv_plan, folder / "cctv", command="demo proposals cctv (plan)")
+    cctv_sites = cctv_plan.sites
+    cctv_table = cctv_plan.table
 
     # Wi-Fi: ageing replacement under the 2024 budget, moves up to 60 m to a streetlight
     wifi_demand = layer_demand(places, name="SYNTHETIC public places (foot traffic a day)")
@@ -305,7 +343,7 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     pole_files = write_proposal(pole, folder / "pole", command="demo proposals pole")
     write_json(
         {
-            "cctv": {code: r.summary for code, r in cctv_runs.items()},
+            "cctv": cctv_plan.summary,
             "wifi_replacement": plan.summary,
             "pole": pole.summary,
         },
@@ -316,38 +354,34 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     replaced.insert(0, "order", np.arange(1, len(replaced) + 1))
     context["proposals"] = {"cctv": cctv_sites, "wifi_replacement": replaced, "pole": pole.sites}
     pole_name = str(pole_area["name_ko"].iloc[0])
-    covered = sum(r.summary["covered_weight"] for r in cctv_runs.values())
-    worst_gap = max(r.summary["gap"] for r in cctv_runs.values())
+    total = cctv_table.iloc[-1]
+    sources = cctv_sites["candidate_source"].value_counts().to_dict() if len(cctv_sites) else {}
     return [
         Artifact(
-            "proposals/cctv/cctv_sites_all_districts.csv",
-            f"New CCTV sites in {names}, with explanations (SYNTHETIC candidates)",
-            f"{CCTV_SITES_PER_DISTRICT} sites in each district, chosen in {how}; each row gives "
-            "the order chosen within its district, the risk weight it adds, the D/E cells it "
-            "newly covers, the distance to the nearest existing camera and a Korean reason. "
-            f"Together they cover {covered:.4g} of uncovered risk weight; largest gap to the "
-            f"proven bound {100 * worst_gap:.2f} %. Candidates and existing cameras are SYNTHETIC.",
+            f"proposals/cctv/{cctv_files[2]}",
+            f"CCTV plan per funded district: {names} (SYNTHETIC candidates)",
+            f"Chosen in {how}. Per district: city share, matching and budget (KRW), the "
+            "standard sites it buys (budget ÷ 20,000,000 KRW), sites and cameras proposed, "
+            f"spent and left. In all {int(total['sites'])} sites with {int(total['cameras'])} "
+            f"cameras for {total['spent_krw']:,.0f} of {int(total['budget_krw']):,} KRW; largest "
+            f"gap to the proven bound {total['gap_pct']:.2f} %.",
             synthetic=True,
         ),
         Artifact(
-            "proposals/cctv/cctv_by_district.csv",
-            "CCTV proposals per district",
-            "Sites, cost (KRW), risk weight covered before (existing cameras) and after, and "
-            "newly covered cells by grade, per district.",
+            f"proposals/cctv/{cctv_files[1]}",
+            "New CCTV sites of the plan, with explanations (SYNTHETIC candidates)",
+            "Each row: district, order chosen within it, candidate source (streetlight or an "
+            f"existing pole topped up: {sources}), cameras added and cost (KRW), the risk weight "
+            "it adds, the D/E demand it newly covers, the distance to the nearest existing camera, "
+            "lon/lat, 동 and a Korean reason. Aged existing cameras count for half.",
             synthetic=True,
         ),
-        *[
-            Artifact(
-                f"proposals/cctv/{code}_proposal.gpkg",
-                f"CCTV proposal for {r.sites['name_ko'].iloc[0] if len(r.sites) else code} "
-                "(GeoPackage)",
-                "Layers proposals, covered (cells each site covers first) and candidates (the "
-                "SYNTHETIC streetlights with their stand-alone gain), EPSG:5186; summary.json "
-                "and run.json beside it.",
-                synthetic=True,
-            )
-            for code, r in cctv_runs.items()
-        ],
+        Artifact(
+            f"proposals/cctv/{cctv_files[0]}",
+            "CCTV plan sites (GeoPackage)",
+            "Layer sites, EPSG:5186; summary.json and run.json beside it.",
+            synthetic=True,
+        ),
         Artifact(
             f"proposals/wifi_replacement/{wifi_files[1]}",
             "Wi-Fi AP replacement plan (SYNTHETIC inventory)",

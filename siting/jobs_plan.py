@@ -1,0 +1,312 @@
+"""The ``siting plan`` job: read a scored round and the siting inputs, plan every district, write.
+
+:func:`read_round` reads the output of ``siting score`` (its folder or its
+``<program>_round.csv``); :func:`run_plan` reads the demand (risk grid and/or
+a demand layer), the candidates (street layers, with the lattice as fallback)
+and the existing devices, calls :func:`siting.plan.plan_districts` and writes
+everything atomically; :func:`write_plan` writes a
+:class:`~siting.plan.Plan` into a (staging) folder (the demo uses it too).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+
+from layers.errors import InputError
+from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from siting.candidates import (
+    CandidateSet,
+    combine_candidates,
+    fill_with_lattice,
+    read_candidates,
+    study_area,
+)
+from siting.demand import Demand, grid_demand, read_demand, restrict_demand
+from siting.plan import MATCHING_RULES, Plan, district_budgets, plan_districts
+from siting.profiles import get_profile
+from siting.site_capacity import CameraSiteModel
+
+__all__ = ["PROGRAM_DEVICES", "read_round", "run_plan", "write_plan"]
+
+log = logging.getLogger(__name__)
+
+#: Round programmes whose grants buy new sites, and the device they site.
+PROGRAM_DEVICES = {"cctv-new": "cctv", "wifi": "wifi", "pole": "pole"}
+_NOT_SITES = {
+    "cctv-replace": "replaces aged cameras: plan it with siting replace --budget KRW",
+    "cctv-intelligent": "upgrades existing cameras to intelligent analytics, no new sites",
+}
+
+
+def read_round(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str, Path]:
+    """A scored round: its table, its programme and the CSV it came from.
+
+    Parameters
+    ----------
+    path : path
+        The output folder of ``siting score`` (holding one ``<program>_round.csv``)
+        or that CSV (UTF-8 with BOM, UTF-8 or CP949).
+
+    Returns
+    -------
+    (DataFrame, str, Path)
+        The round (``sig_cd`` as text), the programme (``cctv-new`` …) and the CSV.
+
+    Raises
+    ------
+    InputError
+        No such file or folder, no round CSV in the folder, several of them.
+    """
+    from layers.encoding import read_text
+
+    p = Path(path)
+    if p.is_dir():
+        found = sorted(p.glob("*_round.csv"))
+        if not found:
+            raise InputError(
+                "holds no <program>_round.csv: it is not an output folder of siting score",
+                layer=str(p),
+                fix="give the folder siting score --out wrote (e.g. out/cctv-new), or its "
+                "cctv-new_round.csv",
+            )
+        if len(found) > 1:
+            raise InputError(
+                f"holds several rounds ({', '.join(f.name for f in found)})",
+                layer=str(p),
+                fix="give one of the CSV files instead of the folder",
+            )
+        p = found[0]
+    elif not p.exists():
+        raise InputError(
+            "does not exist", layer=str(p), fix="give the output folder of siting score"
+        )
+    text, _ = read_text(p, layer=p.name)
+    table = pd.read_csv(io.StringIO(text), dtype={"sig_cd": str})
+    program = p.name.removesuffix(".csv").removesuffix("_round")
+    manifest = p.parent / "run.json"
+    if manifest.is_file():
+        try:
+            settings = json.loads(manifest.read_text(encoding="utf-8")).get("settings", {})
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            settings = {}
+        program = str(settings.get("program") or program)
+    return table, program, p
+
+
+def write_plan(
+    plan: Plan,
+    stage: Path,
+    *,
+    command: str = "plan",
+    inputs: Sequence[str | os.PathLike[str]] = (),
+    prefix: str = "",
+) -> list[str]:
+    """Write a plan into a (staging) folder; return the file names written.
+
+    Files: ``<prefix>plan_sites.gpkg`` (layer ``sites``, EPSG:5186),
+    ``<prefix>plan_sites.csv`` (with lon/lat, 자치구 and 동), ``<prefix>plan_districts.csv``
+    (the per-district count and budget table, KRW), ``<prefix>summary.json`` and
+    ``<prefix>run.json``.
+    """
+    from layers.locate import add_site_location
+
+    sites = add_site_location(plan.sites) if len(plan.sites) else plan.sites
+    files = [
+        f"{prefix}plan_sites.gpkg",
+        f"{prefix}plan_sites.csv",
+        f"{prefix}plan_districts.csv",
+        f"{prefix}summary.json",
+        f"{prefix}run.json",
+    ]
+    write_gpkg({"sites": sites}, stage / files[0])
+    write_csv(sites, stage / files[1])
+    write_csv(plan.table, stage / files[2])
+    write_json(plan.summary, stage / files[3])
+    write_json(
+        run_manifest(
+            command,
+            inputs=inputs,
+            settings=plan.summary["settings"],
+            seed=plan.summary["settings"]["propose_options"].get("seed"),
+            layers={"sites": sites, "districts": plan.table},
+        ),
+        stage / files[4],
+    )
+    return files
+
+
+def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> Any:
+    from layers.inventory import to_inventory
+    from layers.readers import read_layer
+
+    read = read_layer(path, crs=crs, layer_name="existing")
+    if isinstance(read.frame, gpd.GeoDataFrame) and "device_type" in read.frame:
+        frame = read.frame.copy()
+        frame["device_type"] = frame["device_type"].astype(str).str.strip().str.lower()
+        return frame
+    return to_inventory(read, None if device == "pole" else device)
+
+
+def _demand_xy(demand: Demand | dict[str, Demand]) -> Any:
+    import numpy as np
+
+    parts = [demand] if isinstance(demand, Demand) else list(demand.values())
+    return np.concatenate([d.xy() for d in parts]) if parts else np.empty((0, 2))
+
+
+def run_plan(
+    out_dir: str | os.PathLike[str],
+    round_path: str | os.PathLike[str],
+    *,
+    grid_path: str | os.PathLike[str] | None = None,
+    demand_path: str | os.PathLike[str] | None = None,
+    weight_column: str | None = "weight",
+    candidates_paths: Sequence[str | os.PathLike[str]] = (),
+    existing_path: str | os.PathLike[str] | None = None,
+    lattice_fill: bool = False,
+    matching: Literal["counterpart", "secured"] = "counterpart",
+    cameras_per_site: int | None = None,
+    site_capacity: int | None = None,
+    camera_cost_krw: float | None = None,
+    min_spacing: float | None = None,
+    solver: Literal["auto", "greedy", "exact"] = "auto",
+    seed: int = 0,
+    crs: str | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> tuple[Plan, list[str]]:
+    """Read a scored round and the siting inputs, plan every funded district, write the outputs.
+
+    Parameters
+    ----------
+    out_dir : path
+        Output folder.
+    round_path : path
+        Output folder of ``siting score`` or its ``<program>_round.csv``.
+    grid_path : path, optional
+        Risk grid GeoTIFF (CCTV demand: D/E cells weighted by score).
+    demand_path : path, optional
+        Demand layer (Wi-Fi places; CCTV demand when there is no grid).
+    weight_column : str, optional
+        Weight column of the demand layer.
+    candidates_paths : sequence of path
+        Street candidate layers (가로등, 보안등, CCTV poles …); none = a lattice
+        within reach of demand.
+    existing_path : path, optional
+        Existing devices (their coverage is removed).
+    lattice_fill : bool, default False
+        Add lattice points where no street candidate reaches demand.
+    matching : {"counterpart", "secured"}
+        How the district's matching is counted (:data:`siting.plan.MATCHING_RULES`).
+    cameras_per_site, site_capacity, camera_cost_krw : optional
+        Camera-site model overrides (CCTV; default 4 cameras, 6 a pole, 5,000,000 KRW).
+    min_spacing : float, optional
+        Minimum distance between new sites (m).
+    solver, seed
+        Passed to :func:`siting.propose.propose`.
+    crs : str, optional
+        CRS of CSV coordinates.
+    overwrite, progress : bool
+        Replace existing outputs; show progress.
+
+    Returns
+    -------
+    (Plan, list of str)
+    """
+    table, program, round_csv = read_round(round_path)
+    if program in _NOT_SITES:
+        raise InputError(
+            f"is a {program} round, which {_NOT_SITES[program]}",
+            layer=round_csv.name,
+            fix="give a cctv-new, wifi or pole round to siting plan",
+        )
+    device = PROGRAM_DEVICES.get(program, "cctv")
+    budgets = district_budgets(table, matching=matching, layer=round_csv.name)
+    codes = budgets["sig_cd"].tolist()
+    prof = get_profile(device)
+    model = None
+    if device == "cctv":
+        base = CameraSiteModel.from_profile(prof, site_capacity=site_capacity)
+        model = CameraSiteModel(
+            cameras_per_site or base.cameras_per_site,
+            site_capacity or max(base.site_capacity, cameras_per_site or 0),
+            camera_cost_krw or base.camera_cost_krw,
+        )
+        prof = get_profile(
+            device,
+            devices_per_site=model.cameras_per_site,
+            unit_cost_krw=model.camera_cost_krw,
+        )
+    area = study_area(codes)
+    demands: dict[str, Demand] = {}
+    if grid_path is not None and device in ("cctv", "pole"):
+        from layers.riskgrid import read_grid
+
+        cells = read_grid(grid_path).cells(grades=list(prof.demand_grades), geometry="centroid")
+        demands["cctv"] = restrict_demand(grid_demand(cells, grades=prof.demand_grades), codes)
+    if demand_path is not None:
+        target = "cctv" if device == "cctv" else "wifi"
+        if target in demands:
+            raise InputError(
+                "CCTV demand given twice (--grid and --demand)",
+                fix="give either a risk grid or a demand layer for CCTV",
+            )
+        demands[target] = restrict_demand(
+            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
+        )
+    if not demands:
+        raise InputError(
+            f"no demand for {device}",
+            layer="demand",
+            fix="give --grid FILE (CCTV) or --demand FILE (Wi-Fi)",
+        )
+    demand: Demand | dict[str, Demand] = demands if device == "pole" else demands[device]
+    reach = prof.radius_m
+    cset: CandidateSet | None = None
+    if candidates_paths:
+        cset = combine_candidates(
+            [read_candidates(p, area, crs=crs, site_model=model) for p in candidates_paths]
+        )
+    if cset is None or lattice_fill:
+        cset = fill_with_lattice(
+            cset,
+            area,
+            _demand_xy(demand),
+            spacing_m=prof.lattice_spacing,
+            reach_m=reach,
+            site_model=model,
+        )
+    existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
+    options: dict[str, Any] = {"seed": seed, "solver": solver}
+    if min_spacing is not None:
+        options["min_spacing"] = min_spacing
+    plan = plan_districts(
+        budgets,
+        cset,
+        demand,
+        device=device,
+        existing=existing,
+        profile=prof,
+        propose_options=options,
+        progress=progress,
+    )
+    plan.summary["round"] = {"file": str(round_csv), "program": program}
+    plan.summary["settings"]["matching"] = MATCHING_RULES[matching]
+    plan.summary["settings"]["site_model"] = None if model is None else model.settings()
+    inputs = [
+        p
+        for p in (round_csv, grid_path, demand_path, existing_path, *candidates_paths)
+        if p is not None
+    ]
+    with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
+        files = write_plan(plan, stage, inputs=inputs)
+    return plan, files

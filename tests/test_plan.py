@@ -1,0 +1,208 @@
+"""``siting plan``: budgets from a scored round, per-district quotas, sites within each budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from layers.errors import InfeasibleError, InputError
+from siting.candidates import fill_with_lattice, study_area
+from siting.cli import app
+from siting.demand import layer_demand
+from siting.plan import (
+    PLAN_TABLE_COLUMNS,
+    affordable_sites,
+    district_budgets,
+    district_quotas,
+    plan_districts,
+)
+
+CODES = {"11290": "성북구", "11110": "종로구"}
+# Boxes wholly inside 성북구 and 종로구 (EPSG:5186, m).
+ORIGINS = {"11290": (201_700.0, 555_200.0), "11110": (197_600.0, 553_400.0)}
+
+
+def _round(city: dict[str, int], secured: dict[str, int] | None = None) -> pd.DataFrame:
+    """A round table shaped like siting score's, with awkward (천원-rounded) grants."""
+    rows = []
+    for i, (code, share) in enumerate(city.items(), start=1):
+        rows.append(
+            {
+                "sig_cd": code,
+                "name_ko": CODES.get(code, code),
+                "priority": i,
+                "requested_krw": 2 * share,
+                "matching_secured_krw": (secured or {}).get(code, share),
+                "city_share_krw": share,
+                "district_share_krw": min(share, (secured or {}).get(code, share)),
+                "status": "funded" if share else "not funded",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _demand() -> gpd.GeoDataFrame:
+    """SYNTHETIC demand: 40 weighted points in each of the two districts (seeded)."""
+    rng = np.random.default_rng(3)
+    frames = []
+    for code, (x0, y0) in ORIGINS.items():
+        xy = rng.uniform(0, 600, (40, 2))
+        frames.append(
+            gpd.GeoDataFrame(
+                {"weight": rng.gamma(2.0, 1.0, 40).round(3), "sig_cd": code},
+                geometry=gpd.points_from_xy(x0 + xy[:, 0], y0 + xy[:, 1]),
+                crs="EPSG:5186",
+            )
+        )
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:5186")
+
+
+def test_budgets_are_city_share_plus_matching_for_funded_districts_only() -> None:
+    table = _round(
+        {"11290": 47_500_000, "11110": 30_001_000, "11680": 0},
+        secured={"11290": 60_000_000, "11110": 30_001_000, "11680": 9},
+    )
+    out = district_budgets(table)
+    assert out["sig_cd"].tolist() == ["11290", "11110"]  # 강남구 got nothing
+    assert out["budget_krw"].tolist() == [95_000_000, 60_002_000]
+    secured = district_budgets(table, matching="secured")
+    assert secured["budget_krw"].tolist() == [107_500_000, 60_002_000]
+
+
+def test_a_round_without_allocation_is_refused_naming_the_file() -> None:
+    table = _round({"11290": 10_000_000}).drop(columns=["city_share_krw"])
+    with pytest.raises(InputError, match=r"cctv-new_round.csv.*no allocation.*siting score"):
+        district_budgets(table, layer="cctv-new_round.csv")
+    with pytest.raises(InputError, match="grants no district anything"):
+        district_budgets(_round({"11290": 0}))
+
+
+@given(
+    weights=st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=12),
+    caps=st.lists(st.integers(0, 40), min_size=12, max_size=12),
+    total=st.integers(1, 200),
+)
+@settings(max_examples=200, deadline=None)
+def test_fair_share_quotas_add_up_and_respect_candidates(
+    weights: list[float], caps: list[int], total: int
+) -> None:
+    codes = [f"11{i:03d}" for i in range(len(weights))]
+    w = pd.Series(weights, index=codes)
+    available = pd.Series(caps[: len(codes)], index=codes)
+    reachable = int(np.minimum(available, total)[w > 0].sum())
+    if sum(weights) <= 0:
+        with pytest.raises(InputError):
+            district_quotas(w, total=total, available=available)
+        return
+    if total > reachable:
+        with pytest.raises(InfeasibleError, match="candidates"):
+            district_quotas(w, total=total, available=available)
+        return
+    out = district_quotas(w, total=total, available=available)
+    assert int(out["quota"].sum()) == total
+    assert (out["quota"] <= out["available"]).all()
+    assert (out.loc[out["weight"] == 0, "quota"] == 0).all()
+    assert (np.abs(out["quota"] - out["exact"]) < 1 + 1e-9).all()
+
+
+def test_fair_share_follows_weight_when_nothing_caps() -> None:
+    out = district_quotas(pd.Series({"11110": 5.0, "11140": 3.0, "11170": 2.0}), total=7)
+    assert out["quota"].tolist() == [4, 2, 1]  # exact 3.5, 2.1, 1.4: the largest remainder wins
+
+
+def test_a_quota_larger_than_the_candidates_names_the_districts() -> None:
+    with pytest.raises(InfeasibleError, match=r"(?s)성북구 \(11290\): 3 candidates.*at most 3"):
+        district_quotas(
+            pd.Series({"11290": 1.0, "11110": 1.0}),
+            per_district=5,
+            available=pd.Series({"11290": 3, "11110": 9}),
+            names=CODES,
+        )
+
+
+def test_affordable_sites_rounds_down() -> None:
+    assert affordable_sites(95_000_000, 20_000_000) == 4
+    assert affordable_sites(80_000_000, 20_000_000) == 4
+    assert affordable_sites(19_999_999, 20_000_000) == 0
+
+
+def test_every_funded_district_gets_sites_within_its_budget() -> None:
+    budgets = district_budgets(_round({"11290": 47_500_000, "11110": 30_001_000}))
+    demand = layer_demand(_demand(), name="SYNTHETIC demand")
+    area = study_area(list(CODES))
+    cset = fill_with_lattice(None, area, demand.xy(), spacing_m=50.0, reach_m=50.0)
+    plan = plan_districts(budgets, cset, demand, device="cctv", propose_options={"seed": 1})
+    assert plan.table.columns.tolist() == PLAN_TABLE_COLUMNS
+    rows = plan.table[plan.table["sig_cd"] != "11000"].set_index("sig_cd")
+    assert rows.loc["11290", "budget_krw"] == 95_000_000
+    assert rows.loc["11290", "sites"] == 4 and rows.loc["11110", "sites"] == 3
+    assert (rows["spent_krw"] <= rows["budget_krw"]).all()
+    assert rows.loc["11290", "left_krw"] == 15_000_000
+    assert (rows["cameras"] == 4 * rows["sites"]).all()
+    assert set(plan.sites["candidate_source"]) == {"lattice"}
+    total = plan.table.iloc[-1]
+    assert total["sites"] == 7 and total["spent_krw"] == 140_000_000
+
+
+def _write_round(folder: Path, table: pd.DataFrame, program: str = "cctv-new") -> Path:
+    folder.mkdir(parents=True)
+    table.to_csv(folder / f"{program}_round.csv", index=False, encoding="utf-8-sig")
+    return folder
+
+
+def test_cli_plans_a_round_folder_and_prints_the_budget_table(tmp_path: Path) -> None:
+    folder = _write_round(tmp_path / "round", _round({"11290": 47_500_000, "11110": 30_001_000}))
+    demand = _demand()
+    demand_csv = tmp_path / "demand_synthetic.csv"
+    pd.DataFrame(
+        {"x": demand.geometry.x, "y": demand.geometry.y, "weight": demand["weight"]}
+    ).to_csv(demand_csv, index=False)
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        app,
+        ["plan", str(folder), "--demand", str(demand_csv), "--crs", "EPSG:5186", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "95,000,000" in result.output and "95,000" in result.output  # KRW and 천원
+    assert "7 sites (28 cameras) in 2 districts" in result.output
+    table = pd.read_csv(out / "plan_districts.csv", encoding="utf-8-sig", dtype={"sig_cd": str})
+    assert table["sites"].tolist() == [4, 3, 7]
+    sites = pd.read_csv(out / "plan_sites.csv", encoding="utf-8-sig", dtype={"sig_cd": str})
+    assert {"lon", "lat", "district", "dong", "cost_krw", "candidate_source"} <= set(sites)
+    assert set(sites["district"]) == {"성북구", "종로구"}
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda d: _write_round(d, _round({"11290": 1}).drop(columns="city_share_krw")),
+            "cctv-new_round.csv': has no allocation",
+        ),
+        (lambda d: (d.mkdir(), d)[1], "holds no <program>_round.csv"),
+        (
+            lambda d: _write_round(d, _round({"11290": 40_000_000}), program="cctv-replace"),
+            "siting replace --budget",
+        ),
+    ],
+    ids=["no-allocation", "no-round", "replacement-round"],
+)
+def test_bad_round_folders_exit_2_and_write_nothing(tmp_path: Path, make, message: str) -> None:  # type: ignore[no-untyped-def]
+    folder = make(tmp_path / "round")
+    out = tmp_path / "plan"
+    demand_csv = tmp_path / "d.csv"
+    demand_csv.write_text("x,y,weight\n201800,555300,1\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app,
+        ["plan", str(folder), "--demand", str(demand_csv), "--crs", "EPSG:5186", "--out", str(out)],
+    )
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert not out.exists()
