@@ -184,14 +184,22 @@ def import_grid_outputs(
     vulnerable: Sequence[str] = ("D", "E"),
     overwrite: bool = False,
     cells: bool = False,
+    grade_rule: str = "balanced",
 ) -> GridOutputs:
     """Import a graded grid made elsewhere and write it in this project's form.
 
-    See :func:`layers.riskgrid.io.import_grid` for the inputs accepted.
+    See :func:`layers.riskgrid.io.import_grid` for the inputs accepted and the
+    grade rules (``balanced`` by default, ``majority``, ``worst``). The report
+    records the rule and the source and mapped areas (km²).
     """
     source = Path(path)
     grid = import_grid(
-        source, grade_column=grade_column, score_column=score_column, band=band, cell_size=cell_size
+        source,
+        grade_column=grade_column,
+        score_column=score_column,
+        band=band,
+        cell_size=cell_size,
+        grade_rule=grade_rule,
     )
     name = f"{source.stem}_imported"
     tags = {
@@ -200,6 +208,7 @@ def import_grid_outputs(
         "imported_from": source.name,
         "inputs_sha256": {display_path(source): file_sha256(source)},
         "grade_column": grade_column or "",
+        "grade_rule": grade_rule,
         "vulnerable_grades": "".join(vulnerable),
         "synthetic": "true" if "synthetic" in source.name.lower() else "false",
     }
@@ -208,6 +217,13 @@ def import_grid_outputs(
         "cell_size_m": grid.cell_size,
         "shape": list(grid.shape),
         "study_cells": int(grid.valid.sum()),
+        "grade_rule": grade_rule,
+        "area_overlay": {
+            "source_area_km2": float(grid.tags.get("source_area_km2", "nan")),
+            "mapped_area_km2": float(grid.tags.get("mapped_area_km2", "nan")),
+            "meaning": "every graded source cell's area mapped once onto the EPSG:5186 "
+            "cells it overlaps (exact intersection); the two areas agree",
+        },
         "grading": {"counts": grid.grade_counts(), "vulnerable": list(vulnerable)},
     }
     with staged_outputs(out_dir, overwrite=overwrite, protected=[source]) as stage:
