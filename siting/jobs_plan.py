@@ -270,7 +270,10 @@ def run_plan(
             fix="give --grid FILE (CCTV) or --demand FILE (Wi-Fi)",
         )
     demand: Demand | dict[str, Demand] = demands if device == "pole" else demands[device]
-    reach = prof.radius_m
+    # A grid cell's samples reach its corners: a lattice point may cover a cell whose
+    # centroid is up to half a diagonal farther than the radius.
+    cell = demands["cctv"].cell_size_m if "cctv" in demands else None
+    reach = prof.radius_m + (0.5 * float(cell) * 2**0.5 if cell else 0.0)
     cset: CandidateSet | None = None
     if candidates_paths:
         cset = combine_candidates(

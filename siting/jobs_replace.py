@@ -36,7 +36,14 @@ def write_replacement(
     inputs: Sequence[str | os.PathLike[str]] = (),
     prefix: str = "",
 ) -> list[str]:
-    """Write a replacement plan (GeoPackage, CSVs, summary.json, run.json); return file names."""
+    """Write a replacement plan (GeoPackage, CSVs, summary.json, run.json); return file names.
+
+    Every device row carries lon/lat (WGS84, 6 decimals), 자치구 and 동
+    (:func:`layers.locate.add_site_location`); the ``moved_to`` layer those of
+    the new position.
+    """
+    from layers.locate import add_site_location
+
     files = [
         f"{prefix}replacement.gpkg",
         f"{prefix}replacement.csv",
@@ -44,16 +51,19 @@ def write_replacement(
         f"{prefix}summary.json",
         f"{prefix}run.json",
     ]
-    layers = {"replacement": plan.plan}
+    located = add_site_location(plan.plan)
+    layers = {"replacement": located}
     moved = plan.plan[plan.plan["action"] == "move"]
     if len(moved):
-        layers["moved_to"] = gpd.GeoDataFrame(
-            pd.DataFrame(moved.drop(columns="geometry")),
-            geometry=gpd.points_from_xy(moved["new_x_m"], moved["new_y_m"]),
-            crs=WORKING_CRS,
+        layers["moved_to"] = add_site_location(
+            gpd.GeoDataFrame(
+                pd.DataFrame(moved.drop(columns="geometry")),
+                geometry=gpd.points_from_xy(moved["new_x_m"], moved["new_y_m"]),
+                crs=WORKING_CRS,
+            )
         )
     write_gpkg(layers, stage / files[0])
-    write_csv(plan.plan, stage / files[1])
+    write_csv(located, stage / files[1])
     write_csv(plan.districts, stage / files[2])
     write_json(plan.summary, stage / files[3])
     write_json(

@@ -138,6 +138,19 @@ def test_cli_replace_writes_plan(tmp_path: Path) -> None:
     plan = gpd.read_file(out / "replacement.gpkg", layer="replacement")
     assert plan.loc[plan["selected"], "device_id"].tolist() == ["w5", "w4"]
     assert (out / "replacement.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # every device row says where it is in words a planner uses on the street
+    assert set(plan["district"]) == {"성북구"} and plan["dong"].str.contains("동").all()
+    assert plan["lat"].between(37.4, 37.8).all() and plan["lon"].between(126.7, 127.2).all()
+
+
+def test_replace_job_and_algorithm_live_apart() -> None:
+    """plan_replacement computes from frames; the job module reads and writes (jobs convention)."""
+    import siting.jobs_replace as job
+    import siting.replace as algorithm
+
+    assert "run_replace" not in algorithm.__all__ and "write_replacement" not in algorithm.__all__
+    assert {"run_replace", "write_replacement"} <= set(job.__all__)
+    assert algorithm.run_replace is job.run_replace  # the old import path still works
 
 
 def test_cli_replace_bad_input_exits_2(tmp_path: Path) -> None:
