@@ -14,10 +14,13 @@ is published), ``viewer`` (published results).
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import logging
 import secrets
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any
 
 from argon2 import PasswordHasher
@@ -39,6 +42,7 @@ __all__ = [
     "create_user",
     "current_user",
     "district_label",
+    "district_names",
     "hash_password",
     "issue_token",
     "normalise_district",
@@ -53,7 +57,8 @@ log = logging.getLogger(__name__)
 _PASSWORDS = PasswordHasher()  # argon2id, library defaults (t=3, 64 MiB)
 # Tokens carry 256 random bits: the OWASP minimum argon2id profile is plenty and keeps requests fast.
 _TOKENS = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
-_VERIFIED: dict[str, tuple[int, str]] = {}  # sha256(token) -> (token id, secret hash)
+# sha256(token) -> (token id, secret hash); sha256(name:password) -> (-user id, password hash)
+_VERIFIED: dict[str, tuple[int, str]] = {}
 _VERIFIED_MAX = 4096
 _bearer = HTTPBearer(auto_error=False, description="API token printed by `siting users add`")
 
@@ -91,15 +96,20 @@ def normalise_district(name_or_code: str) -> str:
     return code
 
 
+@cache
+def district_names() -> dict[str, str]:
+    """SIG_CD → Korean name of Seoul's 25 districts (``"11350": "노원구"``)."""
+    from layers.districts import load_districts
+
+    layer = load_districts()
+    return {str(k): str(v) for k, v in zip(layer["sig_cd"], layer["name_ko"], strict=True)}
+
+
 def district_label(sig_cd: str | None) -> str | None:
     """``"노원구 (11350)"`` for a SIG_CD, for messages."""
     if sig_cd is None:
         return None
-    from layers.districts import load_districts
-
-    layer = load_districts()
-    names = dict(zip(layer["sig_cd"], layer["name_ko"], strict=True))
-    return f"{names.get(sig_cd, '?')} ({sig_cd})"
+    return f"{district_names().get(sig_cd, '?')} ({sig_cd})"
 
 
 def issue_token(session: Session, user: User) -> str:
@@ -188,6 +198,7 @@ def user_public(user: User) -> dict[str, Any]:
 
 
 def _unauthorised(detail: str) -> Problem:
+    # Basic is accepted but not advertised, so browsers never pop up a password dialog.
     return Problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="siting"'})
 
 
@@ -214,16 +225,47 @@ def _user_of_token(session: Session, token: str) -> User | None:
     return user
 
 
+def _user_of_basic(session: Session, encoded: str) -> User | None:
+    """HTTP Basic (for GIS clients such as QGIS): user name and its API token or password."""
+    try:
+        name, _, secret = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    if secret.startswith("sit_"):
+        user = _user_of_token(session, secret)
+        return user if user is not None and user.name == name else None
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None or user.disabled:
+        return None
+    digest = hashlib.sha256(f"{name}:{secret}".encode()).hexdigest()
+    if _VERIFIED.get(digest) != (-user.id, user.password_hash):
+        if not verify_password(user.password_hash, secret):
+            return None
+        if len(_VERIFIED) >= _VERIFIED_MAX:
+            _VERIFIED.clear()
+        _VERIFIED[digest] = (-user.id, user.password_hash)
+    return user
+
+
 def current_user(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: Annotated[Session, Depends(get_session)],
 ) -> User:
-    """FastAPI dependency: the signed-in user (``Authorization: Bearer <token>``) or 401.
+    """FastAPI dependency: the signed-in user, or 401.
 
-    A session middleware (web pages) may put a user id in ``request.state.user_id``;
-    it is honoured when no bearer token is sent.
+    Accepted: ``Authorization: Bearer <token>``; HTTP Basic with the user name and its
+    token (or password), for GIS clients that only offer Basic authentication. A session
+    middleware (web pages) may put a user id in ``request.state.user_id``; it is honoured
+    when no credentials are sent.
     """
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if credentials is None and scheme.lower() == "basic" and value.strip():
+        user = _user_of_basic(session, value.strip())
+        if user is None:
+            raise _unauthorised("the user name or its token/password is not valid")
+        return user
     if credentials is None:
         user_id = getattr(request.state, "user_id", None)
         if user_id is not None:

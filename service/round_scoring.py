@@ -103,9 +103,14 @@ def _write_requests_csv(table: pd.DataFrame, path: Path) -> None:
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON values; KRW columns as whole numbers (blank stays null)."""
     records: list[dict[str, Any]] = json.loads(
         table.to_json(orient="records", force_ascii=False, double_precision=15)
     )
+    for row in records:
+        for key, value in row.items():
+            if key.endswith("_krw") and isinstance(value, float) and value.is_integer():
+                row[key] = int(value)
     return records
 
 

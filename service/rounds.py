@@ -33,6 +33,7 @@ from service.auth import (
     CurrentUser,
     can_read_district,
     can_write_district,
+    district_names,
     normalise_district,
     require_role,
 )
@@ -142,6 +143,7 @@ class SubmissionOut(BaseModel):
     id: int
     round_id: int
     district: str
+    district_name: str
     requested_krw: int
     matching_secured_krw: int
     commitment_rating: float | None
@@ -251,6 +253,7 @@ def _submission_out(session: Session, s: Submission) -> SubmissionOut:
         id=s.id,
         round_id=s.round_id,
         district=s.district,
+        district_name=district_names().get(s.district, s.district),
         requested_krw=s.requested_krw,
         matching_secured_krw=s.matching_secured_krw,
         commitment_rating=s.commitment_rating,

@@ -104,12 +104,10 @@ def list_users(data: DataDir = None, database: Database = None) -> None:
     import pandas as pd
     from sqlalchemy import select
 
-    from layers.districts import load_districts
+    from service.auth import district_label
     from service.models import User
     from siting.cli._common import print_table
 
-    layer = load_districts()
-    names = dict(zip(layer["sig_cd"], layer["name_ko"], strict=True))
     store = _open(data, database)
     try:
         with store.session() as session:
@@ -117,9 +115,7 @@ def list_users(data: DataDir = None, database: Database = None) -> None:
                 {
                     "name": u.name,
                     "role": u.role,
-                    "district": f"{names.get(u.district, '?')} ({u.district})"
-                    if u.district
-                    else "",
+                    "district": district_label(u.district) or "",
                     "disabled": "yes" if u.disabled else "no",
                     "created (UTC)": u.created_at.strftime("%Y-%m-%d %H:%M"),
                 }

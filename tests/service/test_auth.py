@@ -46,6 +46,20 @@ def test_bad_revoked_and_disabled_tokens_are_refused(
     assert client.get("/rounds", headers=kim["headers"]).status_code == 401
 
 
+def test_basic_auth_for_gis_clients(
+    client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    kim = make_user("kim", "district", "노원구")
+    make_user("lee", "city")
+    assert client.get("/rounds", auth=("kim", kim["token"])).status_code == 200
+    assert client.get("/rounds", auth=("kim", kim["password"])).status_code == 200
+    assert client.get("/rounds", auth=("lee", kim["token"])).status_code == 401  # not lee's
+    assert client.get("/rounds", auth=("kim", kim["password"] + "x")).status_code == 401
+    assert client.get("/rounds", auth=("nobody", "x")).status_code == 401
+    bad = client.get("/rounds", headers={"Authorization": "Basic %%%"})
+    assert bad.status_code == 401 and "Basic" not in bad.headers["www-authenticate"]
+
+
 def test_secrets_are_stored_as_argon2_hashes(
     make_user: Callable[..., dict[str, Any]], app: FastAPI
 ) -> None:

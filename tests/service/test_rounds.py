@@ -72,6 +72,7 @@ def test_whole_round(client: httpx.Client, people: dict[str, dict[str, Any]], ap
     own = _submit(client, nowon, rid, "노원구", "2억", "1억원")
     assert own.status_code == 200 and own.json()["requested_krw"] == 200_000_000
     assert own.json()["matching_secured_krw"] == 100_000_000
+    assert own.json()["district"] == NOWON and own.json()["district_name"] == "노원구"
     assert _submit(client, gangnam, rid, GANGNAM, 400_000_000, 200_000_000).status_code == 200
     r = _submit(client, jongno, rid, "종로", 300_000_000, 50_000_000)  # not enough matching
     assert r.status_code == 200 and r.json()["district"] == JONGNO
@@ -102,6 +103,9 @@ def test_whole_round(client: httpx.Client, people: dict[str, dict[str, Any]], ap
     assert len(rows) == 25  # every district is ranked (rank population: all)
     assert rows[JONGNO]["eligible"] is False
     assert rows[NOWON]["eligible"] is True and rows[GANGNAM]["eligible"] is True
+    assert rows[NOWON]["requested_krw"] == 200_000_000 and rows[GANGNAM]["city_share_krw"] > 0
+    assert rows["11110"]["requested_krw"] == 300_000_000
+    assert all(isinstance(r["city_share_krw"], int) for r in v1["table"])
     granted = sum(row["city_share_krw"] for row in v1["table"])
     assert granted == v1["totals"]["granted_city_krw"] <= 300_000_000
     # fill: the city pays half of each eligible request, in priority order, within the budget
