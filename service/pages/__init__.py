@@ -24,6 +24,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "service.pages.assets",
     "service.pages.signin",
     "service.pages.home",
+    "service.pages.rounds",
 )
 
 router = APIRouter()

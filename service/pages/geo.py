@@ -94,6 +94,7 @@ def choropleth_values(
         else:
             colour = _hex(scale.rgba_floats_tuple(float(value)))
         out[str(code)] = {"colour": colour, "label": labels.get(code, str(code))}
-    ticks = [t for t in nice_ticks(vmin, vmax) if vmin <= t <= vmax] or [vmin, vmax]
+    inner = [t for t in nice_ticks(vmin, vmax) if vmin < t < vmax]
+    ticks = [vmin, *inner, vmax]
     stops = [(_hex(scale.rgba_floats_tuple(t)), format_tick(t)) for t in ticks]
     return {"districts": out, "legend": {"caption": unit_label, "stops": stops}}

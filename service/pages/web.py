@@ -53,6 +53,7 @@ from service.problems import Problem, status_of
 __all__ = [
     "PREFIX",
     "CsrfRefused",
+    "FormValues",
     "Formatter",
     "NotAllowed",
     "PageNotFound",
@@ -156,6 +157,13 @@ class Formatter:
         if names is None:
             return str(sig_cd)
         return names[0] if self.lang == "ko" else names[1]
+
+
+class FormValues(dict[str, Any]):
+    """Form values or errors for a template: a missing field reads as empty."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 def lang_of(request: Request) -> str:
@@ -283,7 +291,8 @@ def render(
         "prefix": PREFIX,
         "tile_url": getattr(request.app.state.settings, "tile_url", None) or "",
     }
-    values.update(context or {})
+    for key, value in (context or {}).items():
+        values[key] = FormValues(value) if key in ("values", "errors") else value
     html = _environment().get_template(template).render(values)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Content-Security-Policy"] = _csp(request)
