@@ -80,6 +80,7 @@ PLAN_TABLE_COLUMNS = [
     "budget_krw",
     "site_cost_krw",
     "sites_affordable",
+    "quota",
     "sites",
     "cameras",
     "spent_krw",
@@ -458,12 +459,15 @@ def plan_districts(
     propose_options: Mapping[str, Any] | None = None,
     progress: bool = False,
 ) -> Plan:
-    """Propose sites in every funded district, each within its budget.
+    """Propose sites in every funded district, each within its budget (or its quota).
 
     Parameters
     ----------
     budgets : DataFrame
-        From :func:`district_budgets` (``sig_cd``, ``name_ko``, ``budget_krw`` …).
+        From :func:`district_budgets` (``sig_cd``, ``name_ko``, ``budget_krw`` …);
+        or, for a citywide run by quota, ``sig_cd``, ``name_ko`` and ``quota``
+        (sites, e.g. from :func:`district_quotas`): each district then gets
+        exactly that many sites (count mode) and the money columns stay empty.
     candidates : CandidateSet
         Candidates of every district (``sig_cd``; ``cost_krw`` per candidate,
         e.g. from a :class:`~siting.site_capacity.CameraSiteModel`; else the
@@ -513,10 +517,12 @@ def plan_districts(
     rows: list[dict[str, Any]] = []
     site_frames: list[gpd.GeoDataFrame] = []
     proposals: dict[str, Any] = {}
+    by_quota = "quota" in budgets and "budget_krw" not in budgets
     records = [{str(k): v for k, v in r.items()} for r in budgets.to_dict("records")]
     for budget_row in track(records, "districts", enabled=progress):
         code = str(budget_row["sig_cd"])
-        budget = int(budget_row["budget_krw"])
+        quota = int(budget_row["quota"]) if by_quota else None
+        budget = None if by_quota else int(budget_row["budget_krw"])
         mine = frame[(cand_codes == code).to_numpy()].reset_index(drop=True)
         cset = CandidateSet(
             gpd.GeoDataFrame(mine, geometry=frame.geometry.name, crs=WORKING_CRS),
@@ -532,15 +538,16 @@ def plan_districts(
         local = _restrict(demand, code)
         district_weight = _total_weight(local)
         row: dict[str, Any] = {
-            "priority": budget_row["priority"],
+            "priority": budget_row.get("priority", pd.NA),
             "sig_cd": code,
             "name_ko": names[code],
-            "status": budget_row["status"],
-            "city_share_krw": int(budget_row["city_share_krw"]),
-            "matching_krw": int(budget_row["matching_krw"]),
-            "budget_krw": budget,
+            "status": budget_row.get("status", "quota" if by_quota else ""),
+            "city_share_krw": np.nan if by_quota else int(budget_row["city_share_krw"]),
+            "matching_krw": np.nan if by_quota else int(budget_row["matching_krw"]),
+            "budget_krw": np.nan if budget is None else budget,
             "site_cost_krw": site_cost,
-            "sites_affordable": affordable_sites(budget, site_cost),
+            "sites_affordable": pd.NA if budget is None else affordable_sites(budget, site_cost),
+            "quota": pd.NA if quota is None else quota,
             "sites": 0,
             "cameras": 0,
             "spent_krw": 0.0,
@@ -551,15 +558,16 @@ def plan_districts(
         }
         if district_weight <= 0:
             row["note"] = "no demand in the district: nothing to cover"
-        elif budget < np.nanmin(costs):
+        elif quota is not None and quota < 1:
+            row["note"] = "quota 0: no site"
+        elif budget is not None and budget < np.nanmin(costs):
             row["note"] = (
                 f"budget {budget:,} KRW is below the cheapest site ({np.nanmin(costs):,.0f} KRW)"
             )
         else:
             near = _near(existing, _demand_bounds(local), prof.radius_m)
-            result = propose(
-                device, cset, local, budget=float(budget), existing=near, profile=prof, **options
-            )
+            amount = {"count": quota} if budget is None else {"budget": float(budget)}
+            result = propose(device, cset, local, existing=near, profile=prof, **amount, **options)
             proposals[code] = result
             sites = _site_columns(result)
             site_frames.append(sites)
@@ -575,7 +583,7 @@ def plan_districts(
                 covered_weight=float(result.summary["covered_weight"]),
                 gap_pct=100.0 * float(result.summary["gap"]),
             )
-            if row["spent_krw"] > budget:  # the solver's budget constraint, checked again
+            if budget is not None and row["spent_krw"] > budget:  # checked again
                 raise InfeasibleError(
                     f"{names[code]} ({code}): proposal costs {row['spent_krw']:,.0f} KRW, above "
                     f"its budget {budget:,} KRW",
@@ -584,10 +592,16 @@ def plan_districts(
                 )
             if result.summary.get("note"):
                 row["note"] = str(result.summary["note"])
-            elif budget - row["spent_krw"] >= site_cost and len(sites) < len(mine):
+            elif (
+                budget is not None
+                and budget - row["spent_krw"] >= site_cost
+                and len(sites) < len(mine)
+            ):
                 row["note"] = "sites beyond these cover no demand left uncovered"
         rows.append(row)
     table = pd.DataFrame(rows)
+    for column in ("sites_affordable", "quota"):
+        table[column] = table[column].astype("Int64")
     table["left_krw"] = table["budget_krw"] - table["spent_krw"]
     with np.errstate(invalid="ignore", divide="ignore"):
         table["covered_pct_of_district"] = np.where(
@@ -601,12 +615,13 @@ def plan_districts(
         "name_ko": "합계",
         "status": "",
         **{
-            c: table[c].sum()
+            c: table[c].sum(min_count=1)
             for c in (
                 "city_share_krw",
                 "matching_krw",
                 "budget_krw",
                 "sites_affordable",
+                "quota",
                 "sites",
                 "cameras",
                 "spent_krw",
@@ -617,7 +632,7 @@ def plan_districts(
         },
         "site_cost_krw": site_cost,
         "gap_pct": table["gap_pct"].max(),
-        "note": f"{len(table)} funded districts",
+        "note": f"{len(table)} {'districts by quota' if by_quota else 'funded districts'}",
     }
     totals["covered_pct_of_district"] = (
         100.0 * totals["covered_weight"] / totals["district_weight"]
@@ -625,7 +640,8 @@ def plan_districts(
         else 0.0
     )
     table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)[PLAN_TABLE_COLUMNS]
-    table["priority"] = table["priority"].astype("Int64")
+    for column in ("priority", "sites_affordable", "quota"):
+        table[column] = table[column].astype("Int64")
     sites = (
         gpd.GeoDataFrame(pd.concat(site_frames, ignore_index=True), crs=WORKING_CRS)
         if site_frames
@@ -636,7 +652,8 @@ def plan_districts(
         "n_districts": len(rows),
         "n_sites": int(table["sites"].iloc[-1]),
         "n_cameras": int(table["cameras"].iloc[-1]),
-        "budget_krw": int(table["budget_krw"].iloc[-1]),
+        "budget_krw": None if by_quota else int(table["budget_krw"].iloc[-1]),
+        "quota": int(table["quota"].iloc[-1]) if by_quota else None,
         "spent_krw": float(table["spent_krw"].iloc[-1]),
         "candidates": candidates.report(),
         "site_cost_krw": site_cost,
@@ -655,7 +672,7 @@ def plan_districts(
         summary["n_cameras"],
         summary["n_districts"],
         f"{summary['spent_krw']:,.0f}",
-        f"{summary['budget_krw']:,}",
+        "-" if summary["budget_krw"] is None else f"{summary['budget_krw']:,}",
     )
     return Plan(device, table, sites, proposals, summary)
 

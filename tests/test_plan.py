@@ -206,3 +206,18 @@ def test_bad_round_folders_exit_2_and_write_nothing(tmp_path: Path, make, messag
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_quotas_drive_a_citywide_run_in_count_mode() -> None:
+    """district_quotas → plan_districts: each district gets exactly its quota of sites."""
+    demand = layer_demand(_demand(), name="SYNTHETIC demand")
+    area = study_area(list(CODES))
+    cset = fill_with_lattice(None, area, demand.xy(), spacing_m=50.0, reach_m=50.0)
+    weights = demand.frame.groupby("sig_cd")["weight"].sum()
+    available = cset.frame["sig_cd"].value_counts()
+    quotas = district_quotas(weights, total=9, available=available, names=CODES)
+    table = quotas.assign(name_ko=quotas["sig_cd"].map(CODES))
+    plan = plan_districts(table, cset, demand, propose_options={"seed": 1})
+    rows = plan.table[plan.table["sig_cd"] != "11000"].set_index("sig_cd")
+    assert rows["sites"].to_dict() == quotas.set_index("sig_cd")["quota"].to_dict()
+    assert rows["budget_krw"].isna().all() and plan.summary["quota"] == 9
