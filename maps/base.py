@@ -492,7 +492,21 @@ class TileErrorNote(MacroElement):
         self.tiles = tiles.get_name()
 
 
+#: Above this many layers the layer control opens collapsed (an icon to hover).
+MAX_EXPANDED_LAYERS = 10
+
+
 def finish_map(m: folium.Map) -> folium.Map:
-    """Add the layer control (expanded, so every layer is listed) as the last control."""
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    """Add the layer control as the last control.
+
+    Expanded so every layer is listed, unless more than
+    :data:`MAX_EXPANDED_LAYERS` would cover the map on a laptop screen.
+    """
+    layers = [
+        child
+        for child in m._children.values()
+        if isinstance(child, folium.map.Layer) and child.control
+    ]
+    collapsed = len(layers) > MAX_EXPANDED_LAYERS
+    folium.LayerControl(collapsed=collapsed, position="topright").add_to(m)
     return m

@@ -24,18 +24,22 @@ import geopandas as gpd
 import numpy as np
 import rasterio
 from affine import Affine
-from pyproj import Transformer
+from branca.element import MacroElement
+from jinja2 import Template
+from pyproj import CRS, Transformer
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.io import MemoryFile
 from rasterio.warp import Resampling, reproject
 
 from layers.errors import CRSError, InputError
-from maps.base import CategoricalLegend, base_map, district_layer, finish_map
+from maps.base import base_map, district_layer, finish_map
+from maps.legends import CategoricalLegend, ColourBar
 
 __all__ = [
     "GRADE_COLOURS",
     "add_grid_layers",
     "GRADE_LETTERS",
+    "GridHover",
     "GridImage",
     "grid_images",
     "grid_map",
@@ -227,8 +231,132 @@ def grid_images(
     return grade_image, score_image
 
 
+_MAX_HOVER_CELLS = 4_000_000
+
+_HOVER_TEMPLATE = """
+{% macro script(this, kwargs) %}
+(function () {
+    var map = {{ this._parent.get_name() }};
+    var g = {{ this.grid|tojson }};
+    function bytes(b64) {
+        var raw = atob(b64), out = new Uint8Array(raw.length);
+        for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+        return out;
+    }
+    var grades = bytes(g.grades);
+    var scores = g.scores ? new Float32Array(bytes(g.scores).buffer) : null;
+    var letters = ['', 'A', 'B', 'C', 'D', 'E'];
+    var p = g.tm, D = Math.PI / 180, e2 = p.f * (2 - p.f), ep2 = e2 / (1 - e2);
+    function meridian(phi) {
+        return p.a * ((1 - e2 / 4 - 3 * e2 * e2 / 64 - 5 * e2 * e2 * e2 / 256) * phi
+            - (3 * e2 / 8 + 3 * e2 * e2 / 32 + 45 * e2 * e2 * e2 / 1024) * Math.sin(2 * phi)
+            + (15 * e2 * e2 / 256 + 45 * e2 * e2 * e2 / 1024) * Math.sin(4 * phi)
+            - (35 * e2 * e2 * e2 / 3072) * Math.sin(6 * phi));
+    }
+    // Transverse Mercator on the grid's ellipsoid (Snyder 1987, eqs. 8-9 to 8-10).
+    window.sitingGridXY = function (lat, lon) {
+        var phi = lat * D, n = p.a / Math.sqrt(1 - e2 * Math.pow(Math.sin(phi), 2));
+        var t = Math.pow(Math.tan(phi), 2), c = ep2 * Math.pow(Math.cos(phi), 2);
+        var A = (lon - p.lon0) * D * Math.cos(phi);
+        var x = p.fe + p.k0 * n * (A + (1 - t + c) * Math.pow(A, 3) / 6
+            + (5 - 18 * t + t * t + 72 * c - 58 * ep2) * Math.pow(A, 5) / 120);
+        var y = p.fn + p.k0 * (meridian(phi) - meridian(p.lat0 * D) + n * Math.tan(phi) * (
+            A * A / 2 + (5 - t + 9 * c + 4 * c * c) * Math.pow(A, 4) / 24
+            + (61 - 58 * t + t * t + 600 * c - 330 * ep2) * Math.pow(A, 6) / 720));
+        return [x, y];
+    };
+    var box = L.control({position: 'topright'});
+    box.onAdd = function () {
+        var div = L.DomUtil.create('div', 'siting-panel siting-grid-hover');
+        div.style.display = 'none';
+        return div;
+    };
+    box.addTo(map);
+    var layers = [{{ this.layers|join(', ') }}];
+    map.on('mousemove', function (e) {
+        var div = box.getContainer();
+        var on = layers.some(function (l) { return map.hasLayer(l); });
+        var xy = window.sitingGridXY(e.latlng.lat, e.latlng.lng);
+        var col = Math.floor((xy[0] - g.x0) / g.dx), row = Math.floor((g.y0 - xy[1]) / g.dy);
+        if (!on || col < 0 || row < 0 || col >= g.width || row >= g.height) {
+            div.style.display = 'none'; return;
+        }
+        var k = row * g.width + col, grade = grades[k];
+        if (!grade) { div.style.display = 'none'; return; }
+        var text = '격자 등급 <b>' + letters[grade] + '</b>';
+        if (scores && isFinite(scores[k])) {
+            text += ' · 위험 점수 <b>' + scores[k].toFixed(2) + '</b>';
+        }
+        div.innerHTML = text + '<br><span style="color:#666">' + g.cell + ' m 격자 (grid cell)</span>';
+        div.style.display = '';
+    });
+    map.on('mouseout', function () { box.getContainer().style.display = 'none'; });
+})();
+{% endmacro %}
+"""
+
+
+class GridHover(MacroElement):
+    """Say the grade and score of the grid cell under the mouse (no server, no proj4).
+
+    The source grid (its own CRS, e.g. EPSG:5186 or 5179, both Transverse
+    Mercator) is embedded as bytes; the mouse position is projected in the
+    browser with the Transverse Mercator series on the grid's ellipsoid and the
+    cell looked up by index, so the answer is the source cell's, not a
+    resampled pixel's.
+    """
+
+    _template = Template(_HOVER_TEMPLATE)
+
+    def __init__(self, grid: dict[str, object], layers: list[str]) -> None:
+        super().__init__()
+        self._name = "GridHover"
+        self.grid = grid
+        self.layers = layers
+
+
+def _hover_data(path: str | os.PathLike[str]) -> dict[str, object] | None:
+    """The grid's cells and projection for :class:`GridHover`, or None when not possible."""
+    with rasterio.open(path) as src:
+        if src.count < 2 or src.width * src.height > _MAX_HOVER_CELLS:
+            return None
+        transform = src.transform
+        if transform.b != 0 or transform.d != 0 or transform.e >= 0:
+            return None
+        crs = CRS.from_user_input(src.crs)
+        operation = crs.coordinate_operation
+        ellipsoid = crs.ellipsoid
+        if operation is None or ellipsoid is None or operation.method_name != "Transverse Mercator":
+            log.info("grid CRS %s is not Transverse Mercator: no hover read-out", crs.name)
+            return None
+        params = {p.name: float(p.value) for p in operation.params}
+        grades = np.nan_to_num(src.read(2).astype("float64"), nan=0).astype("uint8")
+        scores = src.read(1, masked=True).astype("float32").filled(np.nan)
+    scores = np.where(grades > 0, scores, np.nan).astype("<f4")
+    return {
+        "x0": transform.c,
+        "y0": transform.f,
+        "dx": transform.a,
+        "dy": -transform.e,
+        "width": int(grades.shape[1]),
+        "height": int(grades.shape[0]),
+        "cell": f"{transform.a:,.0f}",
+        "grades": base64.b64encode(np.ascontiguousarray(grades).tobytes()).decode("ascii"),
+        "scores": base64.b64encode(np.ascontiguousarray(scores).tobytes()).decode("ascii"),
+        "tm": {
+            "a": ellipsoid.semi_major_metre,
+            "f": 1.0 / ellipsoid.inverse_flattening,
+            "lat0": params["Latitude of natural origin"],
+            "lon0": params["Longitude of natural origin"],
+            "k0": params["Scale factor at natural origin"],
+            "fe": params["False easting"],
+            "fn": params["False northing"],
+        },
+    }
+
+
 def add_grid_layers(
-    m: folium.Map, path: str | os.PathLike[str], *, show_score: bool = True
+    m: folium.Map, path: str | os.PathLike[str], *, show_score: bool = True, hover: bool = True
 ) -> tuple[GridImage | None, GridImage | None]:
     """Add a risk-grid GeoTIFF to a map: the grade overlay with its legend, and the score.
 
@@ -240,6 +368,9 @@ def add_grid_layers(
         The grid GeoTIFF (band 1 score, band 2 grade).
     show_score : bool, default True
         Add the score as a second overlay (hidden at opening when grades exist).
+    hover : bool, default True
+        Show the grade and score of the cell under the mouse (grids in a
+        Transverse Mercator CRS such as EPSG:5186 or 5179, up to 4 million cells).
 
     Returns
     -------
@@ -247,15 +378,18 @@ def add_grid_layers(
         The grade and score images added.
     """
     grade_image, score_image = grid_images(path)
+    shown: list[str] = []
     if grade_image is not None:
-        folium.raster_layers.ImageOverlay(
+        grade_layer = folium.raster_layers.ImageOverlay(
             grade_image.url,
             grade_image.bounds,
             name="격자 등급 A–E (grid grade)",
             pixelated=True,
             interactive=False,
             className="siting-grid",
-        ).add_to(m)
+        )
+        grade_layer.add_to(m)
+        shown.append(grade_layer.get_name())
         counts = grade_image.grade_counts
         CategoricalLegend(
             "격자 등급 (grade)",
@@ -263,6 +397,7 @@ def add_grid_layers(
                 (f"{GRADE_LETTERS[c]}: {counts.get(GRADE_LETTERS[c], 0):,} cells", GRADE_COLOURS[c])
                 for c in sorted(GRADE_LETTERS)
             ],
+            layer=grade_layer,
         ).add_to(m)
     if (
         score_image is not None
@@ -270,7 +405,7 @@ def add_grid_layers(
         and (show_score or grade_image is None)
     ):
         lo, hi = score_image.score_range
-        folium.raster_layers.ImageOverlay(
+        score_layer = folium.raster_layers.ImageOverlay(
             score_image.url,
             score_image.bounds,
             name="위험 점수 (risk score)",
@@ -278,10 +413,16 @@ def add_grid_layers(
             interactive=False,
             show=grade_image is None,
             className="siting-grid-score",
+        )
+        score_layer.add_to(m)
+        shown.append(score_layer.get_name())
+        ColourBar(
+            _SCORE_COLOURS, lo, hi, caption="위험 점수 (risk score)", layer=score_layer
         ).add_to(m)
-        cm.LinearColormap(
-            _SCORE_COLOURS, vmin=lo, vmax=hi, caption="위험 점수 (risk score)"
-        ).add_to(m)
+    if hover and shown:
+        data = _hover_data(path)
+        if data is not None:
+            GridHover(data, shown).add_to(m)
     return grade_image, score_image
 
 

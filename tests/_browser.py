@@ -11,6 +11,8 @@ import pytest
 from layers import load_districts
 
 CHROMIUM = Path("/usr/bin/chromium")
+#: Screenshots and checks at a common office laptop size.
+VIEWPORT = {"width": 1366, "height": 768}
 ARTIFACTS = Path(__file__).parent / "artifacts"
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -47,7 +49,7 @@ def korean_names() -> set[str]:
 
 
 def open_page(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page(viewport=VIEWPORT)
     external: list[str] = []
     errors: list[str] = []
 
@@ -66,15 +68,30 @@ def open_page(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
     return page, external, errors
 
 
-def check_map(browser: Any, path: Path, korean: set[str]) -> None:
+def map_name(page: Any) -> str:
+    """The global variable folium gave the Leaflet map."""
+    name = page.evaluate(
+        "Object.keys(window).find(k => /^map_[0-9a-f]+$/.test(k) && window[k] instanceof L.Map)"
+    )
+    assert name, "no Leaflet map on the page"
+    return str(name)
+
+
+def check_map(browser: Any, path: Path, korean: set[str], *, labels: bool = True) -> None:
+    """Common checks of a saved map; screenshot at 1366×768 into tests/artifacts/."""
     page, external, errors = open_page(browser, path)
     try:
+        if labels:
+            shown = page.locator(".siting-district-label").all_inner_texts()
+            assert sorted(shown) == sorted(korean), f"{path.name}: district labels {shown}"
+        scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+        assert scale and all(t.strip().endswith(("m", "km")) for t in scale), scale
         assert page.evaluate("typeof window.L") == "object", path.name
         overlays = page.locator(".leaflet-control-layers-overlays label").all_inner_texts()
         assert overlays, f"{path.name}: no layer listed in the layer control"
         legends = page.locator(".legend")
-        assert legends.count() >= 1, f"{path.name}: no legend"
-        assert legends.first.is_visible(), f"{path.name}: legend hidden"
+        visible = [legends.nth(i).is_visible() for i in range(legends.count())]
+        assert any(visible), f"{path.name}: no legend shown"
         districts = page.locator("path.siting-district")
         assert districts.count() == 25, path.name
         shown = ""

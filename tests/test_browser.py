@@ -1,24 +1,36 @@
-"""Open every demo map in a real browser with the network cut.
+"""Open every demo map in a real browser with the network cut, and look at what it shows.
 
 Debian's chromium (``/usr/bin/chromium``, installed by ``scripts/test``; never
-``playwright install``) is driven by Playwright. Every request that is not
-``file:``/``data:``/``blob:`` is blocked and recorded. Each map must load
-Leaflet, list its layers in the layer control, show a legend, show a
-district's Korean name on hover, raise no page error and make zero external
-requests. Screenshots go to ``tests/artifacts/`` (not committed).
+``playwright install``) is driven by Playwright at 1366×768. Every request
+that is not ``file:``/``data:``/``blob:`` is blocked and recorded. Each map
+must load Leaflet, write the 25 district names on the map, show a metric
+scale, list its layers, show a legend, show a district's Korean name on hover,
+raise no page error and make zero external requests. Screenshots go to
+``tests/artifacts/`` (see its README; the PNGs are not committed).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
-from _browser import ARTIFACTS, check_map, korean_names, launch_browser, needs_chromium, open_page
+from _browser import (
+    ARTIFACTS,
+    check_map,
+    korean_names,
+    launch_browser,
+    map_name,
+    needs_chromium,
+    open_page,
+)
 from _maps_fixtures import synthetic_grid_tif, synthetic_inventory, synthetic_proposals
+from pyproj import Transformer
 
 from layers import load_districts
 from maps import equipment_map, save_html
@@ -33,35 +45,65 @@ def browser() -> Iterator[Any]:
     yield from launch_browser()
 
 
+def _round_table(districts: pd.DataFrame) -> pd.DataFrame:
+    """A scored, allocated round with every status (columns as `siting score` writes them)."""
+    n = len(districts)
+    status = ["funded"] * 6 + ["partly funded"] + ["not funded"] * (n - 9) + ["not funded"] * 2
+    eligible = [True] * (n - 2) + [False, False]
+    reason = (
+        ["city share of the requested cost in full"] * 6
+        + ["budget exhausted: part of the city share"]
+        + ["budget exhausted"] * (n - 9)
+        + ["ineligible: matching funds not secured"] * 2
+    )
+    return pd.DataFrame(
+        {
+            "sig_cd": districts["sig_cd"],
+            "name_ko": districts["name_ko"],
+            "fiscal_self_reliance_pct": districts["fiscal_self_reliance_pct"],
+            "vulnerable_cells": [40 * (i % 11) for i in range(n)],
+            "fiscal_points": [0.5 * (i % 13) for i in range(n)],
+            "need_points": [0.5 * (i % 7) for i in range(n)],
+            "total_points": [0.5 * (i % 13) + 0.5 * (i % 7) for i in range(n)],
+            "priority": range(1, n + 1),
+            "applicant": True,
+            "requested_krw": 600_000_000,
+            "eligible": eligible,
+            "city_share_krw": [300_000_000] * 6 + [123_456_000] + [0] * (n - 7),
+            "status": status,
+            "reason": reason,
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the demo's maps stage on a small demo-like context built in code."""
+    """Run the demo's maps stage on a small demo-like context built in code (synthetic)."""
     folder = tmp_path_factory.mktemp("demo")
     districts = load_districts()
     grid = synthetic_grid_tif(folder / "grid_synthetic.tif", districts, cell_m=250.0)
-    round_table = pd.DataFrame(
-        {
-            "sig_cd": districts.sig_cd,
-            "name_ko": districts.name_ko,
-            "total_points": [0.5 * (i % 13) + 1 for i in range(25)],
-            "priority": range(1, 26),
-            "eligible": [i % 3 != 0 for i in range(25)],
-            "city_share_krw": [1_000_000 * (i % 5) for i in range(25)],
-        }
-    )
-    (folder / "round.csv").write_text("sig_cd\n", encoding="utf-8")
+    # CCTV proposals in three neighbouring districts, as a round's winners would be.
+    three = districts[districts["name_ko"].isin(["중랑구", "노원구", "동대문구"])]
+    cctv = synthetic_proposals(three, 12)
+    cctv["order"] = np.arange(1, 13)
+    wifi = synthetic_proposals(districts, 260, seed=5).drop(columns="order")
+    wifi["rank"] = np.arange(1, 261)
+    wifi["device_id"] = [f"WIFI-{i:05d}" for i in range(260)]
+    wifi["device_type"] = "wifi"
     context: dict[str, Any] = {
         "seed": 1,
         "districts": districts,
         "grid_path": grid,
-        "rounds": {"cctv-new": round_table},
+        "rounds": {"cctv-new": _round_table(districts), "wifi": _round_table(districts)},
         "wifi_inventory": synthetic_inventory(districts, 600),
         "proposals": {
-            "cctv": synthetic_proposals(districts, 12),
-            "pole": synthetic_proposals(districts, 4, seed=7, services=True),
+            "cctv": cctv,
+            "wifi_replacement": wifi.assign(order=wifi["rank"]),
+            "pole": synthetic_proposals(three, 4, seed=7, services=True),
         },
         "artifacts": [Artifact("round.csv", "Round table", "Scores by district.", True)],
     }
+    (folder / "round.csv").write_text("sig_cd\n", encoding="utf-8")
     maps_stage(folder, context)
     return folder
 
@@ -73,6 +115,7 @@ def test_demo_writes_the_expected_maps(demo_folder: Path) -> None:
         "proposals_synthetic.html",
         "risk_grid_synthetic.html",
         "round_cctv-new_synthetic.html",
+        "round_wifi_synthetic.html",
         "wifi_age_synthetic.html",
     ]
 
@@ -84,6 +127,112 @@ def test_every_demo_map_works_offline(browser: Any, demo_folder: Path) -> None:
     assert maps
     for path in maps:
         check_map(browser, path, korean)
+
+
+def test_proposals_map_opens_fitted_and_popup_says_where(browser: Any, demo_folder: Path) -> None:
+    path = demo_folder / "maps" / "proposals_synthetic.html"
+    page, external, errors = open_page(browser, path)
+    try:
+        name = map_name(page)
+        view = page.evaluate(
+            f"(() => {{ const b = {name}.getBounds(); "
+            "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+        )
+        sites = page.evaluate(
+            f"(() => {{ const out = []; {name}.eachLayer(l => {{ "
+            "if (l instanceof L.Circle) { const p = l.getLatLng(); out.push([p.lng, p.lat]); } "
+            "}); return out; })()"
+        )
+        assert len(sites) == 16  # 12 CCTV + 4 poles shown; the 260 replacements are off
+        lons, lats = np.array(sites).T
+        assert view[0] <= lons.min() and view[2] >= lons.max()
+        assert view[1] <= lats.min() and view[3] >= lats.max()
+        # fitted to the sites: the zoom Leaflet would choose for them (less one level for
+        # the 150 m margin), deeper than the zoom that shows all of Seoul
+        zooms = page.evaluate(
+            f"(() => {{ const sites = L.latLngBounds({json.dumps([[b, a] for a, b in sites])}); "
+            "const seoul = L.latLngBounds([[37.41, 126.76], [37.72, 127.19]]); "
+            f"return [{name}.getZoom(), {name}.getBoundsZoom(sites), "
+            f"{name}.getBoundsZoom(seoul)]; }})()"
+        )
+        zoom, sites_zoom, seoul_zoom = zooms
+        assert sites_zoom - 1 <= zoom <= sites_zoom and zoom > seoul_zoom, zooms
+        overlays = page.locator(".leaflet-control-layers-overlays label").all_text_contents()
+        assert any(t.strip().startswith("CCTV · ") for t in overlays)
+        assert any("묶음 clustered" in t for t in overlays)
+        # Click the site nearest the middle of the view (controls sit at the edges).
+        x, y = page.evaluate(
+            f"(() => {{ const size = {name}.getSize(); let best = null; "
+            f"{name}.eachLayer(l => {{ if (l instanceof L.Circle) {{ "
+            f"const p = {name}.latLngToContainerPoint(l.getLatLng()); "
+            "const d = Math.hypot(p.x - size.x / 2, p.y - size.y / 2); "
+            "if (!best || d < best[2]) { best = [p.x, p.y, d]; } } }); "
+            "return [best[0], best[1]]; })()"
+        )
+        page.mouse.click(x, y)  # the number label lets clicks through to the circle
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible")
+        text = popup.inner_text()
+        assert "법정동" in text and "위도 lat" in text and "경도 lon" in text, text
+        assert re.search(r"위도 lat 37\.\d{6}, 경도 lon 12[67]\.\d{6}", text), text
+        assert "왜 이 자리인가" in text and "좌표 복사" in text
+        assert "세부 항목" in text and not page.locator("details[open]").count()
+        page.screenshot(path=str(ARTIFACTS / "proposals_popup_synthetic.png"))
+        page.locator(".siting-copy").first.click()
+        assert "복사됨" in page.locator(".siting-copy").first.inner_text()
+        assert errors == [] and external == []
+    finally:
+        page.close()
+
+
+def test_round_map_shows_status_in_words(browser: Any, demo_folder: Path) -> None:
+    page, external, errors = open_page(browser, demo_folder / "maps" / "round_wifi_synthetic.html")
+    try:
+        legend = " ".join(page.locator(".legend").all_inner_texts())
+        for label in ("전액 지원", "일부 지원", "미지원", "지원 제외"):
+            assert label in legend, legend
+        ticks = page.locator(".siting-tick").all_inner_texts()
+        assert ticks and all(re.fullmatch(r"-?[0-9,]+(\.[05])?", t) for t in ticks), ticks
+        assert page.locator("path.siting-hatch").count() == 2
+        panel = page.locator(".siting-panel").first.inner_text()
+        assert "ASSUMED" in panel and "붙임8" not in page.content()
+        district = page.locator("path.siting-district").nth(6)
+        district.hover(force=True)
+        tip = page.locator(".leaflet-tooltip").inner_text()
+        assert "재정자립도" in tip and "순위" in tip and "천원" in tip and "일부 지원" in tip
+        assert "123,456천원" in tip
+        assert errors == [] and external == []
+    finally:
+        page.close()
+
+
+def test_grid_hover_gives_grade_and_score_and_legends_follow_layers(
+    browser: Any, demo_folder: Path
+) -> None:
+    page, external, errors = open_page(browser, demo_folder / "maps" / "risk_grid_synthetic.html")
+    try:
+        # The browser's Transverse Mercator agrees with PROJ to a centimetre.
+        to_5186 = Transformer.from_crs("EPSG:4326", "EPSG:5186", always_xy=True)
+        for lon, lat in ((126.8, 37.45), (127.0, 37.56), (127.17, 37.7)):
+            x, y = page.evaluate(f"window.sitingGridXY({lat}, {lon})")
+            ex, ey = to_5186.transform(lon, lat)
+            assert abs(x - ex) < 0.01 and abs(y - ey) < 0.01
+        bar = page.locator(".legend:has(.siting-bar)")
+        assert bar.count() == 1 and not bar.is_visible()  # score layer off at opening
+        name = map_name(page)
+        point = page.evaluate(
+            f"(() => {{ const p = {name}.latLngToContainerPoint([37.56, 127.0]); "
+            "return [p.x, p.y]; })()"
+        )
+        page.mouse.move(point[0], point[1])
+        hover = page.locator(".siting-grid-hover")
+        assert hover.is_visible()
+        assert re.search(r"격자 등급 [A-E] · 위험 점수 -?\d+\.\d\d", hover.inner_text())
+        page.locator(".leaflet-control-layers-overlays label", has_text="위험 점수").click()
+        assert bar.is_visible()
+        assert errors == [] and external == []
+    finally:
+        page.close()
 
 
 def test_exact_positions_map_works_offline(browser: Any, tmp_path: Path) -> None:
@@ -112,7 +261,9 @@ def test_equipment_map_records_privacy_visibly(browser: Any, demo_folder: Path) 
     try:
         panel = page.locator(".siting-panel").inner_text()
         assert "exact positions hidden" in panel
-        assert page.locator(".leaflet-marker-icon").count() == 0
+        assert "대 미만 격자" in panel or "every cell ≥ 3" in panel
+        assert page.locator(".leaflet-marker-icon:not(.siting-label-icon)").count() == 0
+        assert "≥ 7" in panel and "CCTV" not in page.title()
         assert errors == [] and external == []
     finally:
         page.close()
@@ -123,10 +274,10 @@ def test_index_links_every_output(browser: Any, demo_folder: Path) -> None:
     try:
         hrefs = page.eval_on_selector_all("li a", "els => els.map(e => e.getAttribute('href'))")
         assert "round.csv" in hrefs
-        assert sum(1 for h in hrefs if re.match(r"maps/.*\.html$", h)) == 5
+        maps = {h for h in hrefs if re.match(r"maps/.*\.html$", h)}
+        assert len(maps) == 6
         for href in hrefs:
             assert (demo_folder / href).exists(), href
-        assert page.locator(".syn").count() >= 5
         assert errors == [] and external == []
     finally:
         page.close()
