@@ -89,6 +89,8 @@ def report_blocks(result: RoundResult) -> list[Block]:
     t = result.totals
     blocks: list[Block] = [("h1", f"{c.title} — subsidy round ({c.program})")]
     blocks.append(("p", c.basis_text()))
+    if result.version > 1 or result.differences is not None:
+        blocks.append(("p", f"Version {result.version} of this round."))
     if c.assumptions:
         blocks.append(("h2", "Assumptions (not written policy)"))
         blocks.append(("ul", [f"ASSUMPTION: {a}" for a in c.assumptions]))
@@ -139,6 +141,7 @@ def report_blocks(result: RoundResult) -> list[Block]:
         items += [f"file: {display_path(p)}" for p in result.inputs]
         blocks.append(("ul", items))
     blocks += _data_blocks(result)
+    blocks += _difference_blocks(result)
     blocks.append(("h2", "Totals"))
     blocks.append(
         (
@@ -210,6 +213,26 @@ def district_notes(table: pd.DataFrame) -> list[str]:
             parts.append(f"DATA NOTE {data}")
         notes.append(" | ".join(parts))
     return notes
+
+
+def _difference_blocks(result: RoundResult) -> list[Block]:
+    """What changed since the previous version (every changed field per district)."""
+    diff = result.differences
+    if diff is None:
+        return []
+    title = f"Changes since version {result.version - 1}"
+    if diff.empty:
+        return [("h2", title), ("p", f"No value changed since {result.previous}.")]
+    districts = diff["sig_cd"].nunique()
+    return [
+        ("h2", title),
+        (
+            "p",
+            f"Compared with {result.previous}: {len(diff)} value(s) changed in {districts} "
+            "district(s). The full list is in the differences table (CSV and XLSX sheet).",
+        ),
+        ("table", list(diff.columns), [[str(v) for v in row] for row in diff.values.tolist()]),
+    ]
 
 
 def _aliases(field: str) -> list[str]:
@@ -351,6 +374,8 @@ def write_round_xlsx(result: RoundResult, path: str | os.PathLike[str]) -> Path:
         "totals": totals,
         "inputs": sources,
     }
+    if result.differences is not None:
+        sheets["differences"] = result.differences
     about: dict[str, Any] = {"criteria": result.criteria.basis_text()}
     notes = [item for block in _data_blocks(result) if block[0] == "ul" for item in block[1]]
     if notes:

@@ -48,6 +48,12 @@ class RoundResult:
         Input files read.
     sources : dict
         Column → where its values came from.
+    version : int
+        Version of the round (1, or one more than the previous run compared).
+    differences : DataFrame, optional
+        Changes since the previous version (:func:`scoring.versions.round_differences`).
+    previous : str, optional
+        Where the previous version was read from.
     """
 
     criteria: Criteria
@@ -55,6 +61,28 @@ class RoundResult:
     totals: dict[str, Any]
     inputs: list[Path] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    version: int = 1
+    differences: pd.DataFrame | None = None
+    previous: str | None = None
+
+    def compare_with(self, previous: pd.DataFrame, *, version: int, where: str) -> None:
+        """Record this round as the version after ``previous`` and list what changed.
+
+        Parameters
+        ----------
+        previous : DataFrame
+            The previous version's round table.
+        version : int
+            The previous version's number.
+        where : str
+            Where it was read from (for the report).
+        """
+        from scoring.versions import round_differences
+
+        fields = [c for c in self.table.columns if c not in ("sig_cd", "name_ko")]
+        self.differences = round_differences(previous, self.table, fields)
+        self.version = version + 1
+        self.previous = where
 
     @property
     def program(self) -> str:

@@ -26,6 +26,7 @@ SCORE_SUMMARY_COLUMNS = [
     "total_points",
     "eligible",
     "city_share_krw",
+    "status",
     "reason",
 ]
 
@@ -53,6 +54,9 @@ def write_round_outputs(
         f"{program}_report.html",
         "run.json",
     ]
+    if result.differences is not None:
+        names.insert(4, f"{program}_differences.csv")
+        write_csv(result.differences, stage / names[4])
     write_csv(result.table, stage / names[0])
     write_round_xlsx(result, stage / names[1])
     (stage / names[2]).write_text(round_markdown(result), encoding="utf-8")
@@ -63,6 +67,8 @@ def write_round_outputs(
         "criteria": [c.model_dump() for c in result.criteria.criteria],
         "sources": result.sources,
         "totals": result.totals,
+        "version": result.version,
+        "previous": result.previous,
     }
     manifest = run_manifest(
         f"{command} --program {program}",
@@ -76,7 +82,7 @@ def write_round_outputs(
             path = Path(entry["path"])
             if path.is_relative_to(inputs_relative_to):
                 entry["path"] = path.relative_to(inputs_relative_to).as_posix()
-    write_json(manifest, stage / names[4])
+    write_json(manifest, stage / "run.json")
     return names
 
 
@@ -93,6 +99,7 @@ def score_job(
     skip_partials: bool | None = None,
     rank_population: str | None = None,
     missing: str | None = None,
+    previous: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     layer: gpd.GeoDataFrame | None = None,
 ) -> tuple[RoundResult, list[str]]:
@@ -123,6 +130,10 @@ def score_job(
     missing : {"refuse", "zero"}, optional
         A ranked district without data: refuse (default, exit 2 naming it) or
         score it as 0 (stated in the report).
+    previous : path, optional
+        Output folder of an earlier run of the same programme: this run becomes
+        its next version and writes ``<program>_differences.csv`` (every changed
+        field per district), also listed in the report and the workbook.
     overwrite : bool, default False
         Replace existing outputs.
     layer : GeoDataFrame, optional
@@ -146,6 +157,16 @@ def score_job(
         rank_population=rank_population,
         missing=missing,
     )
+    if previous is not None:
+        from layers.output import display_path
+        from scoring.versions import read_previous_round
+
+        before = read_previous_round(previous, program)
+        result.compare_with(
+            before.table,
+            version=before.version,
+            where=f"version {before.version} in {display_path(before.folder)}",
+        )
     protected = [p for p in (districts_csv, grid, criteria) if p is not None]
     with staged_outputs(out_dir, overwrite=overwrite, protected=protected) as stage:
         files = write_round_outputs(result, stage)

@@ -108,12 +108,20 @@ def score(
             "listed in the report).",
         ),
     ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="Output folder of an earlier run of this round: the new run becomes its next "
+            "version and lists every changed value in PROGRAM_differences.csv and the report.",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Score a subsidy round, decide eligibility and allocate the budget (CSV, XLSX, report).
 
-    Example:  siting score --program cctv-replace --districts requests.csv
-    --budget 20억 --out out/replace
+    Example:  siting score --program cctv-replace --districts requests.xlsx
+    --budget 20억 --out out/replace-v2 --previous out/replace
     """
     from layers.money import parse_krw_or_none
 
@@ -130,6 +138,7 @@ def score(
         skip_partials=skip_partials,
         rank_population=rank_population.value if rank_population else None,
         missing=missing.value if missing else None,
+        previous=previous,
         overwrite=overwrite,
     )
     print_table(result.table, SCORE_SUMMARY_COLUMNS, title=result.criteria.title)
@@ -138,4 +147,9 @@ def score(
         f"eligible {totals['eligible']} of {totals['applicants']} applicants; "
         f"granted {totals['granted_city_krw']:,} KRW"
     )
+    if result.differences is not None:
+        stdout.print(
+            f"version {result.version}: {len(result.differences)} value(s) changed in "
+            f"{result.differences['sig_cd'].nunique()} district(s) since {result.previous}"
+        )
     print_written(out, files)
