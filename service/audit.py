@@ -98,9 +98,9 @@ class AuditOut(BaseModel):
 def read_audit(
     _user: Annotated[User, Depends(require_role("city"))],
     session: Annotated[Session, Depends(get_session)],
-    entity: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=64)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
+    entity: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
+    entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
+    action: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[AuditOut]:

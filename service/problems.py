@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layers.errors import (
@@ -178,6 +179,28 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, _TITLES[422], detail, errors=errors)
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    log.info("integrity error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem_response(
+        request,
+        409,
+        _TITLES[409],
+        "the change conflicts with another one made at the same time (or refers to "
+        "something that no longer exists); reload and try again",
+    )
+
+
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    log.info("data error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return problem_response(
+        request,
+        422,
+        _TITLES[422],
+        "a value cannot be stored (out of range, or a character such as NUL that text "
+        "fields do not take); check the request",
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -195,4 +218,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

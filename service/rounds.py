@@ -66,11 +66,25 @@ assert set(Program.__args__) == set(PROGRAMS)  # type: ignore[attr-defined]
 RoundId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Round id")]
 VersionNo = Annotated[int, Path(ge=1, le=2**31 - 1, description="Result version")]
 DistrictPath = Annotated[
-    str, Path(min_length=1, max_length=40, description="District name or SIG_CD (노원구, 11350)")
+    str,
+    Path(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[^\x00/]*$",
+        description="District name or SIG_CD (노원구, 11350)",
+    ),
 ]
 Krw = Annotated[int, Field(ge=0, le=10**15, description="Whole KRW (원)")]
+#: Text without NUL characters (PostgreSQL text cannot hold them).
+_TEXT = r"^[^\x00]*$"
+UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{1,32}$", description="Upload id")]
 #: An amount as a number of won or as planners write it ("60억", "6억 5천만", "600000천원").
-KrwIn = Krw | Annotated[str, Field(min_length=1, max_length=40, examples=["60억", "600000천원"])]
+KrwIn = (
+    Krw
+    | Annotated[
+        str, Field(min_length=1, max_length=40, pattern=_TEXT, examples=["60억", "600000천원"])
+    ]
+)
 CityUser = Annotated[User, Depends(require_role("city"))]
 SessionDep = Annotated[Session, Depends(get_session)]
 StoreDep = Annotated[Store, Depends(get_store)]
@@ -83,7 +97,7 @@ class RoundCreate(BaseModel):
 
     program: Program
     year: Annotated[int, Field(ge=2000, le=2100)]
-    title: Annotated[str, Field(max_length=200)] = ""
+    title: Annotated[str, Field(max_length=200, pattern=_TEXT)] = ""
     budget_krw: KrwIn | None = Field(
         default=None,
         description="City budget of the round (KRW, or text such as 60억); none = no cap",
@@ -92,7 +106,7 @@ class RoundCreate(BaseModel):
         default_factory=dict,
         description=f"Overrides of the criteria settings: {', '.join(SETTING_OVERRIDES)}",
     )
-    inputs: dict[str, str] = Field(
+    inputs: dict[str, UploadId] = Field(
         default_factory=dict,
         description="Upload ids of round inputs: districts (statistics CSV), grid (graded "
         "risk grid GeoTIFF), criteria (criteria TOML)",
@@ -128,9 +142,9 @@ class SubmissionIn(BaseModel):
     commitment_rating: Annotated[float, Field(ge=0, le=100)] | None = Field(
         default=None, description="Commitment (추진의지) rating entered by the planner"
     )
-    note: Annotated[str, Field(max_length=2000)] = ""
-    attachments: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=20)] = (
-        Field(default_factory=list, description="Upload ids (proof of matching budget, …)")
+    note: Annotated[str, Field(max_length=2000, pattern=_TEXT)] = ""
+    attachments: Annotated[list[UploadId], Field(max_length=20)] = Field(
+        default_factory=list, description="Upload ids (proof of matching budget, …)"
     )
     submit: bool = Field(
         default=True, description="false keeps it as a draft the city does not score"
@@ -158,7 +172,7 @@ class ScoreIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: Annotated[str, Field(max_length=2000)] = ""
+    reason: Annotated[str, Field(max_length=2000, pattern=_TEXT)] = ""
 
 
 class VersionOut(BaseModel):
@@ -594,7 +608,7 @@ def result(
 def result_file(
     round_id: RoundId,
     version: VersionNo,
-    name: Annotated[str, Path(max_length=200)],
+    name: Annotated[str, Path(max_length=200, pattern=r"^[^\x00/\\]+$")],
     user: CurrentUser,
     session: SessionDep,
     store: StoreDep,

@@ -216,6 +216,12 @@ def test_unknown_district_and_draft_submission(
     client.post(f"/rounds/{rid}/open", headers=city["headers"]).raise_for_status()
     r = _submit(client, city, rid, "부산진구", 1, 1)
     assert r.status_code == 422 and "not one of Seoul's 25 districts" in r.json()["detail"]
+    nul = _submit(client, nowon, rid, NOWON, 1, 1, note="a\x00b")
+    assert nul.status_code == 422  # PostgreSQL text cannot hold NUL: refused before the database
+    bad_id = _submit(client, nowon, rid, NOWON, 1, 1, attachments=["../../etc/passwd"])
+    assert bad_id.status_code == 422
+    missing = _submit(client, nowon, rid, NOWON, 1, 1, attachments=["0" * 32])
+    assert missing.status_code == 422 and "no upload" in missing.json()["detail"]
     draft = _submit(client, nowon, rid, NOWON, 100_000_000, 50_000_000, submit=False)
     assert draft.json()["status"] == "draft"
     client.post(f"/rounds/{rid}/close", headers=city["headers"]).raise_for_status()
