@@ -25,6 +25,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "service.pages.signin",
     "service.pages.home",
     "service.pages.rounds",
+    "service.pages.uploads",
 )
 
 router = APIRouter()
