@@ -270,8 +270,13 @@ def _data_blocks(result: RoundResult) -> list[Block]:
     columns = list(dict.fromkeys(c.column for c in result.criteria.criteria))
     register = quirks_for(columns, t["sig_cd"].astype(str))
     if "data_notes" in t.columns and t["data_notes"].astype(bool).any() and not register.empty:
-        shown = set(t.loc[t["data_notes"].astype(bool), "sig_cd"].astype(str))
-        register = register[register.sig_cd.isin(shown)]
+        notes_by_sig = dict(zip(t["sig_cd"].astype(str), t["data_notes"].astype(str), strict=True))
+        register = register[
+            [
+                f"{row.field}: " in notes_by_sig.get(str(row.sig_cd), "")
+                for row in register.itertuples()
+            ]
+        ]
         blocks.append(("h2", "Data notes (known quirks of the bundled data)"))
         items = []
         for (field, note, source), group in register.groupby(

@@ -108,6 +108,8 @@ def test_overrides_are_shown_as_overrides_and_replace_the_quirk(tmp_path: Path) 
     report = round_markdown(result)
     assert "## Overrides of the bundled data" in report
     assert "OVERRIDE ageing_ratio_pct" in report
+    notes = report.split("## Data notes")[1].split("## Totals")[0]
+    assert "동대문구 (11230)" in notes and "도봉구 (11320)" not in notes
 
 
 @pytest.mark.parametrize("program", PROGRAMS)
