@@ -7,6 +7,7 @@ while its layer is on. Districts without a value are grey and say "—".
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -18,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
-from maps.base import base_map, district_layer, finish_map, label_for
+from layers.quirks import quirks_for
+from maps.base import base_map, district_layer, finish_map, format_value, label_for
 from maps.legends import ColourBar
 
 __all__ = ["NO_DATA_COLOUR", "choropleth_map", "join_values"]
@@ -170,6 +172,15 @@ def choropleth_map(
     colormap = cm.LinearColormap(_COLOURS, vmin=vmin, vmax=vmax, caption=label)
     missing = int((~np.isfinite(data)).sum())
     panel_notes = list(notes)
+    shown = [column, *[c for c in extra if c in frame.columns]]
+    quirks = quirks_for(shown, list(frame["sig_cd"]))
+    per_district: dict[str, list[str]] = {}
+    for q in quirks.itertuples():
+        per_district.setdefault(str(q.sig_cd), []).append(f"{label_for(str(q.field))}: {q.note_ko}")
+    for q in quirks[quirks["scope"] == "district"].itertuples():
+        panel_notes.append(f"⚠ {q.name_ko} {label_for(str(q.field))}: {q.note_ko} ({q.source})")
+    for q in quirks[quirks["scope"] == "all districts"].drop_duplicates("field").itertuples():
+        panel_notes.append(f"⚠ 모든 자치구 {label_for(str(q.field))}: {q.note_ko} ({q.source})")
     if missing:
         panel_notes.append(f"{missing} district(s) without a value are grey.")
     m, _ = base_map(
@@ -188,11 +199,28 @@ def choropleth_map(
             return NO_DATA_COLOUR
         return str(colormap(float(value)))[:7]
 
+    tips = [
+        "<br>".join(
+            [
+                f"<b>{html.escape(str(row['name_ko']))}</b> {html.escape(str(row['name_en']))}",
+                *[
+                    f"{html.escape(label_for(c))}: {html.escape(format_value(row[c]))}"
+                    for c in shown
+                ],
+                *[
+                    f'<span style="color:#8a4b00">⚠ {html.escape(n)}</span>'
+                    for n in per_district.get(str(row["sig_cd"]), [])
+                ],
+            ]
+        )
+        for row in frame.to_dict("records")
+    ]
     layer = district_layer(
         frame,
         name=layer_name or label,
-        tooltip_columns=[column, *[c for c in extra if c in frame.columns]],
+        tooltip_columns=shown,
         fill=fill,
+        tooltip_html=tips,
     )
     layer.add_to(m)
     ColourBar(_COLOURS, vmin, vmax, caption=label, layer=layer).add_to(m)

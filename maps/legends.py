@@ -20,7 +20,7 @@ __all__ = ["CategoricalLegend", "ColourBar", "format_tick", "nice_ticks"]
 
 
 def nice_ticks(vmin: float, vmax: float, *, target: int = 5) -> list[float]:
-    """Round tick values (1, 2, 2.5 or 5 × 10ᵏ apart) inside ``[vmin, vmax]``.
+    """Round tick values (1, 2 or 5 × 10ᵏ apart) inside ``[vmin, vmax]``.
 
     Parameters
     ----------
@@ -40,25 +40,29 @@ def nice_ticks(vmin: float, vmax: float, *, target: int = 5) -> list[float]:
     [0.0, 10.0, 20.0, 30.0, 40.0]
     >>> nice_ticks(1.5, 12.5)
     [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
+    >>> nice_ticks(0, 1)
+    [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     """
     if not (math.isfinite(vmin) and math.isfinite(vmax)) or vmax <= vmin:
         return [float(vmin)]
     raw = (vmax - vmin) / max(target - 1, 1)
-    power = 10.0 ** math.floor(math.log10(raw))
-    step = power * 10
-    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if factor * power >= raw:
-            step = factor * power
-            break
-    first = math.ceil(vmin / step - 1e-9) * step
-    ticks = []
-    value = first
-    while value <= vmax + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
-    if len(ticks) < 2:  # a narrow range: show its ends
+    power = math.floor(math.log10(raw))
+    best: tuple[float, float] | None = None  # (distance from target, step)
+    for exponent in (power - 1, power, power + 1):
+        for factor in (1.0, 2.0, 5.0):
+            step = factor * 10.0**exponent
+            count = math.floor(vmax / step + 1e-9) - math.ceil(vmin / step - 1e-9) + 1
+            if count < 2:
+                continue
+            score = (abs(count - target), -step)
+            if best is None or score < (best[0], -best[1]):
+                best = (score[0], step)
+    if best is None:  # a narrow range: show its ends
         return [float(vmin), float(vmax)]
-    return [float(t) for t in ticks]
+    step = best[1]
+    first = math.ceil(vmin / step - 1e-9)
+    last = math.floor(vmax / step + 1e-9)
+    return [float(round(i * step, 10)) for i in range(first, last + 1)]
 
 
 def format_tick(value: float) -> str:

@@ -111,3 +111,10 @@ def synthetic_proposals(
             ", ".join(sorted(rng.choice(choices, size=3, replace=False))) for _ in range(n)
         ]
     return frame
+
+
+def readable(page: str) -> str:
+    """A saved map with the ``\\uXXXX`` escapes of its JSON-embedded text decoded."""
+    import re
+
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)

@@ -192,7 +192,7 @@ def test_round_map_shows_status_in_words(browser: Any, demo_folder: Path) -> Non
         for label in ("전액 지원", "일부 지원", "미지원", "지원 제외"):
             assert label in legend, legend
         ticks = page.locator(".siting-tick").all_inner_texts()
-        assert ticks and all(re.fullmatch(r"-?[0-9,]+(\.[05])?", t) for t in ticks), ticks
+        assert ticks and all(re.fullmatch(r"-?[0-9,]+(\.[0-9]{1,2})?", t) for t in ticks), ticks
         assert page.locator("path.siting-hatch").count() == 2
         panel = page.locator(".siting-panel").first.inner_text()
         assert "ASSUMED" in panel and "붙임8" not in page.content()
