@@ -316,3 +316,30 @@ def _exact_grants(got: pd.DataFrame, options: dict[str, object]) -> dict[str, Fr
         grants[sig] = amount
         remaining -= amount
     return grants
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5_000_000), st.integers(0, 999), st.integers(0, 3_000)),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_capped_largest_remainder_never_passes_a_cap(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    """Awkward won amounts (e.g. 500,450): rounded grants stay within floor and cap."""
+    amounts = [Fraction(a) + Fraction(f, 1000) for a, f, _ in rows]
+    caps = [a + Fraction(extra) for a, (_, _, extra) in zip(amounts, rows, strict=True)]
+    got = round_largest_remainder(amounts, caps=caps)
+    total_floor = int(sum(amounts, Fraction(0)) // 1000) * 1000
+    assert sum(got) <= total_floor
+    for value, amount, cap in zip(got, amounts, caps, strict=True):
+        assert value % 1000 == 0
+        assert value <= cap
+        assert int(amount // 1000) * 1000 <= value <= int(amount // 1000) * 1000 + 1000
+    # a unit is left out only when no district with a remainder had room under its cap
+    if sum(got) < total_floor:
+        for value, amount, cap in zip(got, amounts, caps, strict=True):
+            assert not (value < amount and value + 1000 <= cap)
