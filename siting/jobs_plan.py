@@ -177,6 +177,7 @@ def run_plan(
     cameras_per_site: int | None = None,
     site_capacity: int | None = None,
     camera_cost_krw: float | None = None,
+    min_cameras_added: int | None = None,
     min_spacing: float | None = None,
     solver: Literal["auto", "greedy", "exact"] = "auto",
     seed: int = 0,
@@ -207,8 +208,9 @@ def run_plan(
         Add lattice points where no street candidate reaches demand.
     matching : {"counterpart", "secured"}
         How the district's matching is counted (:data:`siting.plan.MATCHING_RULES`).
-    cameras_per_site, site_capacity, camera_cost_krw : optional
-        Camera-site model overrides (CCTV; default 4 cameras, 6 a pole, 5,000,000 KRW).
+    cameras_per_site, site_capacity, camera_cost_krw, min_cameras_added : optional
+        Camera-site model overrides (CCTV; default 4 cameras a site, 6 a pole,
+        5,000,000 KRW a camera, a pole takes a full set).
     min_spacing : float, optional
         Minimum distance between new sites (m).
     solver, seed
@@ -240,6 +242,7 @@ def run_plan(
             cameras_per_site or base.cameras_per_site,
             site_capacity or max(base.site_capacity, cameras_per_site or 0),
             camera_cost_krw or base.camera_cost_krw,
+            min_cameras_added,
         )
         prof = get_profile(
             device,

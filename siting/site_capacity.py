@@ -10,8 +10,11 @@ report of the Digital Policy Bureau). The model, every part of it a setting
   device profile's cameras a site);
 - a pole holds at most ``site_capacity`` cameras (default 6); an existing CCTV
   pole already carrying ``k`` cameras takes ``min(cameras_per_site,
-  site_capacity − k)`` more, and a pole with no room left is no candidate
-  (removed and counted);
+  site_capacity − k)`` more, and is no candidate (removed and counted) when
+  that is below ``min_cameras_added`` (default: a full set, ``cameras_per_site``).
+  The default keeps every proposed site at 4 new cameras, because coverage
+  counts a site's whole disc whatever its camera count: a 1-camera top-up
+  would otherwise buy a whole disc for a quarter of the price;
 - cost is **per camera**: ``cameras added × camera_cost_krw`` (default
   5,000,000 KRW, the per-camera prior of the 2024 budget review, pole and
   installation included). A new site therefore costs 20,000,000 KRW and
@@ -21,7 +24,8 @@ report of the Digital Policy Bureau). The model, every part of it a setting
 Coverage is the site's radius whatever its camera count; cameras added to an
 existing pole therefore gain only the demand its own cameras do not already
 watch (an aged pole's partial credit, or demand of the disc no other camera
-reaches).
+reaches). With ``min_cameras_added=1`` partial top-ups are allowed (and
+cheaper), which suits a plan where the budget, not coverage, is the question.
 
 Examples
 --------
@@ -29,6 +33,8 @@ Examples
 >>> model.site_cost_krw
 20000000.0
 >>> model.cameras_added([0, 2, 5, 6]).tolist()
+[4, 4, 0, 0]
+>>> CameraSiteModel(min_cameras_added=1).cameras_added([0, 2, 5, 6]).tolist()
 [4, 4, 1, 0]
 """
 
@@ -63,11 +69,15 @@ class CameraSiteModel:
         Most cameras one pole can hold [choice].
     camera_cost_krw : float, default 5,000,000
         Cost of one camera, installed (KRW).
+    min_cameras_added : int, optional
+        Fewest cameras worth adding at a pole; default ``cameras_per_site`` (a
+        full set, so every site's cost matches the disc it is credited with).
     """
 
     cameras_per_site: int = 4
     site_capacity: int = 6
     camera_cost_krw: float = 5_000_000.0
+    min_cameras_added: int | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -77,6 +87,13 @@ class CameraSiteModel:
             problems.append(
                 f"a site's capacity ({self.site_capacity}) is below the cameras a new site gets "
                 f"({self.cameras_per_site})"
+            )
+        if self.min_cameras_added is not None and not (
+            1 <= self.min_cameras_added <= self.cameras_per_site
+        ):
+            problems.append(
+                f"fewest cameras added must lie in 1–{self.cameras_per_site}, got "
+                f"{self.min_cameras_added}"
             )
         if not np.isfinite(self.camera_cost_krw) or self.camera_cost_krw <= 0:
             problems.append(
@@ -102,10 +119,12 @@ class CameraSiteModel:
         return float(self.cameras_per_site * self.camera_cost_krw)
 
     def cameras_added(self, existing: Iterable[int] | np.ndarray) -> np.ndarray:
-        """Cameras a proposal adds at sites already holding ``existing`` cameras (0 = full)."""
+        """Cameras a proposal adds at sites already holding ``existing`` cameras (0 = no room)."""
         have = np.asarray(list(existing) if not isinstance(existing, np.ndarray) else existing)
         have = np.clip(have.astype(np.int64), 0, None)
-        return np.clip(np.minimum(self.cameras_per_site, self.site_capacity - have), 0, None)
+        added = np.clip(np.minimum(self.cameras_per_site, self.site_capacity - have), 0, None)
+        least = self.cameras_per_site if self.min_cameras_added is None else self.min_cameras_added
+        return np.where(added >= least, added, 0)
 
     def settings(self) -> dict[str, Any]:
         """The model as a JSON-ready dict, with the site cost and the cost rule."""

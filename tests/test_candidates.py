@@ -60,7 +60,9 @@ def test_cctv_poles_take_more_cameras_up_to_their_capacity(
     tmp_path: Path, area: gpd.GeoDataFrame
 ) -> None:
     path = _safety_poles(tmp_path / "poles.csv", [(0, 0, 1), (200, 0, 2), (400, 0, 5), (600, 0, 6)])
-    model = CameraSiteModel(cameras_per_site=4, site_capacity=6, camera_cost_krw=5_000_000)
+    model = CameraSiteModel(
+        cameras_per_site=4, site_capacity=6, camera_cost_krw=5_000_000, min_cameras_added=1
+    )
     cset = read_candidates(path, area, site_model=model)
     frame = cset.frame
     assert (frame["candidate_source"] == "cctv_pole").all()
@@ -69,6 +71,10 @@ def test_cctv_poles_take_more_cameras_up_to_their_capacity(
     assert frame["cost_krw"].tolist() == [20_000_000.0, 20_000_000.0, 5_000_000.0]
     report = cset.report()
     assert report["n_full_sites_removed"] == 1  # the 6-camera pole has no room left
+    # by default a pole must take a full set of 4: the 5-camera pole is no candidate either
+    full_sets = read_candidates(path, area, site_model=CameraSiteModel())
+    assert full_sets.frame["cameras_added"].tolist() == [4, 4]
+    assert full_sets.n_full_sites == 2
     assert report["kept_by_source"] == {"cctv_pole": 3}
     assert report["site_model"]["site_cost_krw"] == 20_000_000.0
     assert "안심이" in report["source"]
@@ -76,7 +82,9 @@ def test_cctv_poles_take_more_cameras_up_to_their_capacity(
 
 def test_a_budget_buys_a_new_site_and_a_top_up_on_a_fuller_pole(area: gpd.GeoDataFrame) -> None:
     """25,000,000 KRW: one new 4-camera site (20 M) plus one camera on a 5-camera pole (5 M)."""
-    model = CameraSiteModel(cameras_per_site=4, site_capacity=6, camera_cost_krw=5_000_000)
+    model = CameraSiteModel(
+        cameras_per_site=4, site_capacity=6, camera_cost_krw=5_000_000, min_cameras_added=1
+    )
     cands = _points(
         [(0, 0), (300, 0), (600, 0)],
         candidate_id=["light-A", "pole-B", "light-B"],

@@ -81,6 +81,13 @@ def plan(
         float | None,
         typer.Option("--camera-cost", help="KRW a camera, installed (5,000,000)."),
     ] = None,
+    min_cameras_added: Annotated[
+        int | None,
+        typer.Option(
+            "--min-cameras-added",
+            help="Fewest cameras worth adding to an existing pole (default a full site's).",
+        ),
+    ] = None,
     min_spacing: Annotated[
         float | None, typer.Option("--min-spacing", help="Minimum distance between sites (m).")
     ] = None,
@@ -112,6 +119,7 @@ def plan(
         cameras_per_site=cameras_per_site,
         site_capacity=site_capacity,
         camera_cost_krw=camera_cost,
+        min_cameras_added=min_cameras_added,
         min_spacing=min_spacing,
         solver=solver.value,
         seed=seed,
