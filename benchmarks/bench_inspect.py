@@ -3,11 +3,12 @@
 Two seeded SYNTHETIC files of 1,000,000 rows each are written once (cached in
 ``--data``, default ``benchmarks/_work/inspect``):
 
-* ``cctv_standard_1m_cp949.csv``: the 전국 CCTV 표준데이터 layout (16 columns, CP949,
-  CRLF), about a third of the rows in Seoul, the rest in other provinces; a few
-  blank, zero and swapped coordinates;
-* ``streetlight_1m_utf8.csv``: the 서울시 가로등 위치 정보 layout (관리번호, 위도, 경도,
-  UTF-8), with zero rows and projected metres in degree columns.
+* ``cctv_standard_<rows>_cp949_synthetic.csv``: the 전국 CCTV 표준데이터 layout (16
+  columns, CP949, CRLF), about a third of the rows in Seoul (uniform inside the
+  districts), the rest in other provinces; a few blank, zero and swapped coordinates;
+* ``streetlight_<rows>_utf8_synthetic.csv``: the 서울시 가로등 위치 정보 layout (관리번호,
+  위도, 경도, UTF-8), points uniform inside Seoul's districts, with zero rows and
+  projected metres in degree columns.
 
 Each measurement runs in its own fresh Python process (``--child``), which
 reports its peak resident memory (``ru_maxrss``); the parent times the whole
@@ -61,14 +62,38 @@ _OTHER = [("부산광역시", "중구", 3250000, 35.10, 129.03), ("대구광역�
 _PURPOSES = ["생활방범", "어린이보호", "차량방범", "쓰레기단속", "시설물관리", "재난재해"]
 
 
+def _seoul_lonlat(rows: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform random points inside Seoul's districts, as WGS84 lon/lat."""
+    import shapely
+    from pyproj import Transformer
+
+    from layers.districts import load_districts
+
+    union = shapely.union_all(load_districts().geometry.to_numpy())
+    shapely.prepare(union)
+    xmin, ymin, xmax, ymax = union.bounds
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    found = 0
+    while found < rows:
+        x = rng.uniform(xmin, xmax, rows)
+        y = rng.uniform(ymin, ymax, rows)
+        inside = shapely.contains_xy(union, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        found += int(inside.sum())
+    to_wgs84 = Transformer.from_crs("EPSG:5186", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform(np.concatenate(xs)[:rows], np.concatenate(ys)[:rows])
+    return np.asarray(lon), np.asarray(lat)
+
+
 def _cctv_frame(rows: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
     import pandas as pd
 
     seoul = rng.random(rows) < 0.35
     gu = rng.integers(0, len(_SEOUL_GU), rows)
     other = rng.integers(0, len(_OTHER), rows)
-    lat = np.where(seoul, rng.uniform(37.45, 37.68, rows), 0.0)
-    lon = np.where(seoul, rng.uniform(126.82, 127.15, rows), 0.0)
+    lon, lat = _seoul_lonlat(rows, rng)
     o_lat = np.array([o[3] for o in _OTHER])[other] + rng.normal(0, 0.05, rows)
     o_lon = np.array([o[4] for o in _OTHER])[other] + rng.normal(0, 0.05, rows)
     lat = np.where(seoul, lat, o_lat)
@@ -128,8 +153,9 @@ def _cctv_frame(rows: int, rng: np.random.Generator):  # type: ignore[no-untyped
 def _streetlight_frame(rows: int, rng: np.random.Generator):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    lat = np.char.mod("%.7f", rng.uniform(37.45, 37.68, rows)).astype(object)
-    lon = np.char.mod("%.7f", rng.uniform(126.82, 127.15, rows)).astype(object)
+    lon_deg, lat_deg = _seoul_lonlat(rows, rng)
+    lat = np.char.mod("%.7f", lat_deg).astype(object)
+    lon = np.char.mod("%.7f", lon_deg).astype(object)
     zero = rng.random(rows) < 0.003
     lat[zero] = "0"
     lon[zero] = "0"
@@ -222,12 +248,10 @@ def main() -> None:
     files = make_files(args.data, args.rows)
     print(
         f"python {platform.python_version()}, {platform.machine()}, "
-        f"{os.cpu_count()} cores; each figure one fresh process\n"
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; "
+        "each figure one fresh process\n"
     )
-    print(
-        "| file | size | pandas.read_csv | siting inspect | ratio | "
-        "peak pandas | peak inspect |"
-    )
+    print("| file | size | pandas.read_csv | siting inspect | ratio | peak pandas | peak inspect |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (path, encoding) in files.items():
         ref = _measure("pandas", path, encoding)

@@ -38,6 +38,7 @@ from layers.formula_safety import neutralise_frame
 from layers.workbook import (
     SYNTHETIC_BANNER,
     build_workbook,
+    mentions_synthetic,
     synthetic_banner_html,
     synthetic_banner_markdown,
 )
@@ -228,7 +229,8 @@ def write_xlsx(
     about : mapping, optional
         Criteria, settings and inputs that made the file (label to text, list or mapping).
     synthetic : bool, optional
-        Any input is synthetic (default: ``"synthetic"`` appears in the file name).
+        Any input is synthetic (default: ``"synthetic"`` appears in the file name,
+        in ``about``, or in an ``inputs``/``sources`` sheet naming the input files).
 
     Examples
     --------
@@ -237,7 +239,7 @@ def write_xlsx(
     """
     out = Path(path)
     if synthetic is None:
-        synthetic = "synthetic" in out.name.lower()
+        synthetic = "synthetic" in out.name.lower() or mentions_synthetic(sheets, about)
     book = build_workbook(
         sheets,
         title=title or f"{out.stem}: siting 결과표 (results workbook)",

@@ -41,6 +41,7 @@ __all__ = [
     "SYNTHETIC_BANNER",
     "build_workbook",
     "korean_header",
+    "mentions_synthetic",
     "number_format",
     "synthetic_banner_html",
     "synthetic_banner_markdown",
@@ -411,6 +412,23 @@ def _listing(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "\n".join(str(v) for v in value)
     return str(value)
+
+
+def mentions_synthetic(
+    sheets: Mapping[str, pd.DataFrame], about: Mapping[str, Any] | None = None
+) -> bool:
+    """True when the inputs a workbook records are synthetic.
+
+    Synthetic files carry ``synthetic`` in their names (a project rule), so a
+    workbook whose About facts, or whose ``inputs``/``sources`` sheet, name such
+    a file was made from synthetic inputs.
+    """
+    texts = [_listing(v) if not isinstance(v, str) else v for v in (about or {}).values()]
+    for name, table in sheets.items():
+        if any(k in name.lower() for k in ("input", "source", "입력", "출처")):
+            frame = pd.DataFrame(table)
+            texts.extend(frame.astype(str).to_numpy().ravel().tolist())
+    return any("synthetic" in t.lower() for t in texts)
 
 
 def build_workbook(

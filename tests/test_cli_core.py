@@ -68,3 +68,79 @@ def test_demo_writes_every_stage(demo_run: DemoRun) -> None:
         assert (out / expected).exists(), expected
     assert demo_run.output.strip().splitlines()[-1] == f"outputs in: {out.resolve()}"
     assert not list(out.glob(".staging-*"))
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    """`siting --help` stays fast: command modules import heavy libraries inside commands."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, siting.cli; "
+        "heavy = [m for m in ('geopandas', 'pandas', 'numpy', 'shapely', 'scipy', 'sklearn', "
+        "'folium', 'rasterio', 'pyogrio') if m in sys.modules]; print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_version_and_help_answer() -> None:
+    from siting import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"siting {__version__}"
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0 and "demo" in result.output
+
+
+def test_quiet_and_verbose_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    for args in (["-q", "districts"], ["districts", "-q"], ["districts", "-v"]):
+        out = tmp_path / "-".join(a.strip("-") for a in args)
+        result = runner.invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 0, (args, result.output)
+        assert (out / "run.json").exists()
+
+
+def test_cli_lists_match_the_library() -> None:
+    """Literal lists kept in the CLI (so --help needs no library import) match the library."""
+    from layers.inventory import DEVICE_TYPES
+    from layers.readers import KIND_LABELS
+    from siting.cli import ageing, demo, inspect
+    from siting.demo import DEMO_SEED
+
+    assert list(inspect.KINDS) == list(KIND_LABELS)
+    assert tuple(ageing.DEVICE_TYPES) == tuple(DEVICE_TYPES)
+    assert demo.DEMO_SEED == DEMO_SEED
+
+
+def test_help_names_the_real_output_files(tmp_path: Path) -> None:
+    help_text = runner.invoke(app, ["districts", "--help"]).output
+    assert runner.invoke(app, ["districts", "--out", str(tmp_path)]).exit_code == 0
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["districts.csv", "districts.gpkg", "run.json"]
+    for name in written:
+        assert name in help_text
+
+
+def test_numbers_print_without_nan_or_scientific_notation() -> None:
+    from siting.cli._common import format_number
+
+    assert format_number(float("nan")) == "–"
+    assert format_number(None) == "–"
+    assert format_number(77_580.0) == "77,580.0"
+    assert format_number(1e9, 0) == "1,000,000,000"
+    assert "e" not in format_number(1.5e-7, 2)
+    table = pd.DataFrame({"name": ["a", None], "weight": [77_580.0, float("nan")]})
+    import io
+    from contextlib import redirect_stdout
+
+    from siting.cli import _common
+    from siting.cli._common import print_table
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        _common.stdout._console = None  # a console writing to the captured stdout
+        print_table(table, ["name", "weight"])
+    _common.stdout._console = None
+    text = buffer.getvalue()
+    assert "77,580.0" in text and "nan" not in text.lower() and "e+" not in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import _korean_fixtures as fx
 import numpy as np
@@ -197,3 +198,26 @@ def test_stated_district_mismatch_is_noted(tmp_path: Path) -> None:
     read = read_layer(path)
     assert read.frame.name_ko.tolist() == ["강남구"]
     assert any("another district than their '자치구'" in n for n in read.report.notes)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [fx.safety_cctv_csv, fx.cctv_standard_csv, fx.wifi_csv, fx.streetlight_csv,
+     fx.security_light_csv],
+)  # fmt: skip
+def test_big_file_path_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any
+) -> None:
+    """Big files go through a bounded encoding sample and pyarrow's parser: same result."""
+    from layers.readers import _common
+
+    path = make(tmp_path / "f.csv")
+    small = read_layer(path)
+    monkeypatch.setattr(_common, "SAMPLE_BYTES", 64)  # the sample cuts a Hangul character
+    monkeypatch.setattr(_common, "ARROW_MIN_BYTES", 0)
+    big = read_layer(path)
+    assert big.report.to_dict() == small.report.to_dict()
+    assert big.frame.drop(columns="geometry").equals(small.frame.drop(columns="geometry"))
+    inspected = read_layer(path, keep_columns=False)
+    assert inspected.report.rows_kept == small.report.rows_kept
+    assert inspected.report.dropped == small.report.dropped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import warnings
 from collections.abc import Collection
@@ -32,6 +33,8 @@ __all__ = [
     "seoul_rows",
 ]
 
+log = logging.getLogger(__name__)
+
 REASON_OTHER_REGION = "other region (not Seoul)"
 
 #: 행정기관코드 of Seoul city hall (6110000) and its 25 district offices
@@ -54,7 +57,7 @@ def find_column(frame: pd.DataFrame, *keys: str) -> str | None:
 
 
 def _sample_text(data: bytes, encoding: str) -> str:
-    return codecs.getincrementaldecoder(encoding)("replace").decode(data[:SAMPLE_BYTES])
+    return codecs.getincrementaldecoder(encoding)("replace").decode(data)
 
 
 def _separator(text: str) -> str:
@@ -69,13 +72,17 @@ def _clean_name(name: object) -> str:
 def _head(path: Path, layer: str) -> tuple[str, str, bool]:
     """The first bytes of a CSV decoded, its encoding, and whether that is the whole file."""
     p = check_input_file(path, layer=layer)
+    size = SAMPLE_BYTES
     try:
         with open(p, "rb") as handle:
-            data = handle.read(SAMPLE_BYTES + 1)
+            data = handle.read(size + 1)
+            while len(data) > size and b"\n" not in data[:size]:
+                size *= 2  # the sample holds at least the header line
+                data += handle.read(size + 1 - len(data))
     except OSError as err:
         raise InputError(f"cannot read {str(p)!r}: {err.strerror}", layer=layer) from None
-    complete = len(data) <= SAMPLE_BYTES
-    data = data[:SAMPLE_BYTES]
+    complete = len(data) <= size
+    data = data[:size]
     encoding = sniff_encoding(data, layer=layer, complete=complete)
     text = _sample_text(data, encoding).lstrip("\ufeff")
     if complete and not text.strip():
@@ -85,23 +92,41 @@ def _head(path: Path, layer: str) -> tuple[str, str, bool]:
     return text, encoding, complete
 
 
-def csv_columns(path: Path, layer: str) -> tuple[list[str], str]:
-    """The header of a CSV (cleaned names) and its encoding, from its first bytes only."""
-    text, encoding, _ = _head(path, layer)
+def _raw_header(text: str, sep: str, layer: str) -> list[str]:
     try:
-        header = pd.read_csv(StringIO(text), sep=_separator(text), nrows=0, dtype=str)
+        header = pd.read_csv(StringIO(text), sep=sep, nrows=0, dtype=str)
     except pd.errors.EmptyDataError:
         raise EmptyLayerError(
             "the file has no header and no rows", layer=layer, fix="download the file again"
         ) from None
     except (pd.errors.ParserError, ValueError) as err:
         raise InputError(f"cannot be parsed as CSV: {str(err).strip()}", layer=layer) from None
-    return [_clean_name(c) for c in header.columns], encoding
+    return [str(c) for c in header.columns]
+
+
+def csv_columns(path: Path, layer: str) -> tuple[list[str], str]:
+    """The header of a CSV (cleaned names) and its encoding, from its first bytes only."""
+    text, encoding, _ = _head(path, layer)
+    return [_clean_name(c) for c in _raw_header(text, _separator(text), layer)], encoding
+
+
+#: Files from this size are parsed by pyarrow's multi-threaded CSV reader (pandas'
+#: C parser builds a Python object per cell first); a file pyarrow refuses (a row
+#: with more or fewer fields than the header) is parsed again by the C parser.
+ARROW_MIN_BYTES = 8 << 20
 
 
 def _parse(
-    source: Any, *, encoding: str | None, sep: str, usecols: Any, layer: str
+    source: Any, *, encoding: str | None, sep: str, usecols: Any, layer: str, engine: str = "c"
 ) -> pd.DataFrame:
+    options: dict[str, Any] = {"encoding": encoding, "dtype": str, "keep_default_na": False}
+    if engine == "pyarrow":
+        try:
+            return pd.read_csv(source, sep=sep, usecols=usecols, engine="pyarrow", **options)
+        except (pd.errors.ParserError, ValueError) as err:
+            if isinstance(err, UnicodeDecodeError):
+                raise
+            log.debug("%s: pyarrow refused the CSV (%s); using the C parser", layer, err)
     try:
         with warnings.catch_warnings():
             # rows ending in a delimiter have one field more than the header; with
@@ -109,13 +134,11 @@ def _parse(
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
             return pd.read_csv(
                 source,
-                encoding=encoding,
-                dtype=str,
-                keep_default_na=False,
                 sep=sep,
                 skip_blank_lines=True,
                 index_col=False,  # rows ending in a delimiter must not shift columns
                 usecols=usecols,
+                **options,
             )
     except pd.errors.EmptyDataError:
         raise EmptyLayerError(
@@ -157,12 +180,17 @@ def load_csv(
         The table (all cells as stripped strings, blanks as ``""``) and the
         encoding recognised.
     """
-    text, encoding, _ = _head(path, layer)
+    text, encoding, complete = _head(path, layer)
     sep = _separator(text)
-    wanted = None if columns is None else frozenset(columns)
-    usecols = None if wanted is None else (lambda name: _clean_name(name) in wanted)
+    usecols = None
+    if columns is not None:
+        wanted = frozenset(columns)
+        usecols = [c for c in _raw_header(text, sep, layer) if _clean_name(c) in wanted]
+    engine = "c" if complete or Path(path).stat().st_size < ARROW_MIN_BYTES else "pyarrow"
     try:
-        frame = _parse(path, encoding=encoding, sep=sep, usecols=usecols, layer=layer)
+        frame = _parse(
+            path, encoding=encoding, sep=sep, usecols=usecols, layer=layer, engine=engine
+        )
     except UnicodeDecodeError:
         # the sample decided wrongly (ASCII for megabytes, or damage further on):
         # the whole file decides, with the reader's messages
@@ -243,17 +271,29 @@ def seoul_rows(frame: pd.DataFrame, x_col: str, y_col: str) -> np.ndarray:
     for col in ("개방자치단체코드", "제공기관코드", "관리기관코드"):
         found = find_column(frame, col)
         if found:
-            keep |= (
-                frame[found].str.replace(r"\.0$", "", regex=True).isin(SEOUL_ORG_CODES).to_numpy()
+            keep |= _per_value_mask(
+                frame[found], lambda v: v.str.replace(r"\.0$", "", regex=True).isin(SEOUL_ORG_CODES)
             )
     for col in ("관리기관명", "제공기관명", "소재지도로명주소", "소재지지번주소"):
         found = find_column(frame, col)
-        if found:
-            keep |= frame[found].str.replace(" ", "").str.startswith("서울").to_numpy()
-    x = pd.to_numeric(frame[x_col], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(frame[y_col], errors="coerce").to_numpy(dtype=float)
-    keep |= SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x)
+        if found and not keep.all():
+            rest = ~keep
+            keep[rest] = frame[found][rest].str.match(r"\s*서\s*울").fillna(False).to_numpy(bool)
+    rest = ~keep
+    x = pd.to_numeric(frame[x_col][rest], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(frame[y_col][rest], errors="coerce").to_numpy(dtype=float)
+    keep[rest] = SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x)
     return keep
+
+
+def _per_value_mask(values: pd.Series, test: Any) -> np.ndarray:
+    """A boolean test run once per distinct value (codes and agency names repeat)."""
+    codes, uniques = pd.factorize(values)
+    table = np.asarray(test(pd.Series(uniques, dtype="string")).fillna(False), dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    known = codes >= 0
+    out[known] = table[codes[known]]
+    return out
 
 
 def by_district(frame: pd.DataFrame) -> dict[str, int]:

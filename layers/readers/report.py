@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
-from layers.errors import format_rows
 from layers.output import display_path
 
-__all__ = ["KIND_LABELS", "LayerRead", "ReadReport"]
+__all__ = ["KIND_LABELS", "LayerRead", "ReadReport", "row_ranges", "format_row_ranges"]
 
 #: Dataset kinds :func:`layers.read_layer` recognises, with what they are.
 KIND_LABELS: dict[str, str] = {
@@ -29,6 +30,44 @@ KIND_LABELS: dict[str, str] = {
 
 #: How many row numbers per reason ``to_dict`` lists (the counts are always complete).
 JSON_ROWS_LIMIT = 1000
+#: How many runs of consecutive rows the human summary shows per reason.
+LINES_RANGES_LIMIT = 12
+
+
+def row_ranges(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Runs of consecutive row numbers, as (first, last) pairs (vectorised).
+
+    Examples
+    --------
+    >>> row_ranges([1, 2, 3, 7, 9, 10])
+    [(1, 3), (7, 7), (9, 10)]
+    """
+    values = np.unique(np.asarray(rows, dtype=np.int64))
+    if values.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(values) != 1)
+    starts = values[np.r_[0, breaks + 1]]
+    ends = values[np.r_[breaks, values.size - 1]]
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+def format_row_ranges(rows: Sequence[int], limit: int = LINES_RANGES_LIMIT) -> str:
+    """Row numbers as compact ranges, the rest counted.
+
+    Examples
+    --------
+    >>> format_row_ranges([1, 2, 3, 7, 9, 10])
+    '1–3, 7, 9–10'
+    >>> format_row_ranges(list(range(1, 100, 2)), limit=3)
+    '1, 3, 5, … and 47 more rows'
+    """
+    runs = row_ranges(rows)
+    shown = [f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in runs[:limit]]
+    text = ", ".join(shown)
+    if len(runs) > limit:
+        rest = sum(b - a + 1 for a, b in runs[limit:])
+        text += f", … and {rest:,} more rows"
+    return text
 
 
 @dataclass
@@ -120,7 +159,11 @@ class ReadReport:
             "rows_kept": self.rows_kept,
             "rows_dropped": self.rows_dropped,
             "dropped": {
-                reason: {"count": len(rows), "rows": rows[:JSON_ROWS_LIMIT]}
+                reason: {
+                    "count": len(rows),
+                    "rows": rows[:JSON_ROWS_LIMIT],
+                    "ranges": [list(r) for r in row_ranges(rows)[:JSON_ROWS_LIMIT]],
+                }
                 for reason, rows in self.dropped.items()
             },
             "swapped_rows": self.swapped_rows,
@@ -146,14 +189,15 @@ class ReadReport:
             f"dropped:   {self.rows_dropped:,}",
         ]
         for reason, rows in self.dropped.items():
-            out.append(f"  - {reason}: {len(rows):,} (rows {format_rows(rows)})")
+            out.append(f"  - {reason}: {len(rows):,} (rows {format_row_ranges(rows)})")
         if self.crs is not None:
             out.append(f"swapped lat/lon fixed: {self.swapped_rows:,}")
         if self.swapped:
-            out.append(f"  rows {format_rows(self.swapped)}")
+            out.append(f"  rows {format_row_ranges(self.swapped)}")
         if self.repaired:
             out.append(
-                f"geometries repaired: {self.repaired_rows:,} (rows {format_rows(self.repaired)})"
+                f"geometries repaired: {self.repaired_rows:,} "
+                f"(rows {format_row_ranges(self.repaired)})"
             )
         out.extend(f"note: {n}" for n in self.notes)
         if self.dropped or self.swapped:

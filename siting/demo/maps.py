@@ -8,7 +8,6 @@ explanation, and marks synthetic ones.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,18 +24,11 @@ from maps.offline import external_urls, save_html
 from maps.proposals import proposals_map
 from maps.rounds import round_map
 from scoring.criteria import Criteria, default_criteria
-from siting.demo._artifact import Artifact
+from siting.demo._artifact import Artifact, index_html
 
 __all__ = ["index_html", "maps_stage"]
 
 log = logging.getLogger(__name__)
-
-_GROUPS = (
-    ("지도 Maps", ("maps/",), (".html",)),
-    ("보고서 Reports", ("",), (".html", ".md", ".pdf")),
-    ("표 Tables", ("",), (".csv", ".xlsx")),
-    ("공간자료 Layers", ("",), (".gpkg", ".tif", ".tiff", ".geojson", ".parquet")),
-)
 
 
 def _round_maps(
@@ -202,61 +194,8 @@ def maps_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
         "Index of the demo",
         "This page: every map and table of the demo with what it shows.",
     )
-    page = index_html([*earlier, *made], title="siting demo")
+    page = index_html([*earlier, *made], "siting 데모 결과 (demo outputs)")
     if external_urls(page):
         raise InputError("the demo index links external URLs", layer="index.html")
     (stage / "index.html").write_text(page, encoding="utf-8")
     return [*made, index]
-
-
-def index_html(artifacts: Sequence[Artifact], *, title: str) -> str:
-    """An offline HTML page linking ``artifacts`` by group, synthetic ones marked.
-
-    Parameters
-    ----------
-    artifacts : sequence of Artifact
-        Files relative to the folder the page is written in.
-    title : str
-        Page title.
-
-    Returns
-    -------
-    str
-        The page (UTF-8, no external references).
-    """
-    esc = html.escape
-    sections = []
-    used: set[str] = set()
-    for heading, prefixes, suffixes in (*_GROUPS, ("기타 Other", ("",), ())):
-        rows = []
-        for a in artifacts:
-            suffix = Path(a.path).suffix.lower()
-            if a.path in used or (suffixes and suffix not in suffixes):
-                continue
-            if not a.path.startswith(prefixes):
-                continue
-            used.add(a.path)
-            badge = ' <span class="syn">SYNTHETIC 합성</span>' if a.synthetic else ""
-            rows.append(
-                f'<li><a href="{esc(a.path)}">{esc(a.title)}</a>{badge}'
-                f'<div class="d">{esc(a.description)}</div>'
-                f'<div class="p">{esc(a.path)}</div></li>'
-            )
-        if rows:
-            sections.append(f"<h2>{esc(heading)}</h2><ul>{''.join(rows)}</ul>")
-    return (
-        '<!DOCTYPE html>\n<html lang="ko"><head><meta charset="utf-8">'
-        f"<title>{esc(title)}</title>"
-        "<style>body{font-family:'Noto Sans CJK KR','Malgun Gothic',sans-serif;"
-        "max-width:900px;margin:2em auto;padding:0 1em;color:#222}"
-        "li{margin:0.7em 0}.d{font-size:0.92em}.p{font-size:0.8em;color:#777}"
-        ".syn{background:#b00020;color:#fff;font-size:0.75em;padding:1px 5px;"
-        "border-radius:3px}</style></head><body>"
-        f"<h1>{esc(title)}</h1>"
-        "<p>Every page below opens without internet: maps carry their scripts inside and "
-        "use no map tiles (district boundaries are the basemap). "
-        "Items marked SYNTHETIC come from seeded test data, not real observations. "
-        '<a href="artifacts.json">artifacts.json</a> lists the same files; '
-        '<a href="run.json">run.json</a> records the run.</p>'
-        f"{''.join(sections)}</body></html>\n"
-    )
