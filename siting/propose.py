@@ -217,7 +217,7 @@ def _service_cover(
         buildings = None
     cover, blocked = _cover(candidates, demand, radius, buildings)
     log.info(
-        "%s coverage: %d candidates × %d demand features, %d covered pairs within %g m (%.2f s)",
+        "%s coverage: %d candidates × %d demand units, %d covered pairs within %g m (%.2f s)",
         name,
         cover.shape[0],
         cover.shape[1],

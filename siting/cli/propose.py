@@ -199,7 +199,13 @@ def propose(
     columns += [c for c in extra if c in proposal.sites]
     print_table(proposal.sites, columns, title=f"Proposed {device.value} sites", digits=2)
     s = proposal.summary
-    gap = "proven optimal" if s["status"] == "optimal" else f"gap ≤ {100 * s['gap']:.2f} %"
+    gap = (
+        "proven optimal"
+        if s["status"] == "optimal"
+        else f"gap ≤ {100 * s['gap']:.2f} %"
+        if s["gap"] >= 1e-4
+        else "gap < 0.01 %"
+    )
     stdout.print(
         f"{s['n_selected']} sites cover {s['covered_weight']:.4g} of {s['total_weight']:.4g} "
         f"uncovered weight ({s['covered_pct']:.1f} %); {s['bound_method']} upper bound "
