@@ -26,6 +26,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "service.pages.home",
     "service.pages.rounds",
     "service.pages.uploads",
+    "service.pages.jobs",
 )
 
 router = APIRouter()

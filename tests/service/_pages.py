@@ -75,3 +75,62 @@ class Browser:
 
     def csrf(self, url: str = "/web/") -> str:
         return csrf_of(self.get(url).text)
+
+
+def publish_round(app: Any, city_id: int, requests: dict[str, tuple[int, int]]) -> int:
+    """A published cctv-replace round (budget 10억) with the given requests, through the
+    round workflow functions the pages call: ``{SIG_CD: (requested KRW, matching KRW)}``."""
+    from service import rounds as api
+    from service.models import User
+
+    with app.state.store.session() as db:
+        city = db.get(User, city_id)
+        assert city is not None
+        created = api.create_round(
+            api.RoundCreate(program="cctv-replace", year=2026, budget_krw=1_000_000_000),
+            city,
+            db,
+        )
+        api.open_round(created.id, city, db)
+        for code, (requested, matching) in requests.items():
+            api.put_submission(
+                created.id,
+                code,
+                api.SubmissionIn(requested_krw=requested, matching_secured_krw=matching),
+                city,
+                db,
+            )
+        api.close_round(created.id, city, db)
+        api.score(created.id, city, db, app.state.store, api.ScoreIn(reason="test"))
+        api.publish(created.id, city, db)
+        return created.id
+
+
+def synthetic_siting_files(
+    sig_name: str = "노원구", n: int = 40, seed: int = 7
+) -> tuple[bytes, bytes]:
+    """Synthetic candidate streetlights (OA-22205 columns) inside a district, and demand points
+    (x, y, weight in WGS84) around them; seeded, labelled synthetic in their ids."""
+    import numpy as np
+    from shapely import Point
+
+    from layers import load_districts
+
+    rng = np.random.default_rng(seed)
+    layer = load_districts()
+    shape = layer[layer.name_ko == sig_name].to_crs(4326).geometry.iloc[0]
+    west, south, east, north = shape.bounds
+    points: list[tuple[float, float]] = []
+    while len(points) < n:
+        x, y = rng.uniform(west, east), rng.uniform(south, north)
+        if shape.contains(Point(x, y)):
+            points.append((x, y))
+    candidates = "관리번호,위도,경도\n" + "".join(
+        f"SYN-{i:03d},{y:.6f},{x:.6f}\n" for i, (x, y) in enumerate(points)
+    )
+    demand = ["x,y,weight"]
+    for x, y in points:
+        for _ in range(int(rng.integers(1, 6))):
+            dx, dy = rng.normal(0, 0.0002, 2)  # ~20 m
+            demand.append(f"{x + dx:.6f},{y + dy:.6f},{int(rng.integers(1, 10))}")
+    return candidates.encode(), ("\n".join(demand) + "\n").encode()
