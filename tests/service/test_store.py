@@ -94,3 +94,39 @@ def test_postgis_tables_are_gist_indexed_in_epsg5186(app: FastAPI) -> None:
             text("select sum(ST_Area(geom)) / 1e6 from districts_geo")
         ).scalar()
         assert 560 < area_km2 < 660  # Seoul is about 605 km²
+
+
+def test_proposals_go_to_postgis_in_epsg5186(app: FastAPI) -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from layers.errors import CRSError
+    from service.geotables import write_proposals
+
+    store: Store = app.state.store
+    sites = gpd.GeoDataFrame(
+        {"rank": [1, 2], "site_id": ["c-17", "c-4"], "new_weight": [12.5, 3.0]},
+        geometry=[Point(205_000, 557_000), Point(205_400, 557_300)],
+        crs="EPSG:5186",
+    )
+    with store.session() as session:
+        written = write_proposals(session, "job1", sites, district="11350")
+        session.commit()
+    if store.dialect != "postgresql":
+        assert written == 0  # the embedded store keeps proposals in the job's artifacts
+        return
+    assert written == 2
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "select rank, district, ST_X(geom), ST_SRID(geom), properties "
+                "from proposals_geo where job_id = 'job1' order by rank"
+            )
+        ).all()
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (1, "11350", 205_000.0, 5186),
+        (2, "11350", 205_400.0, 5186),
+    ]
+    assert '"site_id": "c-17"' in rows[0][4]
+    with store.session() as session, pytest.raises(CRSError, match="proposals"):
+        write_proposals(session, "job2", sites.to_crs("EPSG:4326"))
