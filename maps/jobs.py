@@ -372,8 +372,9 @@ def write_proposals_map(
         Tile server for a basemap.
     exact_positions : bool, default False
         Show exact distances to and ids of existing devices (internal maps only).
-    cluster_above : int, default 200
-        Sets with more sites are clustered and off at opening.
+    cluster_above : int, default 500
+        Sets with more sites are clustered; replacement plans always are, and are
+        off at opening.
     overwrite : bool, default False
         Replace an existing output.
 

@@ -10,10 +10,10 @@ candidate's own id/name/address when the candidate layer had them, why it was
 chosen (vulnerable cells and demand weight newly covered, selection order,
 cost), and the raw fields folded behind a "세부 항목" (details) control.
 
-Large sets (more than ``cluster_above`` sites, e.g. a Wi-Fi replacement plan
-of 700 APs) are drawn as clustered numbered pins, off when the map opens, so
-they do not bury the new sites. The map opens fitted to the sets shown at
-opening.
+Replacement plans (existing devices to replace, e.g. 700 Wi-Fi APs) are
+drawn as clustered numbered pins, off when the map opens, so they do not bury
+the new sites; any other set of more than ``cluster_above`` sites is clustered
+too but shown. The map opens fitted to the sets shown at opening.
 
 Shared maps do not reveal existing devices: distances to the nearest
 existing device are given in bands (:func:`maps.privacy.distance_band`) and
@@ -51,8 +51,8 @@ __all__ = ["DEFAULT_CLUSTER_ABOVE", "explain_site", "plan_numbers", "proposals_m
 
 log = logging.getLogger(__name__)
 
-#: Sets with more sites than this are clustered and off at opening.
-DEFAULT_CLUSTER_ABOVE = 200
+#: Sets with more sites than this are clustered (replacement plans always are).
+DEFAULT_CLUSTER_ABOVE = 500
 
 _PALETTE = ["#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214"]
 _DEVICE_NAMES = {
@@ -320,6 +320,11 @@ def _existing_cctv(frame: pd.DataFrame) -> bool:
     return types is not None and bool(types.astype(str).str.lower().eq("cctv").any())
 
 
+def _replacement(frame: pd.DataFrame) -> bool:
+    """A plan of existing devices to replace (not new sites)."""
+    return "device_id" in frame.columns
+
+
 def _located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if all(c in frame.columns for c in ("lon", "lat", "district", "dong")):
         return frame
@@ -375,8 +380,10 @@ def proposals_map(
         Mark the map as synthetic.
     tiles_url, tiles_attribution : str, optional
         Tile server for a basemap.
-    cluster_above : int, default 200
-        Sets with more sites are clustered and off at opening.
+    cluster_above : int, default 500
+        Sets with more sites are clustered. Replacement plans (rows with
+        ``device_id``: existing devices) are always clustered and off at
+        opening.
     exact_positions : bool, default False
         Show exact distances to and ids of existing devices (internal maps).
     dongs : bool, default True
@@ -398,7 +405,7 @@ def proposals_map(
                 fix="map it with exact_positions=True (--exact-positions) for internal use only",
             )
         located[kind] = _located(frame)
-    shown = [f for f in located.values() if len(f) <= cluster_above] or list(located.values())
+    shown = [f for f in located.values() if not _replacement(f)] or list(located.values())
     fit = gpd.GeoSeries(pd.concat([f.geometry for f in shown]), crs=districts.crs)
     codes = sorted({str(c) for f in located.values() for c in f["sig_cd"] if c})
     m, panel = base_map(
@@ -419,7 +426,8 @@ def proposals_map(
     for index, (kind, frame) in enumerate(located.items()):
         colour = _PALETTE[index % len(_PALETTE)]
         label = _DEVICE_NAMES.get(kind, kind)
-        clustered = len(frame) > cluster_above
+        hidden = _replacement(frame)
+        clustered = hidden or len(frame) > cluster_above
         numbers = plan_numbers(frame)
         latlon = frame.to_crs("EPSG:4326")
         # Large clustered sets get one layer (25 district toggles of clusters would bury
@@ -439,7 +447,7 @@ def proposals_map(
             if clustered:
                 group = MarkerCluster(
                     name=name + " (묶음 clustered)",
-                    show=False,
+                    show=not hidden,
                     options={"showCoverageOnHover": False, "disableClusteringAtZoom": 17},
                 )
             else:
@@ -489,7 +497,11 @@ def proposals_map(
                         [point.y, point.x], icon=_pin(colour, int(number)), popup=popup, tooltip=tip
                     ).add_to(group)
             group.add_to(m)
-        suffix = " (묶음, 처음엔 꺼짐 clustered, off at opening)" if clustered else ""
+        suffix = (
+            " (묶음, 처음엔 꺼짐 clustered, off at opening)"
+            if hidden
+            else (" (묶음 clustered)" if clustered else "")
+        )
         legend.append((f"{label}: {len(frame):,}곳{suffix}", colour))
     panel.add_html(
         "<div>원 = 커버리지 반경 (실제 m). 번호는 계획 전체의 일련번호. 지점을 누르면 선정 "

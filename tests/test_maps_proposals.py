@@ -91,7 +91,9 @@ def test_one_layer_per_device_and_district_large_sets_clustered_and_off(
 ) -> None:
     cctv = synthetic_proposals(districts, 12)
     many = synthetic_proposals(districts, 60, seed=4)
-    m = proposals_map(districts, {"cctv": cctv, "wifi_replacement": many}, cluster_above=50)
+    many["device_id"] = [f"AP-{i}" for i in range(60)]
+    many["device_type"] = "wifi"
+    m = proposals_map(districts, {"cctv": cctv, "wifi_replacement": many})
     page = render_offline(m)
     names = {f"CCTV · {n} " for n in cctv["name_ko"]}
     for name in names:
@@ -102,6 +104,11 @@ def test_one_layer_per_device_and_district_large_sets_clustered_and_off(
     assert cluster is not None
     # off at opening: the cluster group is never added to the map
     assert f"{cluster.group(1)}.addTo(" not in page
+    # a large set of new sites is clustered but shown
+    big = proposals_map(districts, {"cctv": many.drop(columns="device_id")}, cluster_above=50)
+    shown = render_offline(big)
+    found = re.search(r"var (marker_cluster_\w+) = L\.markerClusterGroup", shown)
+    assert found is not None and f"{found.group(1)}.addTo(" in shown
 
 
 def test_map_opens_fitted_to_the_shown_sites(districts: gpd.GeoDataFrame) -> None:

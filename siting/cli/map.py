@@ -248,8 +248,12 @@ def proposals_map_command(
     ] = False,
     cluster_above: Annotated[
         int,
-        typer.Option(help="Sets with more sites are clustered and off at opening.", min=1),
-    ] = 200,
+        typer.Option(
+            help="Sets with more sites are clustered; replacement plans always are, off at "
+            "opening.",
+            min=1,
+        ),
+    ] = 500,
     title: Title = None,
     tiles: Tiles = None,
     tiles_attribution: TilesAttribution = None,
