@@ -16,15 +16,22 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
-from siting.candidates import lattice_candidates, prepare_candidates, read_candidates, study_area
+from siting.candidates import (
+    CandidateSet,
+    lattice_candidates,
+    prepare_candidates,
+    read_candidates,
+    study_area,
+)
 from siting.demand import Demand, grid_demand, read_demand, restrict_demand
-from siting.profiles import get_profile
+from siting.plan import Plan
+from siting.profiles import DeviceProfile, get_profile
 from siting.propose import Proposal, _check_amount, propose
 from siting.solvers import DEFAULT_TIME_LIMIT
 
@@ -132,13 +139,15 @@ def run_propose(
     buildings_path: str | os.PathLike[str] | None = None,
     spacing_to_existing: float | None = None,
     reference_year: int | None = None,
+    per_district: int | None = None,
+    fair_share: Literal["risk", "equal"] | None = None,
     solver: Literal["auto", "greedy", "exact"] = "auto",
     time_limit: float = DEFAULT_TIME_LIMIT,
     crs: str | None = None,
     seed: int = 0,
     overwrite: bool = False,
     progress: bool = False,
-) -> tuple[Proposal, list[str]]:
+) -> tuple[Proposal | Plan, list[str]]:
     """Read the inputs, propose sites and write the outputs (the ``siting propose`` job).
 
     Parameters
@@ -182,6 +191,14 @@ def run_propose(
         No new site within this distance (m) of an existing device.
     reference_year : int, optional
         Year device ages are measured at; default the inventory's as-of date.
+    per_district : int, optional
+        Citywide run by quota: this many sites in every chosen district
+        (instead of ``count``), each district solved on its own demand
+        (:func:`siting.plan.plan_districts`).
+    fair_share : {"risk", "equal"}, optional
+        Citywide run by quota: split ``count`` among the districts in
+        proportion to their D/E risk (demand weight) or equally
+        (:func:`siting.plan.district_quotas`, largest remainder).
     must_include, exclude : sequence of str
         Candidate ids that must be chosen / may not be chosen.
     solver, time_limit, seed
@@ -195,10 +212,23 @@ def run_propose(
 
     Returns
     -------
-    (Proposal, list of str)
-        The proposal and the names of the files written into ``out_dir``.
+    (Proposal or Plan, list of str)
+        The proposal (a :class:`~siting.plan.Plan` for a run by quota) and the
+        names of the files written into ``out_dir``.
     """
-    _check_amount(count, budget)  # before any file is read
+    if per_district is not None:
+        if count is not None or budget is not None or fair_share is not None:
+            raise InputError(
+                "--per-district gives the count of every district; it does not combine with "
+                "--count, --budget or --fair-share",
+                fix="pass --per-district N alone, or --count N with --fair-share",
+            )
+    else:
+        _check_amount(count, budget)  # before any file is read
+        if fair_share is not None and count is None:
+            raise InputError(
+                "--fair-share splits a number of sites", fix="pass --count N with --fair-share"
+            )
     prof = get_profile(
         device,
         radius_m=radius,
@@ -271,6 +301,45 @@ def run_propose(
         )
     existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
     buildings = _read_buildings(buildings_path, crs) if buildings_path is not None else None
+    inputs = [
+        p
+        for p in (
+            candidates_path,
+            existing_path,
+            grid_path,
+            demand_path,
+            excluded_path,
+            child_zones_path,
+            where_path,
+            buildings_path,
+        )
+        if p is not None
+    ]
+    if per_district is not None or fair_share is not None:
+        return _run_by_quota(
+            out_dir,
+            area=area,
+            cset=cset,
+            demands=demands,
+            device=device,
+            profile=prof,
+            existing=existing,
+            per_district=per_district,
+            total=count,
+            basis=fair_share or "equal",
+            options={
+                "min_spacing": min_spacing,
+                "solver": solver,
+                "time_limit": time_limit,
+                "seed": seed,
+                "reference_year": reference_year,
+                "spacing_to_existing": spacing_to_existing,
+                "buildings": buildings,
+            },
+            inputs=inputs,
+            overwrite=overwrite,
+            progress=progress,
+        )
     proposal = propose(
         device,
         cset,
@@ -292,20 +361,6 @@ def run_propose(
     )
     proposal.summary["districts"] = [
         {"sig_cd": r.sig_cd, "name_ko": r.name_ko} for r in area.itertuples()
-    ]
-    inputs = [
-        p
-        for p in (
-            candidates_path,
-            existing_path,
-            grid_path,
-            demand_path,
-            excluded_path,
-            child_zones_path,
-            where_path,
-            buildings_path,
-        )
-        if p is not None
     ]
     with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
         files = write_proposal(proposal, stage, inputs=inputs)
@@ -347,3 +402,54 @@ def _read_buildings(path: str | os.PathLike[str], crs: str | None) -> gpd.GeoDat
     if not isinstance(frame, gpd.GeoDataFrame) or len(frame) == 0:
         raise InputError("has no footprints", layer="buildings", fix="give building polygons")
     return frame
+
+
+def _run_by_quota(
+    out_dir: str | os.PathLike[str],
+    *,
+    area: gpd.GeoDataFrame,
+    cset: CandidateSet,
+    demands: dict[str, Demand],
+    device: str,
+    profile: DeviceProfile,
+    existing: gpd.GeoDataFrame | None,
+    per_district: int | None,
+    total: int | None,
+    basis: Literal["risk", "equal"],
+    options: dict[str, Any],
+    inputs: Sequence[str | os.PathLike[str]],
+    overwrite: bool,
+    progress: bool,
+) -> tuple[Plan, list[str]]:
+    """A citywide run by quota: sites per district, each district solved on its own."""
+    from siting.jobs_plan import write_plan
+    from siting.plan import district_quotas, plan_districts, quota_weights
+
+    codes = area["sig_cd"].astype(str).tolist()
+    names = dict(zip(codes, area["name_ko"].astype(str), strict=True))
+    first = demands.get("cctv") or next(iter(demands.values()))
+    weights = quota_weights(basis, codes, demand=first)
+    available = cset.frame["sig_cd"].astype(str).value_counts()
+    quotas = district_quotas(
+        weights, total=total, per_district=per_district, available=available, names=names
+    )
+    quotas = quotas[quotas["quota"] > 0].reset_index(drop=True)
+    quotas.insert(1, "name_ko", [names[c] for c in quotas["sig_cd"]])
+    plan = plan_districts(
+        quotas,
+        cset,
+        demands,
+        device=device,
+        existing=existing,
+        profile=profile,
+        propose_options=options,
+        progress=progress,
+    )
+    plan.summary["quota"] = {
+        "per_district": per_district,
+        "total": total,
+        "fair_share": None if per_district is not None else basis,
+    }
+    with staged_outputs(out_dir, overwrite=overwrite, protected=list(inputs)) as stage:
+        files = write_plan(plan, stage, command="propose", inputs=inputs)
+    return plan, files

@@ -279,3 +279,26 @@ def test_quota_larger_than_candidates_exits_2_and_writes_nothing(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert "4 sites requested but only 3" in result.output
     assert not out.exists()
+
+
+def test_per_district_quota_runs_each_district_on_its_own(tmp_path: Path) -> None:
+    grid = _grid(tmp_path)
+    out = tmp_path / "quota"
+    result = CliRunner().invoke(
+        app,
+        ["propose", "--device", "cctv", "--district", "성북구", "--per-district", "2",
+         "--grid", str(grid), "--lattice-spacing", "50", "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sites = gpd.read_file(out / "plan_sites.gpkg", layer="sites")
+    assert len(sites) == 2 and set(sites["sig_cd"]) == {"11290"}
+    assert (sites["new_samples"] > 1).all()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["quota"] == {"per_district": 2, "total": None, "fair_share": None}
+    both = tmp_path / "both"
+    result = CliRunner().invoke(
+        app,
+        ["propose", "--device", "cctv", "--district", "성북구", "--per-district", "2",
+         "--count", "3", "--grid", str(grid), "--out", str(both)],
+    )  # fmt: skip
+    assert result.exit_code == 2 and not both.exists()

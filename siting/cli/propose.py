@@ -20,6 +20,13 @@ class DeviceChoice(StrEnum):
     pole = "pole"
 
 
+class FairShare(StrEnum):
+    """How ``--fair-share`` splits ``--count`` among districts."""
+
+    risk = "risk"
+    equal = "equal"
+
+
 class ReplaceDevice(StrEnum):
     """Device types ``siting replace`` plans for."""
 
@@ -137,6 +144,20 @@ def propose(
             "--spacing-to-existing", help="No new site within this many m of an existing device."
         ),
     ] = None,
+    per_district: Annotated[
+        int | None,
+        typer.Option(
+            "--per-district",
+            help="Citywide by quota: this many sites in every district (instead of --count).",
+        ),
+    ] = None,
+    fair_share: Annotated[
+        FairShare | None,
+        typer.Option(
+            "--fair-share",
+            help="Citywide by quota: split --count among districts by D/E risk or equally.",
+        ),
+    ] = None,
     solver: Annotated[SolverChoice, typer.Option("--solver", help="Solver.")] = SolverChoice.auto,
     time_limit: Annotated[
         float,
@@ -180,6 +201,8 @@ def propose(
         buildings_path=buildings,
         spacing_to_existing=spacing_to_existing,
         reference_year=reference_year,
+        per_district=per_district,
+        fair_share=None if fair_share is None else fair_share.value,
         solver=solver.value,
         time_limit=time_limit,
         crs=crs,
@@ -187,6 +210,19 @@ def propose(
         overwrite=overwrite,
         progress=True,
     )
+    from siting.propose import Proposal
+
+    if not isinstance(proposal, Proposal):  # a run by quota: one row per district
+        shown = proposal.table
+        print_table(
+            shown,
+            [c for c in ("sig_cd", "name_ko", "quota", "sites", "spent_krw") if c in shown],
+            title=f"{device.value} sites per district (by quota)",
+            digits=1,
+        )
+        stdout.print(f"{len(proposal.sites)} sites in {len(shown) - 1} districts")
+        print_written(out, files)
+        return
     columns = ["order", "candidate_id", "name_ko", "marginal_weight", "cumulative_pct"]
     extra = (
         "new_area_m2",
