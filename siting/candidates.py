@@ -628,7 +628,7 @@ def fill_with_lattice(
         cxy = np.column_stack([geom.x.to_numpy(), geom.y.to_numpy()])
         gaps = demand_xy[~_within_reach(demand_xy, cxy, reach_m)]
     lattice, n_far = lattice_near_demand(area, spacing_m, gaps, reach_m=reach_m)
-    label = f"lattice {spacing_m:g} m within {reach_m:g} m of demand"
+    label = f"lattice {spacing_m:g} m within {reach_m:.4g} m of demand"
     if cset is None:
         if len(lattice) == 0:
             raise EmptyLayerError(
