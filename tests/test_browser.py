@@ -281,3 +281,24 @@ def test_index_links_every_output(browser: Any, demo_folder: Path) -> None:
         assert errors == [] and external == []
     finally:
         page.close()
+
+
+def test_tile_server_that_does_not_answer_is_reported(browser: Any, tmp_path: Path) -> None:
+    """With --tiles the map loads tiles from that server; unreachable, the map says so."""
+    from maps import choropleth_map
+
+    path = tmp_path / "tiles.html"
+    url = "https://api.vworld.kr/req/wmts/1.0.0/YOUR_KEY/Base/{z}/{y}/{x}.png"
+    save_html(
+        choropleth_map(load_districts(), "area_km2", tiles_url=url, tiles_attribution="VWorld"),
+        path,
+    )
+    page, external, errors = open_page(browser, path)
+    try:
+        note = page.locator(".basemap-error")
+        note.wait_for(state="visible")
+        assert "배경지도를 불러오지 못함" in note.inner_text()
+        assert external and all(u.startswith("https://api.vworld.kr/") for u in external)
+        assert "api.vworld.kr" in page.locator(".siting-panel:has(h4)").inner_text()
+    finally:
+        page.close()

@@ -83,3 +83,21 @@ def test_equipment_and_proposals_commands(tmp_path: Path, districts: gpd.GeoData
     result = runner.invoke(app, ["map", "proposals", str(proposals), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "cctv_proposals_synthetic" in out.read_text(encoding="utf-8")
+
+
+def test_round_map_command(tmp_path: Path, districts: gpd.GeoDataFrame) -> None:
+    table = pd.DataFrame(
+        {
+            "sig_cd": districts.sig_cd,
+            "name_ko": districts.name_ko,
+            "total_points": [float(i % 7) for i in range(25)],
+            "status": ["funded"] * 3 + ["not funded"] * 22,
+        }
+    )
+    source = tmp_path / "wifi_round.csv"
+    table.to_csv(source, index=False, encoding="utf-8-sig")
+    out = tmp_path / "round.html"
+    result = runner.invoke(app, ["map", "round", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "ASSUMED" in page and "붙임8" not in page
