@@ -247,8 +247,14 @@ def number_format(name: str, values: pd.Series) -> str | None:
 
     Returns None for text and boolean columns.
     """
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+    if pd.api.types.is_bool_dtype(values):
         return None
+    if not pd.api.types.is_numeric_dtype(values):
+        # an object column of numbers (a table cast to object to write blanks)
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind not in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return None
+        values = pd.to_numeric(values, errors="coerce")
     lowered = name.lower()
     if lowered.endswith(("krw", "_won")):
         return _KRW

@@ -109,3 +109,12 @@ def test_every_workbook_of_the_demo(demo_run: DemoRun) -> None:
                     if cell.value is not None:
                         assert cell.number_format == "#,##0", (artifact["path"], name)
             assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_object_columns_of_numbers_get_number_formats(tmp_path: Path) -> None:
+    """A table cast to object (to write blanks for missing values) keeps its formats."""
+    table = _round_table().astype(object)
+    table.loc[1, "city_share_krw"] = None
+    sheet = openpyxl.load_workbook(write_xlsx({"t": table}, tmp_path / "o.xlsx"))["t"]
+    assert sheet["D3"].number_format == "#,##0" and sheet["D4"].value is None
+    assert sheet["G3"].value is True and sheet["G3"].number_format == "General"

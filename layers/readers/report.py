@@ -62,7 +62,7 @@ def format_row_ranges(rows: Sequence[int], limit: int = LINES_RANGES_LIMIT) -> s
     '1, 3, 5, … and 47 more rows'
     """
     runs = row_ranges(rows)
-    shown = [f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in runs[:limit]]
+    shown = [str(a) if a == b else f"{a}–{b}" for a, b in runs[:limit]]
     text = ", ".join(shown)
     if len(runs) > limit:
         rest = sum(b - a + 1 for a, b in runs[limit:])
