@@ -343,6 +343,26 @@ def _proposal_layer(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     return read_layer(source).frame
 
 
+_GENERIC_STEMS = ("proposal", "proposals", "replacement", "plan", "sites")
+
+
+def _set_name(path: Path, frame: gpd.GeoDataFrame, taken: dict[str, gpd.GeoDataFrame]) -> str:
+    """A set's name: what it holds (smart poles, a replacement plan) or its file name."""
+    if "services" in frame.columns:
+        name = "pole"
+    elif "device_id" in frame.columns and "device_type" in frame.columns:
+        types = sorted(set(frame["device_type"].dropna().astype(str)))
+        name = f"{types[0]}_replacement" if len(types) == 1 else "replacement"
+    elif path.stem.lower() in _GENERIC_STEMS:
+        name = f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
+    else:
+        name = path.stem
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base} ({n})", n + 1
+    return name
+
+
 def write_proposals_map(
     proposals: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -383,7 +403,10 @@ def write_proposals_map(
     Path
     """
     path = _check_out(out, proposals)
-    sets: dict[str, gpd.GeoDataFrame] = {Path(p).stem: _proposal_layer(p) for p in proposals}
+    sets: dict[str, gpd.GeoDataFrame] = {}
+    for source in proposals:
+        frame = _proposal_layer(source)
+        sets[_set_name(Path(source), frame, sets)] = frame
     m = proposals_map(
         load_districts(),
         sets,

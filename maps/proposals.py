@@ -59,6 +59,7 @@ _DEVICE_NAMES = {
     "cctv": "CCTV",
     "wifi": "공공와이파이",
     "wifi_replacement": "공공와이파이 교체",
+    "cctv_replacement": "CCTV 교체",
     "pole": "스마트폴",
 }
 # Candidate attributes a planner recognises, in the order they are shown.
@@ -147,6 +148,60 @@ def plan_numbers(frame: pd.DataFrame) -> pd.Series:
     return numbers.reindex(frame.index).astype("int64")
 
 
+_SERVICE_NAMES = {"cctv_": "CCTV ", "wifi_": "와이파이 ", "": ""}
+_MEASURES = (("area_m2", "면적", "m²"), ("length_m", "길이", "m"), ("places", "장소", "곳"))
+
+
+def _newly_watched(row: Mapping[str, Any], radius_m: float, area: float) -> list[str]:
+    """What the site newly watches, per service: area (m²) or cells by grade, and risk share."""
+    out: list[str] = []
+    prefixes = [p for p in ("cctv_", "wifi_") if any(str(c).startswith(p) for c in row)] or [""]
+    for prefix in prefixes:
+        name = _SERVICE_NAMES.get(prefix, prefix)
+        measure = next(
+            (
+                (col, what, unit)
+                for col, what, unit in _MEASURES
+                if _present(row, f"{prefix}new_{col}")
+            ),
+            None,
+        )
+        if measure is not None:
+            col, what, unit = measure
+            total = float(row[f"{prefix}new_{col}"])
+            split = [
+                f"{g} {float(row[f'{prefix}new_{col}_{g}']):,.0f} {unit}"
+                for g in ("E", "D")
+                if _present(row, f"{prefix}new_{col}_{g}")
+                and float(row[f"{prefix}new_{col}_{g}"]) > 0
+            ]
+            text = f"{name}새로 감시하는 {what} {total:,.0f} {unit}"
+            if split:
+                text += f" (취약격자 {' · '.join(split)})"
+            if unit == "m²":
+                text += f", 반경 {radius_m:,.0f} m 원 {area:,.0f} m² 중"
+            if _present(row, f"{prefix}district_risk_pct"):
+                text += f"; 구 전체 취약 위험의 {float(row[f'{prefix}district_risk_pct']):.2f}%"
+            out.append(text)
+            continue
+        cells = [
+            f"{g} {format_value(row[f'{prefix}new_{g}'])}곳"
+            for g in ("E", "D")
+            if _present(row, f"{prefix}new_{g}") and float(row[f"{prefix}new_{g}"]) > 0
+        ]
+        if cells:
+            out.append(
+                f"{name}새로 감시하는 취약격자 {' · '.join(cells)} (반경 {radius_m:,.0f} m, "
+                f"원 면적 {area:,.0f} m²)"
+            )
+        elif _present(row, f"{prefix}new_features"):
+            out.append(
+                f"{name}새로 포함하는 수요 지점 {format_value(row[f'{prefix}new_features'])}곳 "
+                f"(반경 {radius_m:,.0f} m)"
+            )
+    return out
+
+
 def _reasons(row: Mapping[str, Any], radius_m: float, exact_positions: bool) -> list[str]:
     reasons: list[str] = []
     if _present(row, "action") and str(row["action"]) == "move":
@@ -161,22 +216,8 @@ def _reasons(row: Mapping[str, Any], radius_m: float, exact_positions: bool) -> 
         reasons.append(f"교체 사유: {row['reason']}")
     if _present(row, "age_years"):
         reasons.append(f"설치 후 {format_value(row['age_years'])}년 경과")
-    cells = [
-        f"{c[-1]} {format_value(row[c])}곳"
-        for c in ("new_D", "new_E", "cctv_new_D", "cctv_new_E")
-        if _present(row, c) and float(row[c]) > 0
-    ]
     area = np.pi * radius_m**2
-    if cells:
-        reasons.append(
-            f"새로 감시하는 취약격자 {' · '.join(cells)} (반경 {radius_m:,.0f} m, "
-            f"원 면적 {area:,.0f} m²)"
-        )
-    elif _present(row, "new_features"):
-        reasons.append(
-            f"새로 포함하는 수요 지점 {format_value(row['new_features'])}곳 "
-            f"(반경 {radius_m:,.0f} m, 원 면적 {area:,.0f} m²)"
-        )
+    reasons.extend(_newly_watched(row, radius_m, area))
     weight = row.get("marginal_weight", row.get("covered_weight"))
     if weight is not None and _present(
         row, "marginal_weight" if "marginal_weight" in row else "covered_weight"
@@ -274,6 +315,7 @@ def explain_site(
     )
     if not exact_positions and _present(row, "reason") and "nearest_existing_m" in row:
         hidden.add("reason")  # the engine's sentence quotes the exact distance
+    hidden |= {"lon", "lat", "district", "dong", "name_ko", "sig_cd"}
     raw = [
         (c, v)
         for c, v in row.items()
