@@ -82,7 +82,7 @@ PLAN_TABLE_COLUMNS = [
     "sites_affordable",
     "quota",
     "sites",
-    "cameras",
+    "devices",
     "spent_krw",
     "left_krw",
     "covered_weight",
@@ -549,7 +549,7 @@ def plan_districts(
             "sites_affordable": pd.NA if budget is None else affordable_sites(budget, site_cost),
             "quota": pd.NA if quota is None else quota,
             "sites": 0,
-            "cameras": 0,
+            "devices": 0,
             "spent_krw": 0.0,
             "covered_weight": 0.0,
             "district_weight": district_weight,
@@ -574,7 +574,7 @@ def plan_districts(
             cameras = sites.get("cameras_added")
             row.update(
                 sites=len(sites),
-                cameras=(
+                devices=(
                     int(cameras.sum())
                     if cameras is not None
                     else len(sites) * int(prof.devices_per_site)
@@ -623,7 +623,7 @@ def plan_districts(
                 "sites_affordable",
                 "quota",
                 "sites",
-                "cameras",
+                "devices",
                 "spent_krw",
                 "left_krw",
                 "covered_weight",
@@ -651,7 +651,7 @@ def plan_districts(
         "device": device,
         "n_districts": len(rows),
         "n_sites": int(table["sites"].iloc[-1]),
-        "n_cameras": int(table["cameras"].iloc[-1]),
+        "n_devices": int(table["devices"].iloc[-1]),
         "budget_krw": None if by_quota else int(table["budget_krw"].iloc[-1]),
         "quota": int(table["quota"].iloc[-1]) if by_quota else None,
         "spent_krw": float(table["spent_krw"].iloc[-1]),
@@ -667,9 +667,9 @@ def plan_districts(
         "districts": {code: p.summary for code, p in proposals.items()},
     }
     log.info(
-        "plan: %d sites (%d cameras) in %d districts, %s of %s KRW",
+        "plan: %d sites (%d devices) in %d districts, %s of %s KRW",
         summary["n_sites"],
-        summary["n_cameras"],
+        summary["n_devices"],
         summary["n_districts"],
         f"{summary['spent_krw']:,.0f}",
         "-" if summary["budget_krw"] is None else f"{summary['budget_krw']:,}",

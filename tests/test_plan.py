@@ -145,7 +145,7 @@ def test_every_funded_district_gets_sites_within_its_budget() -> None:
     assert rows.loc["11290", "sites"] == 4 and rows.loc["11110", "sites"] == 3
     assert (rows["spent_krw"] <= rows["budget_krw"]).all()
     assert rows.loc["11290", "left_krw"] == 15_000_000
-    assert (rows["cameras"] == 4 * rows["sites"]).all()
+    assert (rows["devices"] == 4 * rows["sites"]).all()
     assert set(plan.sites["candidate_source"]) == {"lattice"}
     total = plan.table.iloc[-1]
     assert total["sites"] == 7 and total["spent_krw"] == 140_000_000

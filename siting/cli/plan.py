@@ -134,6 +134,8 @@ def plan(
     for column in ("spent_krw", "left_krw"):
         shown[column] = [f"{v:,.0f}" for v in shown[column]]
     shown["priority"] = [("" if pd.isna(v) else str(v)) for v in shown["priority"]]
+    unit = {"cctv": "cameras", "wifi": "APs", "pole": "poles"}.get(result.device, "devices")
+    covered = "D/E risk covered %" if result.device == "cctv" else "demand covered %"
     headers = {
         "priority": "우선순위",
         "name_ko": "district",
@@ -143,10 +145,10 @@ def plan(
         "budget_천원": "budget 천원",
         "sites_affordable": "sites bought",
         "sites": "sites",
-        "cameras": "cameras",
+        "devices": unit,
         "spent_krw": "spent KRW",
         "left_krw": "left KRW",
-        "covered_pct_of_district": "D/E risk covered %",
+        "covered_pct_of_district": covered,
     }
     print_table(
         shown.rename(columns=headers),
@@ -158,7 +160,7 @@ def plan(
     s = result.summary
     cands = s["candidates"]
     stdout.print(
-        f"{s['n_sites']} sites ({s['n_cameras']} cameras) in {s['n_districts']} districts for "
+        f"{s['n_sites']} sites ({s['n_devices']} {unit}) in {s['n_districts']} districts for "
         f"{s['spent_krw']:,.0f} of {s['budget_krw']:,} KRW; a standard site costs "
         f"{s['site_cost_krw']:,.0f} KRW. Candidates: {cands['source']} "
         f"(kept by source: {cands['kept_by_source']}). {s['settings']['matching']}."

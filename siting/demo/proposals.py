@@ -362,7 +362,7 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
             f"CCTV plan per funded district: {names} (SYNTHETIC candidates)",
             f"Chosen in {how}. Per district: city share, matching and budget (KRW), the "
             "standard sites it buys (budget ÷ 20,000,000 KRW), sites and cameras proposed, "
-            f"spent and left. In all {int(total['sites'])} sites with {int(total['cameras'])} "
+            f"spent and left. In all {int(total['sites'])} sites with {int(total['devices'])} "
             f"cameras for {total['spent_krw']:,.0f} of {int(total['budget_krw']):,} KRW; largest "
             f"gap to the proven bound {total['gap_pct']:.2f} %.",
             synthetic=True,
