@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from conftest import DemoRun
 
 from siting.demo.proposals import FALLBACK_CITY_SHARE_KRW, N_POLES, proposals_stage
 
@@ -57,7 +57,7 @@ def test_proposals_stage_falls_back_and_labels_synthetic(tmp_path: Path) -> None
         ).read_bytes()
 
 
-def test_demo_plans_every_funded_district_of_its_cctv_new_round(demo_run: DemoRun) -> None:
+def test_demo_plans_every_funded_district_of_its_cctv_new_round(demo_run: Any) -> None:
     """Every district the round funds gets sites; none spends more than city share + matching."""
     assert demo_run.exit_code == 0, demo_run.output
     round_table = _csv(demo_run.out / "scoring" / "cctv-new" / "cctv-new_round.csv")
