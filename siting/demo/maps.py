@@ -64,8 +64,10 @@ def _round_maps(
             Artifact(
                 f"maps/{name}",
                 f"Map: subsidy scores, {program}",
-                "Districts coloured by total points of the round; hover for priority, "
-                "eligibility and the city's share. Requests are example (synthetic) figures.",
+                "Districts coloured by total points; funded, partly funded, not funded and "
+                "ineligible districts drawn by outline or hatch; hover for rank, 재정자립도, "
+                "the need indicator and the grant in 천원. Requests are example (synthetic) "
+                "figures.",
                 synthetic=True,
             )
         )
@@ -182,8 +184,10 @@ def maps_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
             Artifact(
                 "maps/proposals_synthetic.html",
                 "Map: proposed sites",
-                "Proposed CCTV, Wi-Fi and smart-pole sites with coverage circles in true "
-                "metres; click a site for why it was chosen. Synthetic candidates and demand.",
+                "Proposed CCTV sites and smart poles, one layer per district, numbered per plan, "
+                "with coverage circles in true metres; click a site for its 법정동, lon/lat and "
+                "why it was chosen. The Wi-Fi replacement plan is clustered and off at opening. "
+                "Synthetic candidates and demand.",
                 synthetic=True,
             )
         )
