@@ -302,3 +302,43 @@ def test_per_district_quota_runs_each_district_on_its_own(tmp_path: Path) -> Non
          "--count", "3", "--grid", str(grid), "--out", str(both)],
     )  # fmt: skip
     assert result.exit_code == 2 and not both.exists()
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    count=st.integers(1, 5),
+    n_existing=st.integers(0, 3),
+    credit=st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_explanations_in_real_units_add_up(
+    seed: int, count: int, n_existing: int, credit: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    cells = _cells({(i, j): float(rng.gamma(2.0)) for i in range(5) for j in range(3)})
+    cand_xy = [(X0 + rng.uniform(0, 500), Y0 + rng.uniform(0, 300)) for _ in range(12)]
+    candidates = _points(cand_xy, candidate_id=[f"c{k}" for k in range(12)])
+    ex_xy = [(X0 + rng.uniform(0, 500), Y0 + rng.uniform(0, 300)) for _ in range(n_existing)]
+    existing = (
+        _points(ex_xy, device_type=["cctv"] * n_existing, install_year=[2010] * n_existing)
+        if n_existing
+        else None
+    )
+    prof = get_profile("cctv", aged_credit=credit)
+    p = propose(
+        "cctv", candidates, grid_demand(cells), count=count, existing=existing, profile=prof
+    )
+    s = p.summary
+    service = s["services"][0]
+    total_area = 15 * SIZE * SIZE
+    assert service["demand_area_m2"] == pytest.approx(total_area)
+    new_area = float(p.sites["new_area_m2"].sum()) if len(p.sites) else 0.0
+    assert service["covered_by_existing_area_m2"] + new_area <= total_area + 1e-6
+    assert p.covered["new_area_m2"].sum() == pytest.approx(new_area)
+    assert p.districts["new_area_m2"].sum() == pytest.approx(new_area)
+    assert p.sites["marginal_weight"].sum() == pytest.approx(s["covered_weight"])
+    district_total = float(grid_demand(cells).weights.sum())
+    assert p.sites["district_risk_pct"].sum() == pytest.approx(
+        100 * s["covered_weight"] / district_total
+    )
+    assert (p.covered["covered_share_pct"] <= 100 + 1e-9).all()
