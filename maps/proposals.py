@@ -63,7 +63,7 @@ _DEVICE_NAMES = {
     "pole": "스마트폴",
 }
 # Candidate attributes a planner recognises, in the order they are shown.
-_CANDIDATE_ID = ("candidate_id", "관리번호", "id")
+_CANDIDATE_ID = ("candidate_id", "device_id", "관리번호", "id")
 _CANDIDATE_NAME = ("candidate_name", "name", "시설명", "보안등위치명", "와이파이명", "facility")
 _CANDIDATE_ADDRESS = (
     "address",
@@ -218,16 +218,20 @@ def _reasons(row: Mapping[str, Any], radius_m: float, exact_positions: bool) -> 
         reasons.append(f"설치 후 {format_value(row['age_years'])}년 경과")
     area = np.pi * radius_m**2
     reasons.extend(_newly_watched(row, radius_m, area))
-    weight = row.get("marginal_weight", row.get("covered_weight"))
-    if weight is not None and _present(
-        row, "marginal_weight" if "marginal_weight" in row else "covered_weight"
-    ):
-        text = f"새로 감시하는 위험 가중치 {format_value(weight)}"
+    if _present(row, "marginal_weight"):
+        text = f"새로 감시하는 위험 가중치 {format_value(row['marginal_weight'])}"
         if _present(row, "cumulative_pct"):
             text += f" (여기까지 누적 {float(row['cumulative_pct']):.1f}%)"
         reasons.append(text)
-    if _present(row, "order"):
+    elif _present(row, "covered_weight"):
+        text = f"이 시설이 감시하는 위험 가중치 {format_value(row['covered_weight'])}"
+        if _present(row, "sole_weight"):
+            text += f", 이 시설만 감시하는 몫 {format_value(row['sole_weight'])}"
+        reasons.append(text)
+    if _present(row, "order") and not _present(row, "rank"):
         reasons.append(f"최적화가 {format_value(row['order'])}번째로 선정")
+    elif _present(row, "rank"):
+        reasons.append(f"교체 우선순위 {format_value(row['rank'])}위 (덮는 수요가 큰 순)")
     if _present(row, "services"):
         services = row["services"]
         if isinstance(services, list | tuple | np.ndarray):
@@ -291,7 +295,7 @@ def explain_site(
             'onclick="return sitingCopy(this)">좌표 복사</a></div>'
         )
     candidate = [
-        (label, found[1])
+        ("시설 번호" if found[0] == "device_id" else label, found[1])
         for label, columns in (
             ("후보 번호", _CANDIDATE_ID),
             ("이름", _CANDIDATE_NAME),
