@@ -52,6 +52,8 @@
           if (lyr.feature.properties.sig_cd === cfg.highlight) { bounds = lyr.getBounds(); }
         });
       }
+      // a view first: circles need one to compute their size
+      map.fitBounds(bounds || layer.getBounds(), { animate: false });
       var sites = cfg.sites || [];
       if (sites.length) {
         var group = L.featureGroup();
@@ -70,7 +72,7 @@
           marker.addTo(group);
         });
         group.addTo(map);
-        bounds = group.getBounds().pad(0.2);
+        bounds = L.latLngBounds(sites.map(function (s) { return [s.lat, s.lon]; })).pad(0.2);
       }
       map.fitBounds(bounds || layer.getBounds(), { animate: false });
       holder.setAttribute("data-ready", "1");
