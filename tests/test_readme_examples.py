@@ -94,8 +94,11 @@ def test_every_readme_example_runs_in_order(demo_run: DemoRun, tmp_path: Path) -
             text=True,
             timeout=900,
         )
+        problems = [
+            text for text in done.stderr.splitlines() if not text.startswith(("INFO", "DEBUG"))
+        ]
         assert done.returncode == 0, (
             f"README.md line {line}: the example exited {done.returncode}\n{block}\n"
-            f"--- stdout ---\n{done.stdout[-3000:]}\n--- stderr ---\n{done.stderr[-3000:]}"
+            f"--- stderr (without INFO lines) ---\n" + "\n".join(problems[-40:])
         )
         assert "Traceback" not in done.stderr, (line, done.stderr[-3000:])
