@@ -337,3 +337,107 @@ def test_whole_round_in_chromium(
     council.go("/web/compare")
     council.wait_map()
     council.check_clean()
+
+
+def test_every_page_for_every_role_in_both_languages(
+    app: Any,
+    tabs: Callable[[], Tab],
+    make_user: Callable[..., dict[str, Any]],
+    store: str,
+) -> None:
+    """Visit each page a role can reach, in Korean and English: no external request, no page
+    error, no horizontal scrolling at 1366×768, a label for every visible input."""
+    if not store.startswith("sqlite"):
+        pytest.skip("one browser run is enough; the store is covered by the HTTP tests")
+    from tests.service._pages import publish_round
+
+    officer = make_user("officer", "city")
+    users = {
+        "city": officer,
+        "district": make_user("nowon", "district", "노원구"),
+        "viewer": make_user("council", "viewer"),
+    }
+    round_id = publish_round(app, officer["user"]["id"], {"11350": (200_000_000, 100_000_000)})
+    common = [
+        "/web/",
+        "/web/rounds",
+        f"/web/rounds/{round_id}",
+        f"/web/rounds/{round_id}/results/1",
+        "/web/compare",
+        "/web/rounds/999",
+        "/web/nope-not-a-page",
+    ]
+    pages = {
+        "city": [
+            *common,
+            "/web/rounds/new",
+            "/web/uploads",
+            "/web/jobs",
+            f"/web/rounds/{round_id}/submissions/11350",
+        ],
+        "district": [
+            *common,
+            "/web/uploads",
+            "/web/jobs",
+            f"/web/rounds/{round_id}/submissions/11350",
+        ],
+        "viewer": [*common, "/web/rounds/new"],
+    }
+    for role, user in users.items():
+        tab = tabs()
+        tab.sign_in(user["user"]["name"], user["password"])
+        for lang in ("ko", "en"):
+            tab.go(f"/web/lang/{lang}?next=/web/")
+            for path in pages[role]:
+                response = tab.go(path)
+                if response.status in (403, 404):
+                    tab.refused_as_expected(response.status)
+                    if path.startswith("/web/nope"):
+                        continue  # not a page of ours: the API's JSON 404
+                assert tab.page.locator("html").get_attribute("lang") == lang, path
+                if tab.page.locator("#map").count():
+                    tab.wait_map()
+                _fits(tab)
+                unlabelled = tab.page.evaluate(
+                    """() => [...document.querySelectorAll('input, select, textarea')]
+                      .filter(e => e.type !== 'hidden')
+                      .filter(e => !(e.id && document.querySelector(`label[for="${e.id}"]`))
+                                   && !e.closest('label') && !e.getAttribute('aria-label'))
+                      .map(e => e.name || e.id)"""
+                )
+                assert unlabelled == [], f"{role} {path}: inputs without a label {unlabelled}"
+                tab.check_clean()
+
+
+def test_sign_in_and_submit_with_the_keyboard_only(
+    app: Any, tabs: Callable[[], Tab], make_user: Callable[..., dict[str, Any]], store: str
+) -> None:
+    if not store.startswith("sqlite"):
+        pytest.skip("one browser run is enough; the store is covered by the HTTP tests")
+    from service import rounds as api
+    from service.models import User
+
+    officer = make_user("officer", "city")
+    planner = make_user("nowon", "district", "노원구")
+    with app.state.store.session() as db:
+        city = db.get(User, officer["user"]["id"])
+        created = api.create_round(api.RoundCreate(program="cctv-replace", year=2026), city, db)
+        api.open_round(created.id, city, db)
+    tab = tabs()
+    tab.go(f"/web/rounds/{created.id}/submissions/11350")
+    keys = tab.page.keyboard
+    assert tab.page.evaluate("document.activeElement.id") == "name"  # autofocus
+    keys.type("nowon")
+    keys.press("Tab")
+    keys.type(planner["password"])
+    keys.press("Enter")
+    tab.page.wait_for_url(f"**/web/rounds/{created.id}/submissions/11350")
+    tab.page.focus("#requested")
+    keys.type("2억")
+    keys.press("Tab")
+    assert tab.page.evaluate("document.activeElement.id") == "matching"
+    keys.type("1억")
+    keys.press("Enter")  # submits the form
+    tab.page.wait_for_selector("#saved")
+    tab.shot("60_keyboard_submission")
+    tab.check_clean()

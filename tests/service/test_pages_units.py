@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -174,3 +175,19 @@ def test_throttle_blocks_after_five_failures() -> None:
 )
 def test_next_is_always_local(target: str, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+def test_csp_allows_only_the_configured_tile_server() -> None:
+    from types import SimpleNamespace
+
+    from service.pages.web import _csp
+
+    def request(tile_url: str | None) -> Any:
+        settings = SimpleNamespace(tile_url=tile_url)
+        return SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(settings=settings)))
+
+    plain = _csp(request(None))
+    assert "img-src 'self' data:;" in plain and "http" not in plain
+    city = _csp(request("https://{s}.tiles.city.local/{z}/{x}/{y}.png"))
+    assert "img-src 'self' data: https://*.tiles.city.local;" in city
+    assert "script-src 'self';" in city  # tiles never widen where scripts come from
