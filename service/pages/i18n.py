@@ -352,6 +352,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "input_demand": ("수요 파일", "Demand file"),
     "input_grid": ("위험 격자 (GeoTIFF)", "Risk grid (GeoTIFF)"),
     "input_existing": ("기존 장비 파일", "Existing devices file"),
+    "input_round": ("채점된 공모 CSV (<사업>_round.csv)", "Scored round CSV (<program>_round.csv)"),
+    "input_matching": ("구비 산정 방식", "District money"),
     "input_devices": ("장비 목록 파일", "Device inventory file"),
     "field_budget": ("예산", "budget"),
     "budget_hint": (

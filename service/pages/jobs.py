@@ -48,7 +48,7 @@ Db = Annotated[Session, Depends(get_session)]
 RUN_PROCESSES: dict[str, tuple[str, ...]] = {
     "propose": ("device", "count", "budget", "radius", "candidates", "demand", "grid", "existing"),
     "replace": ("devices", "device", "count", "budget", "grid", "demand", "candidates"),
-    "plan": ("device", "count", "budget", "radius", "candidates", "demand", "grid", "existing"),
+    "plan": ("round", "grid", "demand", "candidates", "existing", "matching"),
 }
 _TERMINAL = ("successful", "failed", "dismissed")
 _DEVICE_OF_PROGRAM = {"wifi": "wifi", "pole": "pole"}  # every cctv-* programme → cctv
@@ -118,7 +118,8 @@ def _fields(process_id: str) -> list[dict[str, Any]]:
         fields.append(
             {
                 "name": name,
-                "upload": spec.file == "upload",
+                "upload": spec.file in ("upload", "uploads"),
+                "many": spec.file == "uploads",
                 "required": spec.required,
                 "choices": _choices(spec) if not spec.file else [],
                 "default": "" if spec.default in (None, ...) else spec.default,
@@ -217,7 +218,9 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
             if field["required"]:
                 errors[name] = t("err_field_required")
             continue
-        if field["upload"] or field["choices"]:
+        if field["many"]:
+            inputs[name] = [raw]
+        elif field["upload"] or field["choices"]:
             inputs[name] = raw
         elif name == "budget":
             try:
@@ -234,8 +237,9 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
                 inputs[name] = float(raw)
             except ValueError:
                 errors[name] = t("err_number", field=name)
-    if "count" not in inputs and "budget" not in inputs and not errors:
-        errors["count"] = t("err_count_or_budget")
+    sized = {"count", "budget"} & set(PROCESSES[process_id].inputs)
+    if sized and "count" not in inputs and "budget" not in inputs and not errors:
+        errors["count" if "count" in sized else "budget"] = t("err_count_or_budget")
     grant = district_grant(db, user.district)
     if grant is not None and inputs.get("budget", 0) > grant["total_krw"]:
         errors["budget"] = t("err_over_grant", grant=f.money(grant["total_krw"]))

@@ -261,6 +261,24 @@ def round_page(request: Request, round_id: int, user: PageUser, db: Db) -> Respo
     )
 
 
+@router.get("/{round_id}/submissions-table", response_class=HTMLResponse)
+def submissions_table(request: Request, round_id: int, user: PageUser, db: Db) -> Response:
+    """The submissions table alone (htmx refreshes it on the officer's page while open)."""
+    round_ = _round_or_404(db, user, round_id)
+    submissions = _submission_rows(db, user, round_id)
+    return render(
+        request,
+        "_submissions.html",
+        {
+            "r": round_,
+            "submissions": submissions,
+            "submitted": sum(1 for s in submissions.values() if s.status == "submitted"),
+            "districts": sorted(district_names()),
+        },
+        user=user,
+    )
+
+
 @router.post("/{round_id}/{action}", response_class=HTMLResponse)
 async def round_action(
     request: Request, round_id: int, action: str, user: CityPage, db: Db, store: StoreDep

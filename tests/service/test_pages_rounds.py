@@ -131,6 +131,9 @@ def test_whole_round_through_the_pages(people: dict[str, Browser]) -> None:
     watch = city.get(f"/web/rounds/{round_id}")
     assert "3개 자치구 제출" in watch.text
     assert watch.text.count('data-status="none"') == 22
+    assert 'hx-trigger="every 15s"' in watch.text  # the officer's table refreshes while open
+    fragment = city.get(f"/web/rounds/{round_id}/submissions-table")
+    assert "3개 자치구 제출" in fragment.text and "<html" not in fragment.text
 
     token = city.csrf(f"/web/rounds/{round_id}")
     assert city.post(f"/web/rounds/{round_id}/close", data={"csrf_token": token}).status_code == 303
