@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
+from _demo_run import DemoRun
 from typer.testing import CliRunner
 
 from siting.cli import app
-
-
-@dataclass(frozen=True)
-class DemoRun:
-    """One real run of ``siting demo`` through the CLI."""
-
-    out: Path
-    exit_code: int
-    output: str
 
 
 @pytest.fixture(scope="session")

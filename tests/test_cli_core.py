@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import DemoRun
+from _demo_run import DemoRun
 from typer.testing import CliRunner
 
 from siting.cli import app

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from _browser import ARTIFACTS, check_map, korean_names, launch_browser, needs_chromium
-from conftest import DemoRun
+from _demo_run import DemoRun
 
 from siting.demo import run_demo
 

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DemoRun
+from _demo_run import DemoRun
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

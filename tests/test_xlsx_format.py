@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
-from conftest import DemoRun
+from _demo_run import DemoRun
 
 from layers.output import (
     SYNTHETIC_BANNER,
