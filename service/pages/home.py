@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from service.db import get_session
 from service.pages.geo import choropleth_values, districts_geojson
 from service.pages.i18n import Translator
 from service.pages.web import PREFIX, PageRoute, PageUser, lang_of, render
@@ -19,9 +21,26 @@ router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: PageUser) -> Response:
-    """What this role can do, with links."""
-    return render(request, "home.html", user=user)
+def home(
+    request: Request, user: PageUser, db: Annotated[Session, Depends(get_session)]
+) -> Response:
+    """What this role can do: rounds needing attention, the district's grant, links."""
+    from service import rounds as api
+    from service.pages.jobs import district_grant
+
+    rounds = api.list_rounds(user, db)
+    if user.role == "district":
+        shown = [r for r in rounds if r.status == "open"]
+    elif user.role == "viewer":
+        shown = [r for r in rounds if r.published_version is not None]
+    else:
+        shown = [r for r in rounds if r.status != "published"]
+    return render(
+        request,
+        "home.html",
+        {"rounds": shown[:10], "grant": district_grant(db, user.district)},
+        user=user,
+    )
 
 
 @router.get("/geo/districts.geojson")

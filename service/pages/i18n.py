@@ -211,6 +211,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_updated": ("바뀐 때", "Updated"),
     "col_attachments": ("첨부", "Attachments"),
     "open_rounds": ("접수 중인 공모", "Open rounds"),
+    "published_rounds": ("공개된 공모 결과", "Published rounds"),
+    "rounds_in_progress": ("진행 중인 공모", "Rounds in progress"),
     "my_submission": ("우리 구 신청서", "Our request"),
     "submission_title": ("{district} 신청서", "Request of {district}"),
     "submission_read_only": (
