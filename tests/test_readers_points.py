@@ -208,13 +208,14 @@ def test_stated_district_mismatch_is_noted(tmp_path: Path) -> None:
 def test_big_file_path_reads_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Any
 ) -> None:
-    """Big files go through a bounded encoding sample and pyarrow's parser: same result."""
-    from layers.readers import _common
+    """Big files go through a bounded encoding sample, pyarrow's parser and chunks: same result."""
+    from layers.readers import _common, points
 
     path = make(tmp_path / "f.csv")
     small = read_layer(path)
     monkeypatch.setattr(_common, "SAMPLE_BYTES", 64)  # the sample cuts a Hangul character
     monkeypatch.setattr(_common, "ARROW_MIN_BYTES", 0)
+    monkeypatch.setattr(points, "CHUNK_ROWS", 2)
     big = read_layer(path)
     assert big.report.to_dict() == small.report.to_dict()
     assert big.frame.drop(columns="geometry").equals(small.frame.drop(columns="geometry"))

@@ -231,8 +231,10 @@ def _read(
     frame, encoding = load_csv(p, layer, columns=wanted)
     if found == "fiscal_kosis":
         return read_kosis_fiscal(frame, path=p, encoding=encoding, layer=layer)
+    table = [frame]
+    del frame  # read_points holds the only reference: rows it drops are freed at once
     read = read_points(
-        frame, SPECS[found], path=p, encoding=encoding, layer=layer, crs=declared,
+        table.pop(), SPECS[found], path=p, encoding=encoding, layer=layer, crs=declared,
         id_column=id_column,
     )  # fmt: skip
     if wanted is not None and len(wanted) < len(header):

@@ -196,6 +196,10 @@ def load_csv(
         # the whole file decides, with the reader's messages
         full, encoding = decode_bytes(Path(path).read_bytes(), layer=layer)
         frame = _parse(StringIO(full), encoding=None, sep=sep, usecols=usecols, layer=layer)
+    if engine == "pyarrow":
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()  # the parser's buffers
     frame.columns = [_clean_name(c) for c in frame.columns]
     unnamed = [
         c for c in frame.columns if c.startswith("Unnamed:") and not frame[c].str.strip().any()

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.coords import clean_points
+from layers.coords import CleanedPoints, clean_points, detect_crs, to_float
 from layers.districts import district_code
 from layers.encoding import read_text
-from layers.errors import EmptyLayerError, InputError, ValidationError, format_rows
+from layers.errors import CRSError, EmptyLayerError, InputError, ValidationError, format_rows
 from layers.readers._common import (
     REASON_OTHER_REGION,
     as_of_date,
@@ -232,9 +233,7 @@ def read_points(
                 layer=layer,
                 fix="download the Seoul part of the national dataset, or check the file",
             )
-    cleaned = clean_points(
-        frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
-    )
+    cleaned = _clean_in_chunks(frame, x_col, y_col, spec, layer=layer, crs=crs, rows=rows)
     report.crs = cleaned.crs
     for reason, dropped in cleaned.dropped.items():
         report.drop(reason, dropped)
@@ -253,6 +252,65 @@ def read_points(
     _district_mismatch_note(out, report)
     report.by_district = by_district(out)
     return LayerRead(out, report)
+
+
+#: Rows cleaned and tagged at a time: big files keep one chunk's geometries and spatial
+#: joins in memory at once, not the whole file's.
+CHUNK_ROWS = 250_000
+
+
+def _clean_in_chunks(
+    frame: pd.DataFrame,
+    x_col: str,
+    y_col: str,
+    spec: PointSpec,
+    *,
+    layer: str,
+    crs: str | None,
+    rows: np.ndarray,
+) -> CleanedPoints:
+    """:func:`layers.coords.clean_points` over chunks of :data:`CHUNK_ROWS` rows.
+
+    The CRS is recognised once on every row (as for a small file), then each
+    chunk is cleaned in that CRS and the results are put back together in row order.
+    """
+    if len(frame) <= CHUNK_ROWS:
+        return clean_points(
+            frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
+        )
+    source = crs or detect_crs(
+        to_float(frame[x_col]), to_float(frame[y_col]), layer=layer, prefer=spec.prefer_crs
+    )
+    parts: list[CleanedPoints] = []
+    try:
+        for start in range(0, len(frame), CHUNK_ROWS):
+            stop = start + CHUNK_ROWS
+            parts.append(
+                clean_points(
+                    frame.iloc[start:stop], x_col, y_col, layer=layer, crs=source,
+                    prefer=spec.prefer_crs, row_numbers=rows[start:stop],
+                )
+            )  # fmt: skip
+    except CRSError:
+        # one chunk's values alone contradict the file's CRS (rows sorted by source):
+        # decide on the whole file, as for a small one
+        return clean_points(
+            frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
+        )
+    dropped: dict[str, list[int]] = {}
+    for part in parts:
+        for reason, numbers in part.dropped.items():
+            dropped.setdefault(reason, []).extend(numbers)
+    kept = [part.frame for part in parts]
+    joined = gpd.GeoDataFrame(
+        pd.concat(kept, ignore_index=True), geometry=kept[0].geometry.name, crs=kept[0].crs
+    )
+    return CleanedPoints(
+        joined,
+        parts[0].crs,
+        {reason: sorted(numbers) for reason, numbers in dropped.items()},
+        sorted(r for part in parts for r in part.swapped),
+    )
 
 
 def _district_mismatch_note(out: pd.DataFrame, report: ReadReport) -> None:
