@@ -63,3 +63,31 @@ def test_every_map_of_the_real_demo_opens_offline(browser: Any, demo_run: DemoRu
     korean = korean_names()
     for path in maps:
         check_map(browser, path, korean)
+
+
+def test_index_page_groups_by_task_and_marks_downloads() -> None:
+    from siting.demo._artifact import Artifact, index_html
+
+    artifacts = [
+        Artifact("districts/districts.gpkg", "District layer", "25 districts with statistics"),
+        Artifact("scoring/wifi/wifi_round.xlsx", "Wi-Fi round", "Scores and grants.", True),
+        Artifact("maps/round_wifi_synthetic.html", "Map: Wi-Fi round", "Scores by district.", True),
+        Artifact("proposals/pole/proposals.csv", "Smart poles", "7 sites.", True),
+        Artifact("grid/risk.tif", "Risk grid", "Grades A–E."),
+        Artifact("proposals/inputs/x_synthetic.gpkg", '<img src=x onerror="alert(1)">', "Inputs."),
+        Artifact("index.html", "Index", "This page."),
+    ]
+    page = index_html(artifacts, "데모 결과")
+    headings = [h for h in ("배분 결과", "입지 제안", "지도", "자료") if f"<h2>{h} " in page]
+    assert headings == ["배분 결과", "입지 제안", "지도", "자료"]
+    assert [page.index(f"<h2>{h} ") for h in headings] == sorted(
+        page.index(f"<h2>{h} ") for h in headings
+    )
+    for download in ("districts/districts.gpkg", "grid/risk.tif", "scoring/wifi/wifi_round.xlsx"):
+        assert f'href="{download}" download>' in page
+    assert 'href="maps/round_wifi_synthetic.html">' in page
+    assert "25 districts with statistics." in page  # each entry a sentence
+    assert "<img" not in page and "&lt;img" in page
+    assert page.count('class="syn"') == 3 and 'class="banner"' in page
+    assert 'href="index.html"' not in page
+    assert "http://" not in page and "https://" not in page
