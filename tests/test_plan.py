@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -221,3 +222,35 @@ def test_quotas_drive_a_citywide_run_in_count_mode() -> None:
     rows = plan.table[plan.table["sig_cd"] != "11000"].set_index("sig_cd")
     assert rows["sites"].to_dict() == quotas.set_index("sig_cd")["quota"].to_dict()
     assert rows["budget_krw"].isna().all() and plan.summary["quota"] == 9
+
+
+def test_cli_plans_on_streetlights_with_the_lattice_filling_gaps(tmp_path: Path) -> None:
+    """A 가로등 file as candidates; the lattice only where no streetlight reaches demand."""
+    from pyproj import Transformer
+
+    from tests._korean_fixtures import PLACES, streetlight_csv
+
+    lights = streetlight_csv(tmp_path / "lights.csv")
+    lat, lon = PLACES["종로구"]  # streetlight SL-0 stands here
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5186", always_xy=True).transform(lon, lat)
+    back = Transformer.from_crs("EPSG:5186", "EPSG:4326", always_xy=True)
+    rows = [(x + 10, y, 5), (x, y + 20, 4), (x + 400, y + 300, 3)]
+    demand_csv = tmp_path / "demand_synthetic.csv"
+    demand_csv.write_text(
+        "lon,lat,weight\n"
+        + "".join("{:.7f},{:.7f},{}\n".format(*back.transform(a, b), w) for a, b, w in rows),
+        encoding="utf-8",
+    )
+    folder = _write_round(tmp_path / "round", _round({"11110": 30_000_000}))
+    out = tmp_path / "plan"
+    args = ["plan", str(folder), "--demand", str(demand_csv), "--candidates", str(lights)]
+    args += ["--lattice-fill", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    kept = summary["candidates"]["kept_by_source"]
+    assert kept["streetlight"] == 1 and kept["lattice"] >= 1  # 종로구's one streetlight + gap fill
+    assert "가로등" in summary["candidates"]["source"]
+    sites = pd.read_csv(out / "plan_sites.csv", encoding="utf-8-sig")
+    assert set(sites["candidate_source"]) == {"streetlight", "lattice"}  # 60,000,000 KRW: 3 sites
+    assert len(sites) == 2  # the streetlight watches two places, a lattice point the third
