@@ -22,10 +22,12 @@ from layers.riskgrid.indicators import Indicator
 from layers.riskgrid.io import import_grid, read_grid, write_grid
 from layers.riskgrid.jobs import GridOutputs, build_grid_outputs, import_grid_outputs
 from layers.riskgrid.learn import Learning, LearnResult
+from layers.riskgrid.overlay import GRADE_RULES, overlay_cells
 from layers.riskgrid.summary import grade_counts_by_district
 
 __all__ = [
     "GRADES",
+    "GRADE_RULES",
     "GRADING_METHODS",
     "Grading",
     "GridBuild",
@@ -46,6 +48,7 @@ __all__ = [
     "import_grid_outputs",
     "lattice_for",
     "load_config",
+    "overlay_cells",
     "parse_config",
     "read_grid",
     "write_grid",

@@ -61,7 +61,7 @@ class Overlay:
         ``float64`` array ``(rows, cols, 6)``: share of each target cell's area
         covered by no grade (index 0) and by grades A..E (1..5).
     source_area_m2 : float
-        Area of the graded source cells that overlap the lattice (m²).
+        Area of the graded source cells inside the lattice's extent (m²).
     mapped_area_m2 : float
         Area mapped onto target cells (m²); equals ``source_area_m2`` up to
         floating-point error: no source cell lost or counted twice.
@@ -162,9 +162,21 @@ def overlay_cells(
         grade=grade.reshape(lattice.shape),
         score=score.reshape(lattice.shape),
         share=share.reshape((*lattice.shape, _CLASSES)),
-        source_area_m2=float(shapely.area(polygons[np.unique(source)]).sum()),
+        source_area_m2=_area_within(polygons, lattice),
         mapped_area_m2=float(area.sum()),
     )
+
+
+def _area_within(polygons: np.ndarray, lattice: Lattice) -> float:
+    """Area of the source cells inside the lattice's extent (m²), computed on its own."""
+    s = lattice.cell_size
+    extent = shapely.box(
+        lattice.xmin,
+        lattice.ymax - lattice.height * s,
+        lattice.xmin + lattice.width * s,
+        lattice.ymax,
+    )
+    return float(shapely.area(shapely.intersection(polygons, extent)).sum())
 
 
 def _balanced(share: np.ndarray, member: np.ndarray) -> np.ndarray:
