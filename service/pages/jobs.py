@@ -23,13 +23,15 @@ from sqlalchemy.orm import Session
 from layers.errors import InputError
 from layers.money import parse_krw
 from service.db import get_session
-from service.models import Job, Round, RoundVersion, Upload, User
+from service.models import Job, Round, RoundVersion, User
 from service.pages.i18n import Translator
+from service.pages.uploads import visible_uploads
 from service.pages.web import (
     PREFIX,
     Formatter,
     PageNotFound,
     PageRoute,
+    call_route,
     lang_of,
     render,
     require_page_role,
@@ -129,16 +131,6 @@ def _fields(process_id: str) -> list[dict[str, Any]]:
     return fields
 
 
-def _uploads(db: Session, user: User) -> list[Upload]:
-    query = select(Upload).order_by(Upload.created_at.desc(), Upload.id)
-    if user.role != "city":
-        query = query.where(
-            (Upload.owner_id == user.id)
-            | ((Upload.district == user.district) & Upload.district.is_not(None))
-        )
-    return list(db.scalars(query.limit(200)))
-
-
 def _visible_jobs(db: Session, user: User) -> list[Job]:
     query = select(Job).order_by(Job.created_at.desc(), Job.id)
     if user.role != "city":
@@ -169,7 +161,7 @@ def _run_form(
             "processes": offered,
             "process_id": process_id,
             "fields": _fields(process_id),
-            "uploads": _uploads(db, user),
+            "uploads": visible_uploads(db, user),
             "jobs": _visible_jobs(db, user),
             "grant": grant,
             "values": values,
@@ -191,8 +183,14 @@ def jobs_page(request: Request, user: Planner, db: Db, process: str = "propose")
 async def _start(
     request: Request, db: Session, user: User, process_id: str, inputs: dict[str, Any]
 ) -> str:
-    response = await execute_process(
-        process_id, request, user, db, {"inputs": inputs}, prefer="respond-async"
+    response = await call_route(
+        execute_process,
+        process_id=process_id,
+        request=request,
+        user=user,
+        session=db,
+        body={"inputs": inputs},
+        prefer="respond-async",
     )
     doc = json.loads(bytes(response.body))
     job_id: str = doc["jobID"]
@@ -399,4 +397,7 @@ async def rerun(request: Request, job_id: str, user: Planner, db: Db) -> Respons
 def job_file(request: Request, job_id: str, name: str, user: Planner, db: Db) -> Response:
     """Download one artifact of a successful job (the API's own checks)."""
     _job_or_404(db, user, job_id)
-    return get_artifact(job_id, name, request, user, db)
+    response: Response = call_route(
+        get_artifact, job_id=job_id, name=name, request=request, user=user, session=db
+    )
+    return response

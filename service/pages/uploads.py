@@ -19,10 +19,18 @@ from sqlalchemy.orm import Session
 
 from service.db import get_session
 from service.models import Upload, User
-from service.pages.web import PREFIX, PageNotFound, PageRoute, lang_of, render, require_page_role
+from service.pages.web import (
+    PREFIX,
+    PageNotFound,
+    PageRoute,
+    call_route,
+    lang_of,
+    render,
+    require_page_role,
+)
 from service.routes_uploads import can_read_upload, create_upload
 
-__all__ = ["reason_text", "router"]
+__all__ = ["reason_text", "router", "visible_uploads"]
 
 router = APIRouter(prefix=f"{PREFIX}/uploads", route_class=PageRoute, include_in_schema=False)
 
@@ -73,7 +81,8 @@ def _runs(rows: list[int]) -> list[list[int]]:
     return runs
 
 
-def _visible_uploads(db: Session, user: User) -> list[Upload]:
+def visible_uploads(db: Session, user: User) -> list[Upload]:
+    """Uploads this user may read (city: all; a planner: its own and its district's), newest first."""
     query = select(Upload).order_by(Upload.created_at.desc(), Upload.id)
     if user.role != "city":
         query = query.where(
@@ -90,7 +99,7 @@ def uploads_page(request: Request, user: Planner, db: Db) -> Response:
     return render(
         request,
         "uploads.html",
-        {"uploads": _visible_uploads(db, user), "limit_mb": limit / 1024 / 1024},
+        {"uploads": visible_uploads(db, user), "limit_mb": limit / 1024 / 1024},
         user=user,
     )
 
@@ -103,7 +112,9 @@ async def upload_raw(
     filename: Annotated[str, Query(min_length=1, max_length=255)],
 ) -> Response:
     """Receive the file (raw body) through the API's upload code; answer where its report is."""
-    response = await create_upload(request, filename, user, db)
+    response = await call_route(
+        create_upload, request=request, filename=filename, user=user, session=db
+    )
     doc = json.loads(bytes(response.body))
     return JSONResponse({"id": doc["id"], "location": f"{PREFIX}/uploads/{doc['id']}"}, 201)
 

@@ -55,6 +55,7 @@ __all__ = [
     "CsrfRefused",
     "FormValues",
     "Formatter",
+    "call_route",
     "NotAllowed",
     "PageNotFound",
     "PageRoute",
@@ -164,6 +165,19 @@ class FormValues(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def call_route(function: Callable[..., Any], **available: Any) -> Any:
+    """Call an API route function with the arguments it declares, by name.
+
+    The pages reuse the API's own route functions (their checks, audit and
+    errors); passing what they declare by keyword keeps the pages working when a
+    route gains or drops a dependency parameter (``session``, ``store``, …).
+    """
+    import inspect
+
+    accepted = inspect.signature(function).parameters
+    return function(**{k: v for k, v in available.items() if k in accepted})
 
 
 def lang_of(request: Request) -> str:

@@ -77,6 +77,14 @@ class Browser:
         return csrf_of(self.get(url).text)
 
 
+def signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:
+    """A browser signed in as a ``make_user`` result."""
+    browser = Browser(client)
+    response = browser.sign_in(user["user"]["name"], user["password"])
+    assert response.status_code == 303, response.text
+    return browser
+
+
 def publish_round(app: Any, city_id: int, requests: dict[str, tuple[int, int]]) -> int:
     """A published cctv-replace round (budget 10억) with the given requests, through the
     round workflow functions the pages call: ``{SIG_CD: (requested KRW, matching KRW)}``."""

@@ -11,13 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from tests.service._pages import Browser, publish_round, synthetic_siting_files
-
-
-def _signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:
-    browser = Browser(client)
-    assert browser.sign_in(user["user"]["name"], user["password"]).status_code == 303
-    return browser
+from tests.service._pages import Browser, publish_round, signed_in, synthetic_siting_files
 
 
 def _upload(browser: Browser, name: str, body: bytes) -> str:
@@ -52,8 +46,8 @@ def test_planner_runs_within_grant_sees_sites_excludes_and_reruns(
     app: FastAPI, client: httpx.Client, make_user: Callable[..., dict[str, Any]]
 ) -> None:
     city = make_user("officer", "city")
-    nowon = _signed_in(client, make_user("nowon", "district", "노원구"))
-    jongno = _signed_in(client, make_user("jongno", "district", "종로구"))
+    nowon = signed_in(client, make_user("nowon", "district", "노원구"))
+    jongno = signed_in(client, make_user("jongno", "district", "종로구"))
     publish_round(app, city["user"]["id"], {"11350": (200_000_000, 100_000_000)})
 
     page = nowon.get("/web/jobs")

@@ -13,14 +13,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from tests.service._pages import Browser
-
-
-def _signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:
-    browser = Browser(client)
-    response = browser.sign_in(user["user"]["name"], user["password"])
-    assert response.status_code == 303, response.text
-    return browser
+from tests.service._pages import Browser, signed_in
 
 
 def _create_round(city: Browser, **fields: str) -> int:
@@ -50,11 +43,11 @@ def _submit(browser: Browser, round_id: int, code: str, **fields: str) -> httpx.
 @pytest.fixture
 def people(client: httpx.Client, make_user: Callable[..., dict[str, Any]]) -> dict[str, Browser]:
     return {
-        "city": _signed_in(client, make_user("officer", "city")),
-        "nowon": _signed_in(client, make_user("nowon", "district", "노원구")),
-        "jongno": _signed_in(client, make_user("jongno", "district", "종로구")),
-        "gangnam": _signed_in(client, make_user("gangnam", "district", "강남구")),
-        "viewer": _signed_in(client, make_user("council", "viewer")),
+        "city": signed_in(client, make_user("officer", "city")),
+        "nowon": signed_in(client, make_user("nowon", "district", "노원구")),
+        "jongno": signed_in(client, make_user("jongno", "district", "종로구")),
+        "gangnam": signed_in(client, make_user("gangnam", "district", "강남구")),
+        "viewer": signed_in(client, make_user("council", "viewer")),
     }
 
 

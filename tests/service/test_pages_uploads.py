@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.service._pages import Browser
+from tests.service._pages import Browser, signed_in
 
 #: Streetlights (OA-22205 columns), synthetic: rows 2 (blank), 3 (zero), 4 (swapped), 5 (Busan).
 BAD_STREETLIGHTS = (
@@ -21,12 +21,6 @@ BAD_STREETLIGHTS = (
 ).encode()
 
 
-def _signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:
-    browser = Browser(client)
-    assert browser.sign_in(user["user"]["name"], user["password"]).status_code == 303
-    return browser
-
-
 def _upload(browser: Browser, name: str, body: bytes, token: str | None) -> httpx.Response:
     headers = {"Content-Type": "text/csv"}
     if token is not None:
@@ -37,9 +31,9 @@ def _upload(browser: Browser, name: str, body: bytes, token: str | None) -> http
 def test_bad_rows_are_listed_with_reasons_and_row_numbers(
     client: httpx.Client, make_user: Callable[..., dict[str, Any]]
 ) -> None:
-    nowon = _signed_in(client, make_user("nowon", "district", "노원구"))
-    jongno = _signed_in(client, make_user("jongno", "district", "종로구"))
-    viewer = _signed_in(client, make_user("council", "viewer"))
+    nowon = signed_in(client, make_user("nowon", "district", "노원구"))
+    jongno = signed_in(client, make_user("jongno", "district", "종로구"))
+    viewer = signed_in(client, make_user("council", "viewer"))
     page = nowon.get("/web/uploads")
     assert page.status_code == 200 and 'for="file"' in page.text
     token = nowon.csrf("/web/uploads")
@@ -75,7 +69,7 @@ def test_bad_rows_are_listed_with_reasons_and_row_numbers(
 def test_oversized_upload_is_refused_with_a_page(
     client: httpx.Client, make_user: Callable[..., dict[str, Any]]
 ) -> None:
-    nowon = _signed_in(client, make_user("nowon", "district", "노원구"))
+    nowon = signed_in(client, make_user("nowon", "district", "노원구"))
     token = nowon.csrf("/web/uploads")
     big = b"x" * (6 * 1024 * 1024)  # the test service's limit is 5 MiB
     response = _upload(nowon, "big.csv", big, token)
