@@ -1,4 +1,4 @@
-"""``siting serve`` starts the service on loopback with the embedded store in ``--data``."""
+"""``siting serve`` as an administrator starts it: loopback, embedded store, real GIS client."""
 
 from __future__ import annotations
 
@@ -6,9 +6,26 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
+
+from service.auth import create_user
+from service.db import Store
+from service.settings import Settings
+
+
+@dataclass
+class Served:
+    """A ``siting serve`` process: its base URL, data folder and a city user's token."""
+
+    url: str
+    data: Path
+    token: str
+    process: subprocess.Popen[bytes]
 
 
 def _free_port() -> int:
@@ -18,9 +35,15 @@ def _free_port() -> int:
         return port
 
 
-def test_serve_binds_loopback_with_the_embedded_store(tmp_path: Path) -> None:
-    port = _free_port()
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
     data = tmp_path / "siting-data"
+    store = Store.open(Settings(data=data))
+    with store.session() as session:
+        _, _, token = create_user(session, "officer", "city")
+        session.commit()
+    store.close()
+    port = _free_port()
     command = [
         sys.executable,
         "-c",
@@ -32,22 +55,44 @@ def test_serve_binds_loopback_with_the_embedded_store(tmp_path: Path) -> None:
         str(data),
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
     try:
-        ready = None
-        for _ in range(600):  # bounded by attempts, not by a speed target
+        for _ in range(1500):  # bounded by attempts, not a speed target
             if process.poll() is not None:
                 break
             try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                httpx.get(f"{url}/healthz", timeout=2)
                 break
             except httpx.TransportError:
                 time.sleep(0.2)
-        assert ready is not None, process.stdout.read().decode() if process.stdout else ""
-        assert ready.json() == {"status": "ready", "store": "sqlite"}
-        assert (data / "siting.sqlite").is_file()
-        assert httpx.get(f"http://127.0.0.1:{port}/rounds", timeout=10).status_code == 401
+        assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+        yield Served(url, data, token, process)
     finally:
         process.terminate()
-        output = process.communicate(timeout=60)[0].decode()
-    assert f"http://127.0.0.1:{port}/" in output
-    assert f"Uvicorn running on http://127.0.0.1:{port}" in output  # loopback only by default
+        process.wait(timeout=60)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def test_serve_binds_loopback_with_the_embedded_store(served: Served) -> None:
+    ready = httpx.get(f"{served.url}/readyz", timeout=30)
+    assert ready.json() == {"status": "ready", "store": "sqlite"}
+    assert (served.data / "siting.sqlite").is_file()
+    assert httpx.get(f"{served.url}/rounds", timeout=30).status_code == 401
+    served.process.terminate()
+    output = served.process.communicate(timeout=60)[0].decode()
+    assert f"{served.url}/" in output
+    assert f"Uvicorn running on {served.url}" in output  # loopback only by default
+
+
+def test_gis_client_signs_in_with_basic_auth(served: Served) -> None:
+    """GDAL's OAPIF driver (what QGIS uses) with user name + token as Basic credentials."""
+    from pyogrio import read_dataframe, set_gdal_config_options
+
+    set_gdal_config_options({"GDAL_HTTP_USERPWD": f"officer:{served.token}"})
+    try:
+        districts = read_dataframe(f"OAPIF:{served.url}/", layer="districts")
+    finally:
+        set_gdal_config_options({"GDAL_HTTP_USERPWD": None})
+    assert len(districts) == 25 and districts.crs.to_epsg() == 4326
+    assert "노원구" in set(districts["name_ko"])
