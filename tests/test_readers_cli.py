@@ -65,7 +65,12 @@ def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "bad crs": ([str(metres), "--crs", "EPSG:99999999"], "not a CRS"),
         "invalid polygon": ([str(fx.bowtie_geojson(tmp_path / "b.geojson"))], "Self-intersection"),
         "duplicate ids": (
-            [str(fx.bowtie_geojson(tmp_path / "d.geojson", duplicate_ids=True)), "--repair"],
+            [
+                str(fx.bowtie_geojson(tmp_path / "d.geojson", duplicate_ids=True)),
+                "--repair",
+                "--id-column",
+                "site_id",
+            ],
             "duplicate site_id 'A'",
         ),
     }

@@ -46,8 +46,17 @@ def test_invalid_polygon_reported_then_repaired(tmp_path: Path) -> None:
 def test_all_problems_at_once(tmp_path: Path) -> None:
     path = fx.bowtie_geojson(tmp_path / "dup.geojson", duplicate_ids=True)
     with pytest.raises(ValidationError, match="2 problems") as info:
-        read_layer(path)
+        read_layer(path, id_column="site_id")
     assert "duplicate site_id 'A' in rows 1, 2" in str(info.value)
+
+
+def test_a_repeated_id_found_by_name_is_reported_not_refused(tmp_path: Path) -> None:
+    path = fx.bowtie_geojson(tmp_path / "dup.geojson", duplicate_ids=True)
+    with pytest.raises(ValidationError, match="Self-intersection") as info:
+        read_layer(path)
+    assert "duplicate" not in str(info.value)  # only the geometry is refused
+    read = read_layer(path, repair=True)
+    assert any("duplicated site_id value(s): A" in note for note in read.report.notes)
 
 
 def test_geoparquet_and_gpkg_points(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from layers.coords import REASON_OUTSIDE, assign_districts, clean_points, crs_la
 from layers.crs import WORKING_CRS
 from layers.encoding import sniff_encoding
 from layers.errors import CRSError, EmptyLayerError, EncodingError, InputError
-from layers.readers._common import by_district, find_column
+from layers.readers._common import by_district, duplicate_note, find_column
 from layers.readers.report import LayerRead, ReadReport
 from layers.validate import validate_layer
 
@@ -197,8 +197,9 @@ def read_vector(
     crs : str, optional
         CRS to use when the file declares none (or to override it).
     id_column : str, optional
-        Identifier column that must be unique (default: one of ``id``,
-        ``site_id``, ``device_id``, ``cell_id``, ``관리번호`` when present).
+        Identifier column named as the key: its values must be unique. Without
+        it, an id-like column (``id``, ``site_id``, ``device_id``, ``cell_id``,
+        ``관리번호``) that repeats is listed in the report's notes.
     repair : bool, default False
         Repair invalid geometries with ``make_valid`` (counted) instead of refusing.
 
@@ -242,7 +243,9 @@ def read_vector(
     if types <= {"Point"}:
         from layers.validate import duplicate_problems
 
-        dup = duplicate_problems(frame[id_col], id_col, rows.tolist()) if id_col else []
+        dup = (
+            duplicate_problems(frame[id_col], id_col, rows.tolist()) if id_col and id_column else []
+        )
         if dup:
             from layers.errors import ValidationError
 
@@ -267,7 +270,7 @@ def read_vector(
         report.crs = crs_label(declared)
         frame = frame.set_crs(declared, allow_override=True)
         frame, repaired = validate_layer(
-            frame, layer=layer, rows=frame["_row"].tolist(), id_column=id_col, repair=repair
+            frame, layer=layer, rows=frame["_row"].tolist(), id_column=id_column, repair=repair
         )
         report.repaired = repaired
         frame = frame.to_crs(WORKING_CRS)
@@ -293,6 +296,9 @@ def read_vector(
             rows=sorted(r for v in report.dropped.values() for r in v),
             fix="check the layer's CRS (--crs EPSG:NNNN) and extent",
         )
+    if id_col and id_column is None:
+        # an id-like column found by name that repeats is reported, not refused
+        duplicate_note(out, id_col, report, kept=True)
     report.by_district = by_district(out)
     out = gpd.GeoDataFrame(pd.DataFrame(out), geometry="geometry", crs=WORKING_CRS)
     return LayerRead(out, report)

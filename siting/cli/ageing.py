@@ -9,7 +9,7 @@ import typer
 
 from siting.cli._app import app
 from siting.cli._common import Overwrite, print_table, print_written, stdout
-from siting.cli.inspect import CrsOption, KindOption
+from siting.cli.inspect import CrsOption, IdColumnOption, KindOption
 
 #: Device types ``layers.inventory.DEVICE_TYPES`` knows (a test keeps them equal).
 DEVICE_TYPES = ("cctv", "wifi", "streetlight", "security_light", "pole")
@@ -46,6 +46,7 @@ def ageing(
     ] = None,
     crs: CrsOption = None,
     kind: KindOption = "auto",
+    id_column: IdColumnOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -75,7 +76,7 @@ def ageing(
     from layers.output import staged_outputs
     from layers.readers import read_layer
 
-    read = read_layer(file, kind=kind, crs=crs)
+    read = read_layer(file, kind=kind, crs=crs, id_column=id_column)
     if read.report.kind == "cctv_by_year" and device in (None, "cctv"):
         table = ageing_from_year_table(read, min_age=min_age, reference_year=reference_year)
     else:
