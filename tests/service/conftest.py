@@ -112,6 +112,12 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    return _free_port()
+
+
+@pytest.fixture
 def start_server() -> Iterator[Callable[..., str]]:
     """Start an app under uvicorn on a free loopback port: ``start_server(app, **config)``.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -28,22 +27,15 @@ class Served:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def served(tmp_path: Path, free_port: int) -> Iterator[Served]:
     data = tmp_path / "siting-data"
     store = Store.open(Settings(data=data))
     with store.session() as session:
         _, _, token = create_user(session, "officer", "city")
         session.commit()
     store.close()
-    port = _free_port()
+    port = free_port
     command = [
         sys.executable,
         "-c",
