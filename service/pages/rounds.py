@@ -156,10 +156,13 @@ def round_new_form(request: Request, user: CityPage, program: str = "cctv-replac
     """The create-a-round form with every default shown."""
     from datetime import datetime
 
+    from scoring.criteria import PROGRAMS
     from service.pages.fmt import KST
 
+    if program not in PROGRAMS:
+        program = "cctv-replace"
     values = {"program": program, "year": datetime.now(KST).year, "title": "", "budget": ""}
-    values |= _form_defaults(program if program else "cctv-replace")
+    values |= _form_defaults(program)
     return _new_form(request, user, values, {})
 
 

@@ -74,6 +74,19 @@ def test_catalogue_has_both_languages_and_fields_match() -> None:
         Translator("ko")("no_such_message")
 
 
+def test_every_role_state_and_programme_has_a_name() -> None:
+    from scoring.criteria import PROGRAMS
+    from service.models import JOB_STATUSES, ROLES, ROUND_STATUSES
+
+    keys = (
+        [f"role_{r}" for r in ROLES]
+        + [f"status_{s}" for s in ROUND_STATUSES]
+        + [f"job_{s}" for s in JOB_STATUSES]
+        + [f"program_{p.replace('-', '_')}" for p in PROGRAMS]
+    )
+    assert [k for k in keys if k not in MESSAGES] == []
+
+
 def test_every_message_a_template_uses_exists() -> None:
     used: set[str] = set()
     for path in TEMPLATES.glob("*.html"):
@@ -191,3 +204,40 @@ def test_csp_allows_only_the_configured_tile_server() -> None:
     city = _csp(request("https://{s}.tiles.city.local/{z}/{x}/{y}.png"))
     assert "img-src 'self' data: https://*.tiles.city.local;" in city
     assert "script-src 'self';" in city  # tiles never widen where scripts come from
+
+
+def test_every_allocation_status_and_reason_reads_in_korean() -> None:
+    from scoring import allocation
+    from service.pages.rounds import allocation_text
+
+    texts = [v for k, v in vars(allocation).items() if k.startswith(("REASON_", "STATUS_"))]
+    assert len(texts) >= 9
+    untranslated = [t for t in texts if allocation_text(t, "ko") == t]
+    assert untranslated == []
+    rounded = f"{allocation.REASON_ROUNDED} (1,234,567 → 1,234,000 KRW)"
+    assert allocation_text(rounded, "ko").endswith("(1,234,567 → 1,234,000 KRW)")
+    assert allocation_text(allocation.REASON_BUDGET, "en") == allocation.REASON_BUDGET
+
+
+def test_every_reader_drop_reason_reads_in_korean() -> None:
+    import importlib
+
+    from service.pages.uploads import reason_text
+
+    reasons = []
+    for module in (
+        "layers.coords",
+        "layers.readers._common",
+        "layers.readers.cctv_by_year",
+        "layers.readers.kosis",
+        "layers.readers.vector",
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        reasons += [
+            v for k, v in vars(mod).items() if k.startswith("REASON_") and isinstance(v, str)
+        ]
+    assert reasons
+    assert [r for r in reasons if reason_text(r, "ko") == r] == []
