@@ -302,3 +302,55 @@ def test_tile_server_that_does_not_answer_is_reported(browser: Any, tmp_path: Pa
         assert "api.vworld.kr" in page.locator(".siting-panel:has(h4)").inner_text()
     finally:
         page.close()
+
+
+def test_grid_hover_names_the_source_cell_of_a_national_grid(browser: Any, tmp_path: Path) -> None:
+    """A 100 m grid on EPSG:5179 (국가지점번호): hovering a cell's centre gives that cell."""
+    import rasterio
+    from affine import Affine
+
+    from maps import grid_map
+
+    rng = np.random.default_rng(3)
+    grade = rng.integers(1, 6, (40, 40)).astype("float32")
+    score = rng.normal(size=(40, 40)).astype("float32")
+    x0, y1 = 953_000.0, 1_953_000.0  # central Seoul on the national grid
+    transform = Affine(100.0, 0.0, x0, 0.0, -100.0, y1)
+    path = tmp_path / "grid_5179_synthetic.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=40,
+        height=40,
+        count=2,
+        dtype="float32",
+        crs="EPSG:5179",
+        transform=transform,
+    ) as dst:
+        dst.write(score, 1)
+        dst.write(grade, 2)
+    out = tmp_path / "grid_5179_synthetic.html"
+    save_html(grid_map(path, load_districts()), out)
+    page, external, errors = open_page(browser, out)
+    try:
+        name = map_name(page)
+        page.evaluate(f"{name}.setView([37.5665, 126.978], 17, {{animate: false}})")
+        to_deg = Transformer.from_crs("EPSG:5179", "EPSG:4326", always_xy=True)
+        checked = 0
+        for row, col in ((5, 7), (20, 20), (33, 12)):
+            lon, lat = to_deg.transform(x0 + 100 * col + 50, y1 - 100 * row - 50)
+            page.evaluate(f"{name}.setView([{lat}, {lon}], 17, {{animate: false}})")
+            x, y = page.evaluate(
+                f"(() => {{ const p = {name}.latLngToContainerPoint([{lat}, {lon}]); "
+                "return [p.x, p.y]; })()"
+            )
+            page.mouse.move(x, y)
+            text = page.locator(".siting-grid-hover").inner_text()
+            letter = "ABCDE"[int(grade[row, col]) - 1]
+            assert f"격자 등급 {letter} · 위험 점수 {score[row, col]:.2f}" in text, (row, col, text)
+            checked += 1
+        assert checked == 3
+        assert errors == [] and external == []
+    finally:
+        page.close()
