@@ -191,6 +191,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "setting_rank_population": ("순위 대상", "Ranked districts"),
     "rank_all": ("25개 자치구 전체 (기본)", "All 25 districts (default)"),
     "rank_applicants": ("신청한 자치구만", "Applicants only"),
+    "setting_missing": ("값이 없는 자치구", "Districts without a value"),
+    "missing_refuse": (
+        "채점을 멈추고 자치구를 알림 (기본)",
+        "Stop and name the districts (default)",
+    ),
+    "missing_zero": ("0점으로 채점하고 보고서에 적음", "Score 0 and list them in the report"),
     "default_is": ("기본값: {value}", "Default: {value}"),
     "all_defaults": ("이 사업의 기준 전체 (기본값)", "Every setting of this programme (defaults)"),
     "create": ("만들기", "Create"),

@@ -38,6 +38,7 @@ from service.pages.web import (
     require_page_role,
 )
 from service.problems import Problem
+from service.round_scoring import SETTING_OVERRIDES
 
 __all__ = ["allocation_text", "program_label", "router"]
 
@@ -48,8 +49,12 @@ DistrictPage = Annotated[User, Depends(require_page_role("district"))]
 Db = Annotated[Session, Depends(get_session)]
 StoreDep = Annotated[Store, Depends(get_store)]
 
-#: Overridable criteria settings shown on the create form, in order.
-_SETTINGS = ("policy", "top_k", "skip_partials", "rank_population")
+#: Overridable criteria settings shown on the create form, in order (those the round accepts).
+_SETTINGS = tuple(
+    k
+    for k in ("policy", "top_k", "skip_partials", "rank_population", "missing")
+    if k in SETTING_OVERRIDES
+)
 
 
 def program_label(program: str, t: Translator) -> str:
@@ -221,9 +226,12 @@ async def round_create(request: Request, user: CityPage, db: Db) -> Response:
     values["skip_partials"] = skip  # type: ignore[assignment]
     if skip != defaults["skip_partials"]:
         criteria["skip_partials"] = skip
-    population = values.get("rank_population", defaults["rank_population"])
-    if population != defaults["rank_population"]:
-        criteria["rank_population"] = population
+    for choice in ("rank_population", "missing"):
+        if choice not in defaults:
+            continue
+        value = values.get(choice, defaults[choice])
+        if value != defaults[choice]:
+            criteria[choice] = value
     if errors:
         return _new_form(request, user, values, errors, status_code=422)
     body = api.RoundCreate(

@@ -58,6 +58,7 @@ def test_create_form_shows_defaults_and_korean_errors(people: dict[str, Browser]
     assert "기본값: 우선순위 순으로 채움 (기본)" in form.text
     assert "붙임8" in form.text  # where the defaults come from
     assert "ageing_min_age" in form.text  # every default of the programme is listed
+    assert "기본값: 채점을 멈추고 자치구를 알림 (기본)" in form.text  # missing values
     bad = city.post(
         "/web/rounds/new",
         data={
