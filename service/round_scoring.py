@@ -150,6 +150,8 @@ def score_round_version(
         grid=paths.get("grid"),
         criteria=paths.get("criteria"),
         budget_krw=round_.budget_krw,
+        # the folder of an uncommitted attempt at this version number is not a result: replace it
+        overwrite=True,
         **overrides,
     )
     log.info(

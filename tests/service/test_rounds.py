@@ -227,3 +227,20 @@ def test_unknown_district_and_draft_submission(
     client.post(f"/rounds/{rid}/close", headers=city["headers"]).raise_for_status()
     r = client.post(f"/rounds/{rid}/score", headers=city["headers"])
     assert r.status_code == 409 and "no district has submitted" in r.json()["detail"]
+
+
+def test_library_refusal_at_scoring_is_a_problem_and_keeps_no_version(
+    client: httpx.Client, people: dict[str, dict[str, Any]]
+) -> None:
+    """New-CCTV scoring needs D/E cell counts: without a grid the library refuses, as the CLI does."""
+    city, nowon = people["city"], people["nowon"]
+    rid = _new_round(client, city, program="cctv-new")["id"]
+    client.post(f"/rounds/{rid}/open", headers=city["headers"]).raise_for_status()
+    _submit(client, nowon, rid, NOWON, "1억", "5천만").raise_for_status()
+    client.post(f"/rounds/{rid}/close", headers=city["headers"]).raise_for_status()
+    r = client.post(f"/rounds/{rid}/score", headers=city["headers"])
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "vulnerable_cells" in r.json()["detail"] and r.json()["fix"]
+    assert client.get(f"/rounds/{rid}/versions", headers=city["headers"]).json() == []
+    assert client.get(f"/rounds/{rid}", headers=city["headers"]).json()["status"] == "closed"
