@@ -343,18 +343,19 @@ def _proposal_layer(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     return read_layer(source).frame
 
 
-_GENERIC_STEMS = ("proposal", "proposals", "replacement", "plan", "sites")
+_GENERIC_STEMS = ("proposal", "proposals", "replacement", "plan", "sites", "plan_sites")
 
 
 def _set_name(path: Path, frame: gpd.GeoDataFrame, taken: dict[str, gpd.GeoDataFrame]) -> str:
     """A set's name: what it holds (smart poles, a replacement plan) or its file name."""
     if "services" in frame.columns:
         name = "pole"
-    elif "device_id" in frame.columns and "device_type" in frame.columns:
+    elif "action" in frame.columns and "device_type" in frame.columns:
         types = sorted(set(frame["device_type"].dropna().astype(str)))
         name = f"{types[0]}_replacement" if len(types) == 1 else "replacement"
     elif path.stem.lower() in _GENERIC_STEMS:
-        name = f"{path.parent.name}/{path.stem}" if path.parent.name else path.stem
+        folder = path.parent.name
+        name = folder if folder in ("cctv", "wifi", "pole") else f"{folder}/{path.stem}"
     else:
         name = path.stem
     base, n = name, 2

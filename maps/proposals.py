@@ -360,15 +360,19 @@ def _check(frame: gpd.GeoDataFrame, layer: str) -> None:
 
 
 def _existing_cctv(frame: pd.DataFrame) -> bool:
-    if "device_id" not in frame.columns:
+    if not _replacement(frame):
         return False
     types = frame.get("device_type")
     return types is not None and bool(types.astype(str).str.lower().eq("cctv").any())
 
 
+#: Columns only a replacement plan (``siting replace``) has.
+_REPLACEMENT_COLUMNS = ("action", "sole_weight", "age_years")
+
+
 def _replacement(frame: pd.DataFrame) -> bool:
     """A plan of existing devices to replace (not new sites)."""
-    return "device_id" in frame.columns
+    return "device_id" in frame.columns and any(c in frame.columns for c in _REPLACEMENT_COLUMNS)
 
 
 def _located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -90,6 +90,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wifi["rank"] = np.arange(1, 261)
     wifi["device_id"] = [f"WIFI-{i:05d}" for i in range(260)]
     wifi["device_type"] = "wifi"
+    wifi["action"] = "replace"
     context: dict[str, Any] = {
         "seed": 1,
         "districts": districts,

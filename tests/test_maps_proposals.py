@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from _maps_fixtures import synthetic_proposals
+from _maps_fixtures import readable, synthetic_proposals
 
 from layers import load_districts
 from layers.errors import InputError
@@ -93,6 +93,7 @@ def test_one_layer_per_device_and_district_large_sets_clustered_and_off(
     many = synthetic_proposals(districts, 60, seed=4)
     many["device_id"] = [f"AP-{i}" for i in range(60)]
     many["device_type"] = "wifi"
+    many["action"] = "replace"
     m = proposals_map(districts, {"cctv": cctv, "wifi_replacement": many})
     page = render_offline(m)
     names = {f"CCTV · {n} " for n in cctv["name_ko"]}
@@ -129,6 +130,7 @@ def test_existing_cctv_replacement_needs_exact_positions(districts: gpd.GeoDataF
     plan = synthetic_proposals(districts, 3).rename(columns={"order": "rank"})
     plan["device_id"] = ["C1", "C2", "C3"]
     plan["device_type"] = "cctv"
+    plan["action"] = "replace"
     with pytest.raises(InputError, match="existing CCTV cameras exactly"):
         proposals_map(districts, {"cctv_replacement": plan})
     page = render_offline(
@@ -141,3 +143,14 @@ def test_proposals_need_an_order(districts: gpd.GeoDataFrame) -> None:
     sites = synthetic_proposals(districts, 2).drop(columns="order")
     with pytest.raises(InputError, match="order"):
         proposals_map(districts, sites)
+
+
+def test_new_sites_read_with_a_device_id_are_not_a_replacement_plan(
+    districts: gpd.GeoDataFrame,
+) -> None:
+    """Readers add device_id to any point file; only replacement columns make a plan hidden."""
+    sites = synthetic_proposals(districts, 5)
+    sites["device_id"] = [f"SYN-LIGHT-{i}" for i in range(5)]
+    page = readable(render_offline(proposals_map(districts, {"cctv": sites})))
+    assert "처음엔 꺼짐" not in page
+    assert "L.markerClusterGroup(" not in page
