@@ -583,6 +583,12 @@ def plan_districts(
                 covered_weight=float(result.summary["covered_weight"]),
                 gap_pct=100.0 * float(result.summary["gap"]),
             )
+            # in the objective's units (a pole scales each service's demand to its weight)
+            reports = result.summary.get("services") or []
+            if reports and all("scale" in r and "demand_weight" in r for r in reports):
+                row["district_weight"] = float(
+                    sum(float(r["demand_weight"]) * float(r["scale"]) for r in reports)
+                )
             if budget is not None and row["spent_krw"] > budget:  # checked again
                 raise InfeasibleError(
                     f"{names[code]} ({code}): proposal costs {row['spent_krw']:,.0f} KRW, above "

@@ -254,3 +254,20 @@ def test_cli_plans_on_streetlights_with_the_lattice_filling_gaps(tmp_path: Path)
     sites = pd.read_csv(out / "plan_sites.csv", encoding="utf-8-sig")
     assert set(sites["candidate_source"]) == {"streetlight", "lattice"}  # 60,000,000 KRW: 3 sites
     assert len(sites) == 2  # the streetlight watches two places, a lattice point the third
+
+
+def test_pole_plan_reports_coverage_in_the_objective_units() -> None:
+    """A pole weighs each service's share of demand: the covered % must use the same units."""
+    budgets = district_budgets(_round({"11290": 80_700_000}))  # 3 poles of 53,800,000 KRW
+    frame = _demand()
+    cctv = layer_demand(frame, name="SYNTHETIC risk")
+    wifi = layer_demand(frame.assign(weight=frame["weight"] * 1000.0), name="SYNTHETIC visits")
+    area = study_area(["11290"])
+    cset = fill_with_lattice(None, area, cctv.xy(), spacing_m=60.0, reach_m=60.0)
+    plan = plan_districts(
+        budgets, cset, {"cctv": cctv, "wifi": wifi}, device="pole", propose_options={"seed": 1}
+    )
+    row = plan.table.iloc[0]
+    assert row["sites"] == 3 and row["spent_krw"] == 3 * 53_800_000
+    assert 0 < row["covered_pct_of_district"] <= 100
+    assert row["district_weight"] == pytest.approx(2.0)  # two services, weight 1 each
