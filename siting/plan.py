@@ -36,6 +36,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -691,4 +692,4 @@ def affordable_sites(budget_krw: float, site_cost_krw: float) -> int:
     """Standard sites a budget buys: ``floor(budget / site cost)`` (KRW / KRW)."""
     if site_cost_krw <= 0:
         raise InputError(f"site cost must be > 0 KRW, got {site_cost_krw}", fix="check costs")
-    return int(math.floor(budget_krw / site_cost_krw + 1e-12))
+    return int(math.floor(Fraction(budget_krw) / Fraction(site_cost_krw)))  # exact

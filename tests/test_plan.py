@@ -271,3 +271,29 @@ def test_pole_plan_reports_coverage_in_the_objective_units() -> None:
     assert row["sites"] == 3 and row["spent_krw"] == 3 * 53_800_000
     assert 0 < row["covered_pct_of_district"] <= 100
     assert row["district_weight"] == pytest.approx(2.0)  # two services, weight 1 each
+
+
+@given(
+    shares=st.lists(st.integers(0, 3_000_000).map(lambda k: k * 1000), min_size=1, max_size=8),
+    secured=st.lists(st.integers(0, 5_000_000_000), min_size=8, max_size=8),
+    site_cost=st.integers(1, 60_000_000),
+)
+@settings(max_examples=150, deadline=None)
+def test_budgets_and_affordable_sites_on_awkward_amounts(
+    shares: list[int], secured: list[int], site_cost: int
+) -> None:
+    codes = [f"11{i:03d}" for i in range(len(shares))]
+    table = _round(dict(zip(codes, shares, strict=True)), dict(zip(codes, secured, strict=False)))
+    if not any(shares):
+        with pytest.raises(InputError):
+            district_budgets(table)
+        return
+    out = district_budgets(table).set_index("sig_cd")
+    funded = table[table["city_share_krw"] > 0].set_index("sig_cd")
+    assert set(out.index) == set(funded.index)
+    expected = funded["city_share_krw"] + funded["district_share_krw"]
+    assert (out["budget_krw"] == expected.reindex(out.index)).all()
+    assert (out["matching_krw"] <= funded["matching_secured_krw"].reindex(out.index)).all()
+    for budget in out["budget_krw"]:
+        n = affordable_sites(int(budget), site_cost)
+        assert n * site_cost <= budget < (n + 1) * site_cost
