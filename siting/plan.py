@@ -659,6 +659,9 @@ def plan_districts(
         "n_districts": len(rows),
         "n_sites": int(table["sites"].iloc[-1]),
         "n_devices": int(table["devices"].iloc[-1]),
+        "n_sites_on_existing_poles": int(
+            (sites["candidate_source"] == "cctv_pole").sum() if "candidate_source" in sites else 0
+        ),
         "budget_krw": None if by_quota else int(table["budget_krw"].iloc[-1]),
         "quota": int(table["quota"].iloc[-1]) if by_quota else None,
         "spent_krw": float(table["spent_krw"].iloc[-1]),
@@ -681,6 +684,12 @@ def plan_districts(
         f"{summary['spent_krw']:,.0f}",
         "-" if summary["budget_krw"] is None else f"{summary['budget_krw']:,}",
     )
+    if summary["n_sites_on_existing_poles"]:
+        summary["privacy_note"] = (
+            f"{summary['n_sites_on_existing_poles']} sites add cameras to existing CCTV poles: "
+            "their positions are existing camera positions; keep plan_sites files internal"
+        )
+        log.warning(summary["privacy_note"])
     return Plan(device, table, sites, proposals, summary)
 
 

@@ -297,3 +297,31 @@ def test_budgets_and_affordable_sites_on_awkward_amounts(
     for budget in out["budget_krw"]:
         n = affordable_sites(int(budget), site_cost)
         assert n * site_cost <= budget < (n + 1) * site_cost
+
+
+def test_sites_on_existing_poles_are_counted_and_flagged() -> None:
+    from siting.candidates import prepare_candidates
+    from siting.site_capacity import CameraSiteModel
+
+    x0, y0 = ORIGINS["11290"]
+    poles = gpd.GeoDataFrame(
+        {"candidate_id": ["pole-1"], "existing_cameras": [1]},
+        geometry=gpd.points_from_xy([x0 + 300], [y0 + 300]),
+        crs="EPSG:5186",
+    )
+    cset = prepare_candidates(
+        poles, study_area(["11290"]), candidate_source="cctv_pole", site_model=CameraSiteModel()
+    )
+    demand = layer_demand(
+        gpd.GeoDataFrame(
+            {"weight": [2.0], "sig_cd": "11290"},
+            geometry=gpd.points_from_xy([x0 + 310], [y0 + 300]),
+            crs="EPSG:5186",
+        ),
+        name="SYNTHETIC",
+    )
+    plan = plan_districts(district_budgets(_round({"11290": 10_000_000})), cset, demand)
+    assert plan.sites["candidate_source"].tolist() == ["cctv_pole"]
+    assert plan.sites["cameras_added"].tolist() == [4]  # 1 + 4 ≤ 6 cameras on the pole
+    assert plan.summary["n_sites_on_existing_poles"] == 1
+    assert "existing camera positions" in plan.summary["privacy_note"]
