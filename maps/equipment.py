@@ -328,6 +328,7 @@ def add_equipment_layers(
         name=f"자치구별 {device_label} (per district)",
         tooltip_columns=labels,
     ).add_to(m)
+    exact_layers: list[FastMarkerCluster] = []
     if exact_positions:
         latlon = to_latlon(inventory, layer)
         ids = (
@@ -349,7 +350,7 @@ def add_equipment_layers(
                     strict=True,
                 )
             ]
-            FastMarkerCluster(
+            cluster = FastMarkerCluster(
                 rows,
                 callback=_CALLBACK % (json.dumps(AGE_CLASS_COLOURS), json.dumps(labels)),
                 name=f"{labels[code]}: {totals[code]:,}",
@@ -358,7 +359,9 @@ def add_equipment_layers(
                     "chunkedLoading": True,
                     "showCoverageOnHover": False,
                 },
-            ).add_to(m)
+            )
+            cluster.add_to(m)
+            exact_layers.append(cluster)
     else:
         cells, suppression = _cells(inventory, codes, weight, cell_m, districts, min_devices)
         panel.add_html(
@@ -382,6 +385,7 @@ def add_equipment_layers(
         CategoricalLegend(
             "연식 (age class)",
             [(f"{labels[c]}: {totals[c]:,}", AGE_CLASS_COLOURS[c]) for c in range(4)],
+            layer=exact_layers,
         ).add_to(m)
     else:
         panel.add_html(

@@ -73,12 +73,15 @@ def format_tick(value: float) -> str:
 
 
 _BOUND_JS = """
-        {% if this.layer %}
+        {% if this.layers %}
         (function () {
             var map = {{ this._parent.get_name() }};
-            var layer = {{ this.layer }};
+            var layers = [{{ this.layers|join(', ') }}];
             var div = {{ this.get_name() }}.getContainer();
-            function sync() { div.style.display = map.hasLayer(layer) ? '' : 'none'; }
+            function sync() {
+                var on = layers.some(function (l) { return map.hasLayer(l); });
+                div.style.display = on ? '' : 'none';
+            }
             map.on('layeradd layerremove', sync);
             sync();
         })();
@@ -106,12 +109,19 @@ class _BoundLegend(MacroElement):
         """
     )
 
-    def __init__(self, html_text: str, *, position: str, layer: MacroElement | None) -> None:
+    def __init__(
+        self,
+        html_text: str,
+        *,
+        position: str,
+        layer: MacroElement | Sequence[MacroElement] | None,
+    ) -> None:
         super().__init__()
         self.position = position
         self.html = html_text
         self.css_class = "legend siting-legend"
-        self.layer = layer.get_name() if layer is not None else None
+        bound = [] if layer is None else [layer] if isinstance(layer, MacroElement) else layer
+        self.layers = [item.get_name() for item in bound]
 
 
 class CategoricalLegend(_BoundLegend):
@@ -126,8 +136,8 @@ class CategoricalLegend(_BoundLegend):
         replaces the swatch style, e.g. a thick outline or a hatch.
     position : str
         Leaflet control position.
-    layer : folium layer, optional
-        Show the legend only while this layer is on the map.
+    layer : folium layer or sequence of them, optional
+        Show the legend only while this layer (any of them) is on the map.
     """
 
     def __init__(
@@ -136,7 +146,7 @@ class CategoricalLegend(_BoundLegend):
         items: Sequence[tuple[str, str] | tuple[str, str, str]],
         *,
         position: str = "bottomright",
-        layer: MacroElement | None = None,
+        layer: MacroElement | Sequence[MacroElement] | None = None,
     ) -> None:
         rows = []
         for item in items:

@@ -472,6 +472,7 @@ def proposals_map(
     if isinstance(root, Figure):
         root.header.add_child(Element(_COPY_SCRIPT), name="siting_copy")
     legend: list[tuple[str, str]] = []
+    drawn: list[folium.FeatureGroup | MarkerCluster] = []
     names = dict(zip(districts["sig_cd"], districts["name_ko"], strict=True))
     for index, (kind, frame) in enumerate(located.items()):
         colour = _PALETTE[index % len(_PALETTE)]
@@ -547,6 +548,7 @@ def proposals_map(
                         [point.y, point.x], icon=_pin(colour, int(number)), popup=popup, tooltip=tip
                     ).add_to(group)
             group.add_to(m)
+            drawn.append(group)
         suffix = (
             " (묶음, 처음엔 꺼짐 clustered, off at opening)"
             if hidden
@@ -564,5 +566,5 @@ def proposals_map(
         else '<div class="privacy-on">기존 시설 거리·번호 표시 (exact distances and ids of '
         "existing devices shown): do not share outside the office.</div>"
     )
-    CategoricalLegend("제안 위치 (proposed sites)", legend).add_to(m)
+    CategoricalLegend("제안 위치 (proposed sites)", legend, layer=drawn).add_to(m)
     return finish_map(m)
