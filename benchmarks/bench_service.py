@@ -183,6 +183,7 @@ def main() -> None:
     parser.add_argument("--jobs-in-flight", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="worker processes of the server")
     parser.add_argument("--database", default=None, help="postgresql://… (default: SQLite)")
+    parser.add_argument("--log", type=Path, default=None, help="keep the server log here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-service-") as tmp:
@@ -226,6 +227,8 @@ def main() -> None:
             worker_peak = max((peak_rss_mib(p) for p in children(server.proc.pid)), default=0.0)
         finally:
             server.stop()
+            if args.log:
+                args.log.write_bytes((Path(tmp) / "server.log").read_bytes())
     rows = [
         summarise("reference: 1 client, no job running", reference, args.reference_s),
         summarise(

@@ -15,10 +15,11 @@ grid-build     ``layers.riskgrid.build_grid_outputs``            ``siting grid b
 score          ``siting.jobs_score.score_job``                   ``siting score``
 propose        ``siting.propose.run_propose``                    ``siting propose``
 replace        ``siting.replace.run_replace``                    ``siting replace``
+plan           ``siting.jobs_plan.run_plan``                     ``siting plan``
 map            ``maps.jobs.write_*_map``                         ``siting map …``
 =============  ===============================================  ====================
 
-``siting plan`` does not exist yet, so there is no ``plan`` process.
+``plan`` runs ``siting.jobs_plan.run_plan`` (``siting plan``) on a score job's output.
 
 Who may run what: city staff run every process; a district planner runs every process
 except ``score`` and ``grid-build`` (city-wide work), and only for its own district
@@ -68,9 +69,10 @@ class InputSpec:
         What it is, with units.
     default : Any
         Used when omitted (``...`` = required).
-    file : {"", "upload", "uploads", "job"}
+    file : {"", "upload", "uploads", "job:propose", "job:score"}
         ``upload``: the value is an upload id; ``uploads``: a list of them;
-        ``job``: a job id whose artifacts are read.
+        ``job:<process>``: the id of a successful job of that process whose
+        artifacts are read (a propose job's ``proposal.gpkg``, a score job's folder).
     """
 
     type: Any
@@ -451,6 +453,43 @@ def run_replace_process(
     return _jsonable(plan.summary), files
 
 
+def run_plan_process(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``siting plan`` on a score job's output (or an uploaded ``<program>_round.csv``)."""
+    from layers.errors import InputError
+    from siting.jobs_plan import run_plan
+
+    round_path = _file(ctx, inputs, "score_job") or _file(ctx, inputs, "round")
+    if round_path is None:
+        raise InputError(
+            "a plan needs a scored round",
+            layer="plan",
+            fix="give score_job (the id of a successful score job) or round (upload of "
+            "<program>_round.csv)",
+        )
+    ctx.progress(5, "reading the round and the siting inputs")
+    result, files = run_plan(
+        ctx.out_dir,
+        round_path,
+        grid_path=_file(ctx, inputs, "grid"),
+        demand_path=_file(ctx, inputs, "demand"),
+        weight_column=inputs["weight_column"],
+        candidates_paths=_files(ctx, inputs, "candidates"),
+        existing_path=_file(ctx, inputs, "existing"),
+        lattice_fill=inputs["lattice_fill"],
+        matching=inputs["matching"],
+        cameras_per_site=inputs["cameras_per_site"],
+        site_capacity=inputs["site_capacity"],
+        camera_cost_krw=inputs["camera_cost"],
+        min_cameras_added=inputs["min_cameras_added"],
+        min_spacing=inputs["min_spacing"],
+        solver=inputs["solver"],
+        seed=inputs["seed"],
+        crs=inputs["crs"],
+        overwrite=True,
+    )
+    return _jsonable(result.summary), files
+
+
 def run_map(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``siting map districts|grid|equipment|proposals`` into ``map.html``."""
     from maps.jobs import (
@@ -486,7 +525,8 @@ def run_map(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], li
             **common,
         )
     else:
-        layers = _files(ctx, inputs, "proposals") + _files(ctx, inputs, "job")
+        job = _file(ctx, inputs, "job")
+        layers = _files(ctx, inputs, "proposals") + ([job] if job else [])
         if not layers:
             from layers.errors import InputError
 
@@ -727,6 +767,59 @@ register(
 )
 register(
     Process(
+        "plan",
+        "Plan sites per funded district",
+        "Propose sites in every funded district of a scored round, each within its city "
+        "share + matching, as siting plan.",
+        {
+            "score_job": InputSpec(
+                JobId | None, "a successful score job whose round is planned", None, "job:score"
+            ),
+            "round": _up("scored round CSV (<program>_round.csv), instead of score_job"),
+            "grid": _up("risk grid GeoTIFF (CCTV demand: D/E cells)"),
+            "demand": _up("demand layer (Wi-Fi places; CCTV without a grid)"),
+            "weight_column": InputSpec(str, "weight column of demand", "weight"),
+            "candidates": InputSpec(
+                list[UploadId] | None,
+                "street candidates: 가로등, 보안등 or CCTV-pole layers (upload ids)",
+                None,
+                "uploads",
+            ),
+            "lattice_fill": InputSpec(bool, "add lattice points where no candidate reaches", False),
+            "existing": _up("existing devices (their coverage is removed)"),
+            "matching": InputSpec(
+                Literal["counterpart", "secured"],
+                "district money: counterpart of the grant, or all it secured",
+                "counterpart",
+            ),
+            "cameras_per_site": InputSpec(
+                Annotated[int, Field(ge=1, le=50)] | None, "cameras a new site gets (4)"
+            ),
+            "site_capacity": InputSpec(
+                Annotated[int, Field(ge=1, le=50)] | None, "most cameras a pole holds (6)"
+            ),
+            "camera_cost": InputSpec(
+                Annotated[float, Field(gt=0)] | None, "KRW a camera, installed (5,000,000)"
+            ),
+            "min_cameras_added": InputSpec(
+                Annotated[int, Field(ge=1, le=50)] | None,
+                "fewest cameras worth adding to an existing pole",
+            ),
+            "min_spacing": InputSpec(
+                Annotated[float, Field(ge=0, le=5000)] | None, "minimum distance between sites (m)"
+            ),
+            "solver": InputSpec(Literal["auto", "greedy", "exact"], "solver", "auto"),
+            "crs": Crs,
+            "seed": InputSpec(Annotated[int, Field(ge=0)], "seed of randomised steps", 0),
+        },
+        run_plan_process,
+        {"gpkg": "plan_sites.gpkg"},
+        roles=("city",),
+        example={"score_job": "<job id>", "grid": "<upload id>"},
+    )
+)
+register(
+    Process(
         "map",
         "Offline map",
         "A self-contained offline HTML map (no CDN, no tiles) of districts, a risk grid, "
@@ -761,7 +854,7 @@ register(
                 JobId | None,
                 "proposals map: a propose job whose proposal.gpkg is drawn",
                 None,
-                "job",
+                "job:propose",
             ),
             "radius_m": InputSpec(
                 Annotated[float, Field(ge=1, le=5000)],
@@ -830,11 +923,11 @@ def file_inputs(
     process: Process,
     values: dict[str, Any],
     upload_path: Callable[[str, str], str],
-    job_path: Callable[[str, str], str],
+    job_path: Callable[[str, str, str], str],
 ) -> dict[str, Any]:
     """Data-folder-relative paths of the file inputs (stored under :data:`FILES_KEY`).
 
-    ``upload_path(upload_id, input_name)`` and ``job_path(job_id, input_name)`` check
+    ``upload_path(upload_id, input_name)`` and ``job_path(job_id, input_name, process_id)`` check
     that the caller may read the upload or job and return its path; they raise
     :class:`ProcessInputError` otherwise.
     """
@@ -847,6 +940,6 @@ def file_inputs(
             files[name] = upload_path(value, name)
         elif spec.file == "uploads":
             files[name] = [upload_path(v, name) for v in value]
-        elif spec.file == "job":
-            files[name] = [job_path(value, name)]
+        elif spec.file.startswith("job:"):
+            files[name] = job_path(value, name, spec.file.removeprefix("job:"))
     return files

@@ -29,16 +29,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.auth import CurrentUser
-from service.db import get_session
 from service.models import Job, Round, RoundVersion, User
 from service.problems import Problem
 from service.routes_processes import can_read_job
+from service.routes_uploads import ApiUser, route_session
 
 __all__ = ["CONFORMANCE", "router"]
 
@@ -298,49 +297,48 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/collections", summary="Collections you may read", responses={401: _PROBLEM})
-def collections(
-    request: Request, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def collections(request: Request, user: ApiUser) -> dict[str, Any]:
     """Districts, dongs, published round versions and your proposal jobs."""
-    docs = [
-        _collection_doc(
-            request,
-            "districts",
-            "Districts (자치구)",
-            "Seoul's 25 districts with official statistics",
-            _districts(),
-        ),
-        _collection_doc(
-            request, "dongs", "Dongs (읍면동)", "Seoul's dongs (읍면동 polygons)", None
-        ),
-    ]
-    for version, rnd in _published_versions(session):
-        cid = f"round-{rnd.id}-v{version.version}"
-        docs.append(
+    with route_session(request) as session:
+        docs = [
             _collection_doc(
                 request,
-                cid,
-                f"Round {rnd.id} {rnd.program} {rnd.year}, version {version.version}",
-                "published round result joined to the district polygons",
-                None,
-            )
-        )
-    for job in _proposal_jobs(session, user):
-        device = job.inputs.get("device", "")
-        docs.append(
+                "districts",
+                "Districts (자치구)",
+                "Seoul's 25 districts with official statistics",
+                _districts(),
+            ),
             _collection_doc(
-                request,
-                f"job-{job.id}-proposals",
-                f"Proposed {device} sites, job {job.id[:8]}",
-                f"sites proposed by job {job.id}",
-                None,
+                request, "dongs", "Dongs (읍면동)", "Seoul's dongs (읍면동 polygons)", None
+            ),
+        ]
+        for version, rnd in _published_versions(session):
+            cid = f"round-{rnd.id}-v{version.version}"
+            docs.append(
+                _collection_doc(
+                    request,
+                    cid,
+                    f"Round {rnd.id} {rnd.program} {rnd.year}, version {version.version}",
+                    "published round result joined to the district polygons",
+                    None,
+                )
             )
-        )
-    base = _base(request)
-    return {
-        "collections": docs,
-        "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
-    }
+        for job in _proposal_jobs(session, user):
+            device = job.inputs.get("device", "")
+            docs.append(
+                _collection_doc(
+                    request,
+                    f"job-{job.id}-proposals",
+                    f"Proposed {device} sites, job {job.id[:8]}",
+                    f"sites proposed by job {job.id}",
+                    None,
+                )
+            )
+        base = _base(request)
+        return {
+            "collections": docs,
+            "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
+        }
 
 
 @router.get(
@@ -351,12 +349,12 @@ def collections(
 def collection(
     collection_id: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
 ) -> dict[str, Any]:
     """Title, description, extent (WGS84) and the items link."""
-    title, description, layer = _resolve(request, session, user, collection_id)
-    return _collection_doc(request, collection_id, title, description, layer)
+    with route_session(request) as session:
+        title, description, layer = _resolve(request, session, user, collection_id)
+        return _collection_doc(request, collection_id, title, description, layer)
 
 
 def _parse_bbox(bbox: str | None) -> list[float] | None:
@@ -390,43 +388,43 @@ def _parse_bbox(bbox: str | None) -> list[float] | None:
 def items(
     collection_id: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
     bbox: Annotated[str | None, Query(description="minLon,minLat,maxLon,maxLat (WGS84)")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> JSONResponse:
     """A page of features with ``next``/``prev`` links."""
-    box = _parse_bbox(bbox)
-    _, _, layer = _resolve(request, session, user, collection_id)
-    selected = layer.select(box)
-    page = selected[offset : offset + limit]
-    base = f"{_base(request)}/collections/{collection_id}/items"
+    with route_session(request) as session:
+        box = _parse_bbox(bbox)
+        _, _, layer = _resolve(request, session, user, collection_id)
+        selected = layer.select(box)
+        page = selected[offset : offset + limit]
+        base = f"{_base(request)}/collections/{collection_id}/items"
 
-    def href(start: int) -> str:
-        query = f"limit={limit}&offset={start}" + (f"&bbox={bbox}" if bbox else "")
-        return f"{base}?{query}"
+        def href(start: int) -> str:
+            query = f"limit={limit}&offset={start}" + (f"&bbox={bbox}" if bbox else "")
+            return f"{base}?{query}"
 
-    links = [
-        {"href": href(offset), "rel": "self", "type": GEOJSON},
-        {
-            "href": f"{_base(request)}/collections/{collection_id}",
-            "rel": "collection",
-            "type": "application/json",
-        },
-    ]
-    if offset + limit < len(selected):
-        links.append({"href": href(offset + limit), "rel": "next", "type": GEOJSON})
-    if offset > 0:
-        links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": GEOJSON})
-    body = {
-        "type": "FeatureCollection",
-        "features": [layer.features[i] for i in page],
-        "numberMatched": len(selected),
-        "numberReturned": len(page),
-        "links": links,
-    }
-    return JSONResponse(body, media_type=GEOJSON)
+        links = [
+            {"href": href(offset), "rel": "self", "type": GEOJSON},
+            {
+                "href": f"{_base(request)}/collections/{collection_id}",
+                "rel": "collection",
+                "type": "application/json",
+            },
+        ]
+        if offset + limit < len(selected):
+            links.append({"href": href(offset + limit), "rel": "next", "type": GEOJSON})
+        if offset > 0:
+            links.append({"href": href(max(0, offset - limit)), "rel": "prev", "type": GEOJSON})
+        body = {
+            "type": "FeatureCollection",
+            "features": [layer.features[i] for i in page],
+            "numberMatched": len(selected),
+            "numberReturned": len(page),
+            "links": links,
+        }
+        return JSONResponse(body, media_type=GEOJSON)
 
 
 @router.get(
@@ -438,26 +436,26 @@ def item(
     collection_id: str,
     feature_id: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
 ) -> JSONResponse:
     """404 for an unknown id."""
-    _, _, layer = _resolve(request, session, user, collection_id)
-    feature = layer.by_id.get(feature_id)
-    if feature is None:
-        raise Problem(404, f"collection {collection_id!r} has no feature {feature_id!r}")
-    base = _base(request)
-    body = dict(feature)
-    body["links"] = [
-        {
-            "href": f"{base}/collections/{collection_id}/items/{feature_id}",
-            "rel": "self",
-            "type": GEOJSON,
-        },
-        {
-            "href": f"{base}/collections/{collection_id}",
-            "rel": "collection",
-            "type": "application/json",
-        },
-    ]
-    return JSONResponse(body, media_type=GEOJSON)
+    with route_session(request) as session:
+        _, _, layer = _resolve(request, session, user, collection_id)
+        feature = layer.by_id.get(feature_id)
+        if feature is None:
+            raise Problem(404, f"collection {collection_id!r} has no feature {feature_id!r}")
+        base = _base(request)
+        body = dict(feature)
+        body["links"] = [
+            {
+                "href": f"{base}/collections/{collection_id}/items/{feature_id}",
+                "rel": "self",
+                "type": GEOJSON,
+            },
+            {
+                "href": f"{base}/collections/{collection_id}",
+                "rel": "collection",
+                "type": "application/json",
+            },
+        ]
+        return JSONResponse(body, media_type=GEOJSON)

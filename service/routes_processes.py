@@ -20,15 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.audit import record
-from service.auth import CurrentUser
-from service.db import Store, get_session
+from service.db import Store
 from service.executor import make_executor
 from service.jobs import TERMINAL, JobRunner
 from service.models import Job, Upload, User
@@ -42,7 +41,7 @@ from service.processes import (
     scope_inputs,
     validate_inputs,
 )
-from service.routes_uploads import can_read_upload
+from service.routes_uploads import ApiUser, can_read_upload, route_session
 
 __all__ = ["SYNC_WAIT_S", "can_read_job", "job_doc", "lifespan", "router"]
 
@@ -72,6 +71,7 @@ def lifespan(app: FastAPI) -> Iterator[None]:
         resolve_run,
     )
     app.state.jobs = runner
+    _fit_threads_to_pool(store)
     recovered = runner.recover()
     if recovered:
         log.warning("recovered %d unfinished job(s) after a restart", len(recovered))
@@ -80,6 +80,23 @@ def lifespan(app: FastAPI) -> Iterator[None]:
         yield
     finally:
         runner.shutdown()
+
+
+def _fit_threads_to_pool(store: Store) -> None:
+    """Run at most as many request threads as the store has connections (less 3 for the
+    job runner's own), so an overloaded server queues requests instead of failing them
+    with a connection-pool time-out (500)."""
+    import anyio.to_thread
+
+    pool = store.engine.pool
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    if not callable(size):
+        return
+    capacity = int(size()) + max(0, int(overflow))
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(4, min(int(limiter.total_tokens), capacity - 3))
+    log.info("request threads: %d (store connections: %d)", limiter.total_tokens, capacity)
 
 
 def _runner(request: Request) -> JobRunner:
@@ -162,7 +179,7 @@ def _job_for(session: Session, user: User, job_id: str) -> Job:
 
 
 @router.get("/processes", summary="Processes this service runs", responses={401: _PROBLEM})
-def list_processes(user: CurrentUser) -> dict[str, Any]:
+def list_processes(user: ApiUser) -> dict[str, Any]:
     """Every process with the links to its description and execution."""
     return {
         "processes": [p.summary() for p in PROCESSES.values()],
@@ -175,7 +192,7 @@ def list_processes(user: CurrentUser) -> dict[str, Any]:
     summary="A process: inputs (named like the CLI options), outputs",
     responses={401: _PROBLEM, 404: _PROBLEM},
 )
-def describe_process(process_id: str, user: CurrentUser) -> dict[str, Any]:
+def describe_process(process_id: str, user: ApiUser) -> dict[str, Any]:
     """The process description with the JSON Schema of every input."""
     process = PROCESSES.get(process_id)
     if process is None:
@@ -199,8 +216,7 @@ def describe_process(process_id: str, user: CurrentUser) -> dict[str, Any]:
 async def execute_process(
     process_id: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
     body: Annotated[
         dict[str, Any],
         Body(
@@ -211,16 +227,44 @@ async def execute_process(
     prefer: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     """Validate the inputs, check role and district, create the job and run it."""
+    job_id = await run_in_threadpool(_create_job, request, user, process_id, body)
+    runner = _runner(request)
+    await run_in_threadpool(runner.dispatch, job_id)
+    wants_async = prefer is not None and "respond-async" in prefer.lower()
+    if not wants_async:
+        await run_in_threadpool(runner.wait, job_id, SYNC_WAIT_S)
+    job = await run_in_threadpool(_load_job, request, job_id)
+    location = {"Location": f"/jobs/{job.id}"}
+    if wants_async or job.status not in TERMINAL:
+        return JSONResponse(job_doc(job), status_code=201, headers=location)
+    if job.status == "successful":
+        return JSONResponse(_results_doc(job), headers=location)
+    return _failed(job)
+
+
+def _load_job(request: Request, job_id: str) -> Job:
+    store: Store = request.app.state.store
+    with store.session() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        return job
+
+
+def _create_job(request: Request, user: User, process_id: str, body: dict[str, Any]) -> str:
+    """Check an execution request and store its job (``accepted``); return the job id.
+
+    Runs in a worker thread with a session of its own (the event loop never waits on
+    the store).
+    """
     process = PROCESSES.get(process_id)
     if process is None:
         raise Problem(404, f"no process {process_id!r}; GET /processes lists them")
     raw = body.get("inputs", {})
     if not isinstance(raw, dict):
         raise Problem(400, "'inputs' must be an object of input names to values")
-    try:
-        values = validate_inputs(process, raw)
-        district = scope_inputs(process, values, user.role, user.district)
-        settings = request.app.state.settings
+    settings = request.app.state.settings
+    store: Store = request.app.state.store
+    with store.session() as session:
 
         def upload_path(upload_id: str, name: str) -> str:
             upload = session.get(Upload, upload_id)
@@ -230,46 +274,44 @@ async def execute_process(
                 )
             return upload.path
 
-        def job_path(job_id: str, name: str) -> str:
+        def job_path(job_id: str, name: str, process_id: str) -> str:
             job = session.get(Job, job_id)
             if job is None or not can_read_job(user, job):
                 raise ProcessInputError(
                     f"input {name!r}: no job {job_id!r} you may read", input=name
                 )
-            if job.process != "propose" or job.status != "successful" or not job.artifacts_dir:
+            if job.process != process_id or job.status != "successful" or not job.artifacts_dir:
                 raise ProcessInputError(
-                    f"input {name!r}: job {job_id!r} is not a successful propose job", input=name
+                    f"input {name!r}: job {job_id!r} is not a successful {process_id} job",
+                    input=name,
                 )
-            gpkg = Path(job.artifacts_dir) / "proposal.gpkg"
-            if not (Path(settings.data) / gpkg).is_file():
-                raise ProcessInputError(f"input {name!r}: job {job_id!r} has no proposal.gpkg")
-            return gpkg.as_posix()
+            folder = Path(job.artifacts_dir)
+            target = folder / "proposal.gpkg" if process_id == "propose" else folder
+            if not (Path(settings.data) / target).exists():
+                raise ProcessInputError(f"input {name!r}: job {job_id!r} has no {target.name}")
+            return target.as_posix()
 
-        files = file_inputs(process, values, upload_path, job_path)
-    except ProcessInputError as err:
-        raise Problem(err.status, err.message, input=err.input) from err
-    stored = dict(values)
-    stored[FILES_KEY] = files
-    job = Job(process=process.id, inputs=stored, owner_id=user.id, district=district)
-    session.add(job)
-    session.flush()
-    record(
-        session, user, "job.create", "job", job.id, after={"process": process.id, "inputs": values}
-    )
-    session.commit()
-    runner = _runner(request)
-    await run_in_threadpool(runner.dispatch, job.id)
-    wants_async = prefer is not None and "respond-async" in prefer.lower()
-    if not wants_async:
-        await run_in_threadpool(runner.wait, job.id, SYNC_WAIT_S)
-    session.expire_all()
-    job = session.get(Job, job.id) or job
-    location = {"Location": f"/jobs/{job.id}"}
-    if wants_async or job.status not in TERMINAL:
-        return JSONResponse(job_doc(job), status_code=201, headers=location)
-    if job.status == "successful":
-        return JSONResponse(_results_doc(job), headers=location)
-    return _failed(job)
+        try:
+            values = validate_inputs(process, raw)
+            district = scope_inputs(process, values, user.role, user.district)
+            files = file_inputs(process, values, upload_path, job_path)
+        except ProcessInputError as err:
+            raise Problem(err.status, err.message, input=err.input) from err
+        stored = dict(values)
+        stored[FILES_KEY] = files
+        job = Job(process=process.id, inputs=stored, owner_id=user.id, district=district)
+        session.add(job)
+        session.flush()
+        record(
+            session,
+            user,
+            "job.create",
+            "job",
+            job.id,
+            after={"process": process.id, "inputs": values},
+        )
+        session.commit()
+        return job.id
 
 
 def _failed(job: Job) -> JSONResponse:
@@ -288,31 +330,32 @@ def _failed(job: Job) -> JSONResponse:
 
 @router.get("/jobs", summary="Jobs you may read, newest first", responses={401: _PROBLEM})
 def list_jobs(
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
+    request: Request,
     status: Annotated[str | None, Query(description="only jobs in this state")] = None,
     process: Annotated[str | None, Query(alias="processID")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """OGC job list."""
-    query = select(Job).order_by(Job.created_at.desc(), Job.id)
-    if user.role == "viewer":
-        return {"jobs": [], "links": []}
-    if user.role != "city":
-        query = query.where(
-            (Job.owner_id == user.id)
-            | ((Job.district == user.district) & Job.district.is_not(None))
-        )
-    if status:
-        query = query.where(Job.status == status)
-    if process:
-        query = query.where(Job.process == process)
-    rows = session.scalars(query.offset(offset).limit(limit)).all()
-    return {
-        "jobs": [job_doc(j) for j in rows],
-        "links": [{"href": "/jobs", "rel": "self", "type": "application/json"}],
-    }
+    with route_session(request) as session:
+        query = select(Job).order_by(Job.created_at.desc(), Job.id)
+        if user.role == "viewer":
+            return {"jobs": [], "links": []}
+        if user.role != "city":
+            query = query.where(
+                (Job.owner_id == user.id)
+                | ((Job.district == user.district) & Job.district.is_not(None))
+            )
+        if status:
+            query = query.where(Job.status == status)
+        if process:
+            query = query.where(Job.process == process)
+        rows = session.scalars(query.offset(offset).limit(limit)).all()
+        return {
+            "jobs": [job_doc(j) for j in rows],
+            "links": [{"href": "/jobs", "rel": "self", "type": "application/json"}],
+        }
 
 
 @router.get(
@@ -320,11 +363,10 @@ def list_jobs(
     summary="Status of a job: state, progress %, message",
     responses={401: _PROBLEM, 404: _PROBLEM},
 )
-def get_job(
-    job_id: str, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def get_job(job_id: str, user: ApiUser, request: Request) -> dict[str, Any]:
     """The status document."""
-    return job_doc(_job_for(session, user, job_id))
+    with route_session(request) as session:
+        return job_doc(_job_for(session, user, job_id))
 
 
 @router.get(
@@ -332,20 +374,19 @@ def get_job(
     summary="Results of a successful job (summary and artifact links)",
     responses={401: _PROBLEM, 404: _PROBLEM, 422: _PROBLEM},
 )
-def get_results(
-    job_id: str, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
-) -> JSONResponse:
+def get_results(job_id: str, user: ApiUser, request: Request) -> JSONResponse:
     """404 while not ready; the job's problem when it failed."""
-    job = _job_for(session, user, job_id)
-    if job.status == "failed":
-        return _failed(job)
-    if job.status != "successful":
-        raise Problem(
-            404,
-            f"job {job_id} is {job.status}; results exist once it is successful",
-            title="Result not ready",
-        )
-    return JSONResponse(_results_doc(job))
+    with route_session(request) as session:
+        job = _job_for(session, user, job_id)
+        if job.status == "failed":
+            return _failed(job)
+        if job.status != "successful":
+            raise Problem(
+                404,
+                f"job {job_id} is {job.status}; results exist once it is successful",
+                title="Result not ready",
+            )
+        return JSONResponse(_results_doc(job))
 
 
 @router.delete(
@@ -356,25 +397,25 @@ def get_results(
 def dismiss_job(
     job_id: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
 ) -> dict[str, Any]:
     """City staff or the job's owner (or its district's planner) dismiss it."""
-    job = _job_for(session, user, job_id)
-    if job.status != "dismissed":
-        before = {"status": job.status}
-        _runner(request).dismiss(session, job)
-        record(
-            session,
-            user,
-            "job.dismiss",
-            "job",
-            job.id,
-            before=before,
-            after={"status": "dismissed"},
-        )
-        session.commit()
-    return job_doc(job)
+    with route_session(request) as session:
+        job = _job_for(session, user, job_id)
+        if job.status != "dismissed":
+            before = {"status": job.status}
+            _runner(request).dismiss(session, job)
+            record(
+                session,
+                user,
+                "job.dismiss",
+                "job",
+                job.id,
+                before=before,
+                after={"status": "dismissed"},
+            )
+            session.commit()
+        return job_doc(job)
 
 
 @router.get(
@@ -386,16 +427,16 @@ def get_artifact(
     job_id: str,
     name: str,
     request: Request,
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
 ) -> FileResponse:
     """Files only inside the job's folder; names as listed in the results."""
-    job = _job_for(session, user, job_id)
-    if job.status != "successful" or not job.artifacts_dir:
-        raise Problem(404, f"job {job_id} has no artifacts ({job.status})")
-    listed = set((job.results or {}).get("files", []))
-    root = (Path(request.app.state.settings.data) / job.artifacts_dir).resolve()
-    path = (root / name).resolve()
-    if name not in listed or not path.is_relative_to(root) or not path.is_file():
-        raise Problem(404, f"job {job_id} has no artifact {name!r}")
-    return FileResponse(path, filename=path.name)
+    with route_session(request) as session:
+        job = _job_for(session, user, job_id)
+        if job.status != "successful" or not job.artifacts_dir:
+            raise Problem(404, f"job {job_id} has no artifacts ({job.status})")
+        listed = set((job.results or {}).get("files", []))
+        root = (Path(request.app.state.settings.data) / job.artifacts_dir).resolve()
+        path = (root / name).resolve()
+        if name not in listed or not path.is_relative_to(root) or not path.is_file():
+            raise Problem(404, f"job {job_id} has no artifact {name!r}")
+        return FileResponse(path, filename=path.name)

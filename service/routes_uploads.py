@@ -12,19 +12,21 @@ readers refuse is deleted and the problem (message, layer, rows, fix) returned.
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.errors import SitingError
 from service.audit import record
-from service.auth import CurrentUser, require_role
-from service.db import get_session
+from service.auth import _bearer, current_user
+from service.db import get_store
 from service.models import Upload, User, new_id
 from service.problems import Problem
 from service.uploads import (
@@ -38,13 +40,41 @@ from service.uploads import (
     unpack_zip,
 )
 
-__all__ = ["can_read_upload", "router", "upload_doc"]
+__all__ = ["ApiUser", "route_session", "api_user", "can_read_upload", "router", "upload_doc"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["uploads"])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+def api_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> User:
+    """The signed-in user (``service.auth.current_user``) checked in a session of its own.
+
+    The session is closed before the route runs, so a request never holds a store
+    connection while it waits for a thread: under load that wait could exhaust the
+    pool and deadlock the server.
+    """
+    with get_store(request).session() as session:
+        return current_user(request, credentials, session)
+
+
+#: Annotated type for routes of this package: ``user: ApiUser``.
+ApiUser = Annotated[User, Depends(api_user)]
+
+
+def route_session(request: Request) -> AbstractContextManager[Session]:
+    """A session for one route body, closed when the body ends.
+
+    Its connection is back in the pool before FastAPI serialises the answer in another
+    thread, so requests never hold connections while they queue for threads (which
+    deadlocks a loaded server on a small pool).
+    """
+    return get_store(request).session()
 
 
 def limits_of(request: Request) -> UploadLimits:
@@ -112,10 +142,15 @@ def _inspect(path: Path, filename: str) -> dict[str, Any] | None:
 async def create_upload(
     request: Request,
     filename: Annotated[str, Query(min_length=1, max_length=255, description="NAME.EXT")],
-    user: Annotated[User, Depends(require_role("city", "district"))],
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
 ) -> JSONResponse:
     """Stream the body to ``<data>/uploads/<id>/``, read it, return the inspection report."""
+    if user.role not in ("city", "district"):
+        raise Problem(
+            403,
+            f"uploading needs the role city or district; you are signed in as "
+            f"{user.name!r} ({user.role})",
+        )
     limits = limits_of(request)
     try:
         name = safe_filename(filename)
@@ -161,38 +196,45 @@ async def create_upload(
         content_type=request.headers.get("content-type", "application/octet-stream")[:100],
         inspection=inspection,
     )
-    session.add(upload)
-    record(
-        session,
-        user,
-        "upload.create",
-        "upload",
-        upload_id,
-        after={"filename": name, "size": stored.size, "sha256": stored.sha256},
-    )
-    session.commit()
+    await run_in_threadpool(_save_upload, request, user, upload)
     log.info("upload %s: %s, %d bytes", upload_id, name, stored.size)
     return JSONResponse(
         upload_doc(upload), status_code=201, headers={"Location": f"/uploads/{upload_id}"}
     )
 
 
+def _save_upload(request: Request, user: User, upload: Upload) -> None:
+    """Store the upload's row and its audit entry (in a worker thread, own session)."""
+    with get_store(request).session() as session:
+        session.add(upload)
+        record(
+            session,
+            user,
+            "upload.create",
+            "upload",
+            upload.id,
+            after={"filename": upload.filename, "size": upload.size, "sha256": upload.sha256},
+        )
+        session.commit()
+
+
 @router.get("/uploads", summary="Uploads you may read", responses={401: _PROBLEM})
 def list_uploads(
-    user: CurrentUser,
-    session: Annotated[Session, Depends(get_session)],
+    user: ApiUser,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Newest first."""
-    query = select(Upload).order_by(Upload.created_at.desc(), Upload.id)
-    if user.role != "city":
-        query = query.where(
-            (Upload.owner_id == user.id)
-            | ((Upload.district == user.district) & (Upload.district.is_not(None)))
-        )
-    rows = session.scalars(query.offset(offset).limit(limit)).all()
-    return {"uploads": [upload_doc(u) for u in rows]}
+    with route_session(request) as session:
+        query = select(Upload).order_by(Upload.created_at.desc(), Upload.id)
+        if user.role != "city":
+            query = query.where(
+                (Upload.owner_id == user.id)
+                | ((Upload.district == user.district) & (Upload.district.is_not(None)))
+            )
+        rows = session.scalars(query.offset(offset).limit(limit)).all()
+        return {"uploads": [upload_doc(u) for u in rows]}
 
 
 @router.get(
@@ -200,11 +242,10 @@ def list_uploads(
     summary="One upload and its inspection report",
     responses={401: _PROBLEM, 404: _PROBLEM},
 )
-def get_upload(
-    upload_id: str, user: CurrentUser, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, Any]:
+def get_upload(upload_id: str, user: ApiUser, request: Request) -> dict[str, Any]:
     """404 for an upload that does not exist or that you may not read."""
-    upload = session.get(Upload, upload_id)
-    if upload is None or not can_read_upload(user, upload):
-        raise Problem(404, f"no upload {upload_id!r} you may read")
-    return upload_doc(upload)
+    with route_session(request) as session:
+        upload = session.get(Upload, upload_id)
+        if upload is None or not can_read_upload(user, upload):
+            raise Problem(404, f"no upload {upload_id!r} you may read")
+        return upload_doc(upload)

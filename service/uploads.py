@@ -362,12 +362,43 @@ def inspect_upload(
         return _inspect_grid(path, filename)
     if suffix == ".toml":
         return _inspect_config(path, filename)
+    from layers.errors import SitingError
     from layers.readers import read_layer
 
-    read = read_layer(path, kind=kind, crs=crs, layer_name=filename, repair=repair)
+    try:
+        read = read_layer(path, kind=kind, crs=crs, layer_name=filename, repair=repair)
+    except SitingError as err:
+        if kind != "auto" or suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
+            raise
+        table = _district_table(path, filename)
+        if table is None:
+            raise err from None
+        return table
     report = read.report.to_dict()
     report["path"] = filename
     return report
+
+
+def _district_table(path: Path, filename: str) -> dict[str, Any] | None:
+    """A per-district table (``siting score --districts``), read by the scoring reader."""
+    from layers.errors import SitingError
+    from scoring.inputs import read_district_csv
+
+    try:
+        table = read_district_csv(path)
+    except SitingError:
+        return None
+    columns = [c for c in table.columns if c not in ("sig_cd", "csv_row")]
+    return {
+        "path": filename,
+        "kind": "district_table",
+        "kind_label": "per-district values and requests (siting score --districts)",
+        "rows_read": len(table),
+        "rows_kept": len(table),
+        "rows_dropped": 0,
+        "columns": columns,
+        "districts": sorted(table["sig_cd"].astype(str)),
+    }
 
 
 def _inspect_grid(path: Path, filename: str) -> dict[str, Any]:

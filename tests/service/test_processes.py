@@ -259,3 +259,50 @@ def test_jobs_run_on_a_dask_cluster(dask_server: tuple[str, FastAPI]) -> None:
         doc = wait_for(client, headers, r.json()["jobID"])
         assert doc["status"] == "successful", (doc["message"], doc.get("error"))
         assert doc["progress"] == 100
+
+
+def test_score_then_plan_then_map_chain_jobs_by_id(
+    client: httpx.Client, users: dict[str, dict[str, str]], tmp_path: Path
+) -> None:
+    city = users["city"]
+    districts = load_districts()
+    tif = synthetic_grid_tif(tmp_path / "seoul_grid_synthetic.tif", districts, cell_m=500.0, seed=5)
+    grid = client.post(
+        "/uploads", params={"filename": tif.name}, content=tif.read_bytes(), headers=city
+    ).json()["id"]
+    requests = "sig_cd,requested_krw,matching_secured_krw\n11350,200000000,100000000\n"
+    requests += "11110,100000000,50000000\n"
+    upload = client.post(
+        "/uploads", params={"filename": "requests.csv"}, content=requests.encode(), headers=city
+    ).json()
+    assert upload["inspection"]["kind"] == "district_table"
+    assert upload["inspection"]["districts"] == ["11110", "11350"]
+    r = client.post(
+        "/processes/score/execution",
+        json={
+            "inputs": {
+                "program": "cctv-new",
+                "districts": upload["id"],
+                "grid": grid,
+                "budget": 150_000_000,
+            }
+        },
+        headers=city,
+    )
+    assert r.status_code == 200, r.text
+    score_job = r.headers["location"].rsplit("/", 1)[-1]
+    r = client.post(
+        "/processes/plan/execution",
+        json={"inputs": {"score_job": score_job, "grid": grid, "solver": "greedy"}},
+        headers=city,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["n_sites"] > 0
+    assert any(f["title"] == "plan_sites.gpkg" for f in r.json()["files"])
+    # a planner may not plan the city's round
+    r = client.post(
+        "/processes/plan/execution",
+        json={"inputs": {"score_job": score_job}},
+        headers=users["nowon"],
+    )
+    assert r.status_code == 403
