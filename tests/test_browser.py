@@ -355,3 +355,19 @@ def test_grid_hover_names_the_source_cell_of_a_national_grid(browser: Any, tmp_p
         assert errors == [] and external == []
     finally:
         page.close()
+
+
+def test_proposals_legend_follows_its_layers(browser: Any, demo_folder: Path) -> None:
+    page, external, errors = open_page(browser, demo_folder / "maps" / "proposals_synthetic.html")
+    try:
+        legend = page.locator(".legend", has_text="제안 위치")
+        assert legend.is_visible()
+        name = map_name(page)
+        page.evaluate(
+            f"{name}.eachLayer(l => {{ if (l instanceof L.FeatureGroup && l.options && "
+            f"l.getLayers().some(x => x instanceof L.Circle)) {{ {name}.removeLayer(l); }} }})"
+        )
+        assert not legend.is_visible()
+        assert errors == [] and external == []
+    finally:
+        page.close()
