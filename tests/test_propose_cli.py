@@ -210,3 +210,19 @@ def test_help_has_an_example() -> None:
     assert code == 0 and "Example:" in output and "--min-spacing" in output
     code, output = _run(["replace", "--help"])
     assert code == 0 and "Example:" in output
+
+
+def test_budget_is_read_by_the_money_parser(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "won"
+    common = ["propose", "--device", "wifi", "--candidates", str(files["cand"]), "--crs",
+              "EPSG:5186", "--demand", str(files["demand"])]  # fmt: skip
+    code, output = _run([*common, "--budget", "60억", "--out", str(out)])
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["settings"]["budget_krw"] == 6_000_000_000
+    refused = tmp_path / "refused"
+    code, output = _run([*common, "--budget", "-5", "--out", str(refused)])
+    assert code == 2, output
+    assert "--budget '-5' is not an amount of money" in output
+    assert "60억" in output  # the message shows amounts that work
+    assert not refused.exists()

@@ -47,7 +47,13 @@ District = Annotated[
     typer.Option("--district", "-d", help="District name or SIG_CD (repeat); default all Seoul."),
 ]
 Count = Annotated[int | None, typer.Option("--count", "-n", help="Number of sites.")]
-Budget = Annotated[float | None, typer.Option("--budget", help="Budget in KRW.")]
+Budget = Annotated[
+    str | None,
+    typer.Option(
+        "--budget",
+        help="Budget in KRW: 6000000000, 6,000,000,000, 6e9, 60억, 6억 5천만 or 600000천원.",
+    ),
+]
 Crs = Annotated[
     str | None, typer.Option("--crs", help="CRS of CSV x/y coordinates, e.g. EPSG:5186.")
 ]
@@ -175,14 +181,16 @@ def propose(
 
     Example:  siting propose --device cctv --district 성북구 --count 20 --grid grid.tif --existing cctv.csv --where roads.shp --spacing-to-existing 30 --min-spacing 100 --out out/cctv-seongbuk
     """
+    from layers.money import parse_krw_or_none
     from siting.jobs_propose import run_propose
 
+    budget_krw = parse_krw_or_none(budget, what="--budget")
     proposal, files = run_propose(
         out,
         device=device.value,
         districts=district,
         count=count,
-        budget=budget,
+        budget=budget_krw,
         candidates_path=candidates,
         existing_path=existing,
         grid_path=grid,
@@ -295,8 +303,10 @@ def replace(
 
     Example:  siting replace wifi.csv --device wifi --demand places.csv --budget 2849000000 --out out/wifi-replacement
     """
+    from layers.money import parse_krw_or_none
     from siting.jobs_replace import run_replace
 
+    budget_krw = parse_krw_or_none(budget, what="--budget")
     plan, files = run_replace(
         out,
         devices,
@@ -309,7 +319,7 @@ def replace(
         min_age=min_age,
         reference_year=reference_year,
         count=count,
-        budget=budget,
+        budget=budget_krw,
         move_within_m=move_within,
         radius=radius,
         crs=crs,

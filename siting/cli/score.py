@@ -10,7 +10,6 @@ import typer
 
 from siting.cli._app import app
 from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
-from siting.jobs_score import SCORE_SUMMARY_COLUMNS, score_job
 
 
 class Program(StrEnum):
@@ -124,6 +123,7 @@ def score(
     --budget 20억 --out out/replace-v2 --previous out/replace
     """
     from layers.money import parse_krw_or_none
+    from siting.jobs_score import SCORE_SUMMARY_COLUMNS, score_job
 
     budget_krw = parse_krw_or_none(budget, what="--budget")
     result, files = score_job(
