@@ -69,6 +69,7 @@ def lifespan(app: FastAPI) -> Iterator[None]:
         settings.data,
         executor,
         resolve_run,
+        max_attempts=int(getattr(settings, "job_attempts", 2)),
     )
     app.state.jobs = runner
     _fit_threads_to_pool(store)

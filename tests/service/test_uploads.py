@@ -77,9 +77,10 @@ def test_each_file_type_is_read_with_the_cli_readers(
 
         with pytest.raises(SitingError) as err:
             read_layer(path)
-        assert (
-            r.json()["detail"] == str(err.value).replace(str(path), path.name) or r.json()["layer"]
-        )
+        problem = r.json()
+        assert problem["layer"] == err.value.layer == path.name
+        assert problem["detail"] == str(err.value)
+        assert problem["fix"] == err.value.fix
         return
     assert r.status_code == 201, r.text
     assert r.json()["inspection"]["kind"] == _cli_inspect(path)["kind"]
