@@ -69,6 +69,7 @@ LABELS: dict[str, str] = {
     "area_km2": "면적 km² (area)",
     "marginal_weight": "추가 가중치 (marginal weight)",
     "nearest_existing_m": "기존 시설까지 m (nearest existing)",
+    "nearest_existing_band": "기존 시설까지 거리 구간 (nearest existing, band)",
     "cells_D": "D등급 격자 (D cells)",
     "cells_E": "E등급 격자 (E cells)",
     "new_D": "새로 커버한 D등급 격자 (D cells newly covered)",

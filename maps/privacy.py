@@ -3,8 +3,8 @@
 A map meant for sharing outside the office must not let a reader locate
 existing cameras. Two rules, both off only with ``exact_positions=True``:
 
-- **Distance bands** (:func:`distance_band`): a proposal's distance to the
-  nearest existing device is given as "50 m 이내", "50–100 m" or
+- **Distance bands** (:func:`layers.privacy.distance_band`, re-exported
+  here): a proposal's distance to the nearest existing device is given as "50 m 이내", "50–100 m" or
   "100 m 이상", never in metres, and existing-device ids are left out
   (:data:`EXISTING_ID_COLUMNS`).
 - **Small cells** (:func:`suppress_small_cells`): a count of fewer than ``k``
@@ -24,6 +24,12 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import ConfigError
+from layers.privacy import (
+    DEFAULT_BANDS_M,
+    EXACT_DISTANCE_COLUMNS,
+    EXISTING_ID_COLUMNS,
+    distance_band,
+)
 
 __all__ = [
     "DEFAULT_BANDS_M",
@@ -37,52 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Upper edges (m) of the distance bands.
-DEFAULT_BANDS_M = (50.0, 100.0)
 #: Fewest devices an aggregated cell may show (k).
 DEFAULT_MIN_DEVICES = 3
-#: Columns naming an existing device (left out of shared maps).
-EXISTING_ID_COLUMNS = ("nearest_existing_id", "nearest_clutter_id", "existing_id")
-#: Columns with an exact distance to an existing device (shown as bands in shared maps).
-EXACT_DISTANCE_COLUMNS = ("nearest_existing_m", "nearest_clutter_m")
-
-
-def distance_band(distance_m: float, bands_m: Sequence[float] = DEFAULT_BANDS_M) -> str:
-    """The distance band of a distance to an existing device.
-
-    Parameters
-    ----------
-    distance_m : float
-        Distance (m); NaN gives ``"—"``.
-    bands_m : sequence of float, default (50, 100)
-        Increasing upper edges (m).
-
-    Returns
-    -------
-    str
-        ``"50 m 이내"``, ``"50–100 m"`` or ``"100 m 이상"`` for the default bands.
-
-    Examples
-    --------
-    >>> [distance_band(d) for d in (12.0, 50.0, 73.4, 100.0, 640.0)]
-    ['50 m 이내', '50 m 이내', '50–100 m', '100 m 이상', '100 m 이상']
-    """
-    edges = [float(b) for b in bands_m]
-    if not edges or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
-        raise ConfigError(
-            f"distance bands {list(bands_m)} are not increasing",
-            layer="map",
-            fix="give increasing band edges in metres, e.g. 50, 100",
-        )
-    value = float(distance_m)
-    if np.isnan(value):
-        return "—"
-    if value <= edges[0]:
-        return f"{edges[0]:,.0f} m 이내"
-    for low, high in zip(edges, edges[1:], strict=False):
-        if value < high:
-            return f"{low:,.0f}–{high:,.0f} m"
-    return f"{edges[-1]:,.0f} m 이상"
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from folium.plugins import MarkerCluster
 
 from layers.errors import EmptyLayerError, InputError
 from layers.locate import DONG_KIND, add_site_location
+from layers.privacy import BAND_COLUMNS
 from maps.base import base_map, finish_map, format_value, label_for
 from maps.legends import CategoricalLegend
 from maps.privacy import (
@@ -241,10 +242,13 @@ def _reasons(row: Mapping[str, Any], radius_m: float, exact_positions: bool) -> 
         ("nearest_existing_m", "가장 가까운 기존 시설"),
         ("nearest_clutter_m", "가장 가까운 기존 설비"),
     ):
+        band = BAND_COLUMNS[column]
         if _present(row, column):
             value = float(row[column])
             shown = f"{value:,.0f} m" if exact_positions else distance_band(value)
             reasons.append(f"{what}까지 {shown}")
+        elif _present(row, band) and str(row[band]) != "—":
+            reasons.append(f"{what}까지 {row[band]}")  # a shared file: bands only
     if _present(row, "cost_krw"):
         reasons.append(f"비용 {_krw(row['cost_krw'])}")
     return reasons
@@ -319,7 +323,7 @@ def explain_site(
     )
     if not exact_positions and _present(row, "reason") and "nearest_existing_m" in row:
         hidden.add("reason")  # the engine's sentence quotes the exact distance
-    hidden |= {"lon", "lat", "district", "dong", "name_ko", "sig_cd"}
+    hidden |= {"lon", "lat", "district", "dong", "name_ko", "sig_cd", *BAND_COLUMNS.values()}
     raw = [
         (c, v)
         for c, v in row.items()

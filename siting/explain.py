@@ -2,8 +2,9 @@
 
 Per site (:func:`explain_sites`): the order it was chosen in, the demand weight
 it adds on top of the sites chosen before it (marginal covered weight), the
-demand cells it newly reaches by grade, the distance to the nearest existing
-device and the district. When demand is sampled below the cell
+demand cells it newly reaches by grade, the distance band to the nearest
+existing device (exact metres and its id only when asked for:
+:mod:`layers.privacy`) and the district. When demand is sampled below the cell
 (:mod:`siting.sampling`), a site's gain is also given in real units: m² of
 D/E area newly watched (or m of street, or places, for a ``--where`` layer of
 lines or points), by grade, and the share of its district's D/E risk it
@@ -27,6 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.spatial import cKDTree
 
 from layers.crs import WORKING_CRS, require_working_crs
+from layers.privacy import band_distances, distance_band
 from layers.riskgrid import GRADES
 from siting.demand import Demand
 
@@ -144,7 +146,12 @@ def _measure_text(value: float, unit: str) -> str:
     return f"{value:,.0f}곳"
 
 
-def _reason(row: pd.Series, services: Sequence[ServiceCover], device_label: str) -> str:
+def _reason(
+    row: pd.Series,
+    services: Sequence[ServiceCover],
+    device_label: str,
+    exact_positions: bool,
+) -> str:
     parts = [f"{int(row['order'])}번째 선정", str(row["name_ko"])]
     for service in services:
         prefix = f"{service.name}_" if len(services) > 1 else ""
@@ -173,7 +180,12 @@ def _reason(row: pd.Series, services: Sequence[ServiceCover], device_label: str)
         parts.append(text)
     parts.append(f"추가 가중치 {row['marginal_weight']:.3g}")
     if np.isfinite(row["nearest_existing_m"]):
-        parts.append(f"가장 가까운 기존 {device_label} {row['nearest_existing_m']:.0f} m")
+        distance = (
+            f"{row['nearest_existing_m']:.0f} m"
+            if exact_positions
+            else distance_band(row["nearest_existing_m"])
+        )
+        parts.append(f"가장 가까운 기존 {device_label} {distance}")
     else:
         parts.append(f"기존 {device_label} 정보 없음")
     return ", ".join(parts)
@@ -197,6 +209,7 @@ def explain_sites(
     existing: gpd.GeoDataFrame | None = None,
     costs: np.ndarray | None = None,
     device_label: str = "장비",
+    exact_positions: bool = False,
 ) -> gpd.GeoDataFrame:
     """One row per proposed site, in the order chosen, with what it adds.
 
@@ -214,6 +227,10 @@ def explain_sites(
         Cost of each candidate (KRW).
     device_label : str
         Device name used in ``reason`` (``"CCTV"``).
+    exact_positions : bool, default False
+        Keep the exact distance to (m) and the id of the nearest existing
+        device; by default only its distance band is given
+        (:func:`layers.privacy.band_distances`), in the table and in ``reason``.
 
     Returns
     -------
@@ -229,8 +246,9 @@ def explain_sites(
         ``new_length_m`` / ``new_places``) and its split by grade
         (``new_area_m2_D`` …), and ``district_risk_pct``: the share (%) of the
         site's district's demand weight (its D/E risk, before existing
-        devices) this site newly watches. Then ``nearest_existing_m``,
-        ``nearest_existing_id``, ``cost_krw``, ``reason``.
+        devices) this site newly watches. Then ``nearest_existing_band``
+        ("50 m 이내", "50–100 m", "100 m 이상"; with ``exact_positions`` also
+        ``nearest_existing_m`` and ``nearest_existing_id``), ``cost_krw``, ``reason``.
     """
     require_working_crs(candidates, "candidates")
     sel = np.asarray(list(selected), dtype=np.int64)
@@ -304,7 +322,10 @@ def explain_sites(
     sites["nearest_existing_m"] = dist
     sites["nearest_existing_id"] = ids
     sites["cost_krw"] = costs[sel] if costs is not None else np.nan
-    sites["reason"] = [_reason(row, services, device_label) for _, row in sites.iterrows()]
+    sites["reason"] = [
+        _reason(row, services, device_label, exact_positions) for _, row in sites.iterrows()
+    ]
+    sites = band_distances(sites, exact_positions=exact_positions)
     columns = [c for c in sites.columns if c != "geometry"] + ["geometry"]
     return gpd.GeoDataFrame(sites[columns].reset_index(drop=True), crs=WORKING_CRS)
 

@@ -7,7 +7,11 @@ atomically (nothing is written when anything fails). :func:`write_proposal`
 writes a :class:`~siting.propose.Proposal` into a (staging) folder: the
 proposals carry lon/lat, 자치구 and 동 (:func:`layers.locate.add_site_location`).
 Existing-camera positions leave only in the ``candidates``/``covered``
-layers' own coordinates, never as a separate list.
+layers' own coordinates, never as a separate list: distances to existing
+devices are written as bands and their ids left out unless
+``exact_positions`` is given (``--exact-positions``; recorded in
+``summary.json`` and ``run.json``), and the pole clutter layer (groups of
+existing devices) is written only then.
 """
 
 from __future__ import annotations
@@ -51,7 +55,8 @@ def write_proposal(
     """Write a proposal into a (staging) folder; return the file names written.
 
     Files: ``<prefix>proposal.gpkg`` (layers ``proposals``, ``covered``,
-    ``candidates``, and ``clutter`` for poles), ``<prefix>proposals.csv`` (the
+    ``candidates``, and ``clutter`` for poles when the proposal was made with
+    ``exact_positions``: it locates existing devices), ``<prefix>proposals.csv`` (the
     explanation table), ``<prefix>districts.csv`` (per-district summary),
     ``<prefix>summary.json`` and ``<prefix>run.json``.
     """
@@ -61,8 +66,8 @@ def write_proposal(
         "covered": proposal.covered,
         "candidates": proposal.candidates,
     }
-    if proposal.clutter is not None:
-        layers["clutter"] = proposal.clutter
+    if proposal.clutter is not None and proposal.settings.get("exact_positions"):
+        layers["clutter"] = proposal.clutter  # groups of existing devices: internal only
     files = [
         f"{prefix}proposal.gpkg",
         f"{prefix}proposals.csv",
@@ -145,6 +150,7 @@ def run_propose(
     time_limit: float = DEFAULT_TIME_LIMIT,
     crs: str | None = None,
     seed: int = 0,
+    exact_positions: bool = False,
     overwrite: bool = False,
     progress: bool = False,
 ) -> tuple[Proposal | Plan, list[str]]:
@@ -205,6 +211,10 @@ def run_propose(
         Passed to the solver.
     crs : str, optional
         CRS of CSV coordinates.
+    exact_positions : bool, default False
+        Write exact distances to and ids of the nearest existing devices (and
+        the pole clutter layer) for internal use; by default distance bands
+        only (50 m 이내 / 50–100 m / 100 m 이상).
     overwrite : bool
         Replace existing outputs.
     progress : bool
@@ -335,6 +345,7 @@ def run_propose(
                 "reference_year": reference_year,
                 "spacing_to_existing": spacing_to_existing,
                 "buildings": buildings,
+                "exact_positions": exact_positions,
             },
             inputs=inputs,
             overwrite=overwrite,
@@ -357,6 +368,7 @@ def run_propose(
         reference_year=reference_year,
         spacing_to_existing=spacing_to_existing,
         buildings=buildings,
+        exact_positions=exact_positions,
         progress=progress,
     )
     proposal.summary["districts"] = [

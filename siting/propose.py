@@ -39,6 +39,7 @@ from pyproj import CRS
 
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
+from layers.privacy import band_distances
 from siting._checks import nonnegative_finite
 from siting.candidates import CandidateSet, attach_districts, study_area
 from siting.coverage import coverage_from_geometries, coverage_matrix, uncovered_weights
@@ -339,6 +340,7 @@ def propose(
     demand_spacing: float | None = None,
     spacing_to_existing: float | None = None,
     buildings: gpd.GeoDataFrame | Buildings | None = None,
+    exact_positions: bool = False,
     progress: bool = False,
 ) -> Proposal:
     """Propose sites for ``count`` devices or a ``budget``, maximising uncovered demand covered.
@@ -388,6 +390,11 @@ def propose(
     buildings : GeoDataFrame or Buildings, optional
         Building footprints (EPSG:5186): CCTV watches only demand in sight,
         and demand inside footprints is dropped.
+    exact_positions : bool, default False
+        Keep the exact distance (m) to and the id of the nearest existing
+        device (and clutter group) in ``sites``; by default only distance
+        bands (:func:`layers.privacy.band_distances`), so that the outputs can
+        be shared without locating existing cameras.
     progress : bool, default False
         Show progress bars.
 
@@ -525,7 +532,13 @@ def propose(
     selected = [int(i) for i in solution.selected]
     label = DEVICE_LABELS.get(device, device)
     sites = explain_sites(
-        cands, selected, services, existing=existing, costs=costs, device_label=label
+        cands,
+        selected,
+        services,
+        existing=existing,
+        costs=costs,
+        device_label=label,
+        exact_positions=exact_positions,
     )
     sites.insert(sites.columns.get_loc("cost_krw"), "radius_m", max(r for _, r, _ in specs))
     if device == "pole":
@@ -537,7 +550,9 @@ def propose(
         clutter = find_clutter(
             existing, eps_m=prof.clutter_eps_m, min_devices=prof.clutter_min_devices
         )
-        sites = _attach_clutter(sites, clutter, prof.radius_m)
+        sites = band_distances(
+            _attach_clutter(sites, clutter, prof.radius_m), exact_positions=exact_positions
+        )
     covered = pd.concat([covered_features(cands, selected, s) for s in services], ignore_index=True)
     covered = gpd.GeoDataFrame(covered, geometry="geometry", crs=WORKING_CRS)
     table = district_summary(sites, selected, services)
@@ -565,6 +580,7 @@ def propose(
         "line_of_sight": footprints is not None,
         "cost_source": cost_source,
         "profile": prof.settings(),
+        "exact_positions": exact_positions,
     }
     summary = {
         "device": device,

@@ -57,6 +57,18 @@ def test_exact_positions_shows_distances_and_ids(districts: gpd.GeoDataFrame) ->
     assert "do not share outside the office" in page
 
 
+def test_a_shared_proposal_file_with_bands_only_shows_its_bands(
+    districts: gpd.GeoDataFrame,
+) -> None:
+    sites = synthetic_proposals(districts, 2)
+    sites = sites.drop(columns=[c for c in ("nearest_existing_m",) if c in sites])
+    sites["nearest_existing_band"] = ["50–100 m", "100 m 이상"]
+    for exact in (False, True):
+        page = render_offline(proposals_map(districts, sites, exact_positions=exact))
+        assert "가장 가까운 기존 시설까지 50–100 m" in page
+        assert "가장 가까운 기존 시설까지 100 m 이상" in page
+
+
 def test_sites_are_located_when_the_file_has_only_xy(districts: gpd.GeoDataFrame) -> None:
     site = gpd.GeoDataFrame(
         {"order": [1]},

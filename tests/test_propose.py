@@ -103,12 +103,16 @@ def test_existing_devices_coverage_is_removed(
     candidates: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
 ) -> None:
     existing = _points([(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020])
-    p = propose("cctv", candidates, grid_demand(cells), count=1, existing=existing)
+    p = propose(
+        "cctv", candidates, grid_demand(cells), count=1, existing=existing, exact_positions=True
+    )
     assert p.sites["candidate_id"].tolist() == ["c6"]  # c2's cells are already watched
     assert p.summary["total_weight"] == pytest.approx(7.0)
     assert p.summary["services"][0]["covered_by_existing_weight"] == pytest.approx(13.0)
     assert p.sites["nearest_existing_id"].iloc[0] == "old1"
     assert p.sites["nearest_existing_m"].iloc[0] == pytest.approx(np.hypot(295, 395))
+    assert p.sites["nearest_existing_band"].iloc[0] == "100 m 이상"
+    assert p.settings["exact_positions"] is True
     table = p.districts.set_index("sig_cd").loc["11290"]
     assert table["covered_before_weight"] == pytest.approx(13.0)
     assert table["new_weight"] == pytest.approx(6.0)
@@ -300,3 +304,15 @@ def test_explanations_add_up(
         xy = p.sites[["x_m", "y_m"]].to_numpy()
         d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
         assert d[np.triu_indices(len(xy), 1)].min() >= spacing - 1e-6
+
+
+def test_shared_outputs_give_distance_bands_not_existing_devices(
+    candidates: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
+) -> None:
+    existing = _points([(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020])
+    p = propose("cctv", candidates, grid_demand(cells), count=1, existing=existing)
+    assert "nearest_existing_id" not in p.sites and "nearest_existing_m" not in p.sites
+    assert p.sites["nearest_existing_band"].iloc[0] == "100 m 이상"  # 493 m away
+    reason = p.sites["reason"].iloc[0]
+    assert "100 m 이상" in reason and "493" not in reason and "old1" not in reason
+    assert p.settings["exact_positions"] is False

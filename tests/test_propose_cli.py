@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 from pyproj import Transformer
 from typer.testing import CliRunner
@@ -95,8 +96,14 @@ def test_propose_cctv_from_xy_csv_writes_every_output(
     assert sites["name_ko"].iloc[0] == "성북구"
     assert sites.crs.to_epsg() == 5186
     table = (out / "proposals.csv").read_text(encoding="utf-8-sig")
-    assert "nearest_existing_m" in table.splitlines()[0] and "1번째 선정" in table
+    header = table.splitlines()[0]
+    assert "nearest_existing_band" in header and "1번째 선정" in table
+    # shared by default: no exact distance to, nor id of, an existing camera
+    assert "nearest_existing_m" not in header and "nearest_existing_id" not in header
+    assert "old1" not in table and "old1" not in sites.to_string()
+    assert summary["settings"]["exact_positions"] is False
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["settings"]["exact_positions"] is False
     assert run["command"] == "propose" and len(run["inputs"]) == 3
     assert (out / "districts.csv").exists()
     # refused without --overwrite, accepted with it
@@ -226,3 +233,25 @@ def test_budget_is_read_by_the_money_parser(files: dict[str, Path], tmp_path: Pa
     assert "--budget '-5' is not an amount of money" in output
     assert "60억" in output  # the message shows amounts that work
     assert not refused.exists()
+
+
+def test_exact_positions_keeps_distances_and_ids(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "internal"
+    code, output = _run(
+        [
+            "propose", "--device", "cctv", "--district", "성북구", "--count", "2",
+            "--candidates", str(files["cand"]), "--demand", str(files["demand"]),
+            "--existing", str(files["existing"]), "--crs", "EPSG:5186", "--exact-positions",
+            "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    sites = gpd.read_file(out / "proposal.gpkg", layer="proposals").set_index("candidate_id")
+    # old1 stands at (705, 505) from the origin, the chosen p2 at (400, 100)
+    assert sites.loc["p2", "nearest_existing_id"] == "old1"
+    assert sites.loc["p2", "nearest_existing_m"] == pytest.approx(np.hypot(305, 405), abs=1e-6)
+    assert sites.loc["p2", "nearest_existing_band"] == "100 m 이상"
+    table = (out / "proposals.csv").read_text(encoding="utf-8-sig")
+    assert f"{np.hypot(305, 405):.0f} m" in table  # the reason quotes the exact distance
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["settings"]["exact_positions"] is True

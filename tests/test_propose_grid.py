@@ -134,8 +134,23 @@ def test_pole_with_grid_places_zones_and_existing(grid_path: Path, tmp_path: Pat
     assert sites["wifi_new_features"].iloc[0] == 2  # both places near the zone
     assert sites["services"].iloc[0] == "cctv, wifi"
     assert shapely.Point(e_x, e_y).distance(sites.geometry.iloc[0]) <= 300 + 20
-    clutter = gpd.read_file(out / "proposal.gpkg", layer="clutter")
+    # groups of existing devices locate them: written only with --exact-positions
+    assert "clutter" not in gpd.list_layers(out / "proposal.gpkg")["name"].tolist()
+    assert "nearest_clutter_band" in sites and "nearest_clutter_id" not in sites
+    internal = tmp_path / "pole-internal"
+    code, output = _invoke(
+        [
+            "propose", "--device", "pole", "--district", "성북구", "--count", "1",
+            "--grid", str(grid_path), "--demand", str(places), "--existing", str(existing),
+            "--child-zones", str(tmp_path / "zones.gpkg"), "--lattice-spacing", "20",
+            "--crs", "EPSG:5186", "--exact-positions", "--out", str(internal),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    clutter = gpd.read_file(internal / "proposal.gpkg", layer="clutter")
     assert clutter["device_types"].iloc[0] == "cctv×2, wifi×1"
+    exact = gpd.read_file(internal / "proposal.gpkg", layer="proposals")
+    assert exact["nearest_clutter_id"].iloc[0] == clutter["cluster_id"].iloc[0]
 
 
 def test_replace_on_grid_moves_a_badly_placed_camera(grid_path: Path, tmp_path: Path) -> None:

@@ -175,6 +175,15 @@ def propose(
     ] = 600.0,
     crs: Crs = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of randomised steps.")] = 0,
+    exact_positions: Annotated[
+        bool,
+        typer.Option(
+            "--exact-positions",
+            help="Internal use: write exact distances to and ids of the nearest existing "
+            "devices (and the pole clutter layer); default distance bands "
+            "(50 m 이내 / 50–100 m / 100 m 이상).",
+        ),
+    ] = False,
     overwrite: Overwrite = False,
 ) -> None:
     """Propose sites for new CCTV, Wi-Fi APs or smart poles that cover the most uncovered demand.
@@ -215,6 +224,7 @@ def propose(
         time_limit=time_limit,
         crs=crs,
         seed=seed,
+        exact_positions=exact_positions,
         overwrite=overwrite,
         progress=True,
     )
@@ -238,6 +248,7 @@ def propose(
         "new_places",
         "district_risk_pct",
         "new_features",
+        "nearest_existing_band",
         "nearest_existing_m",
     )
     columns += [c for c in extra if c in proposal.sites]
