@@ -54,9 +54,9 @@ class Envelope:
             return (x >= self.xmin) & (x <= self.xmax) & (y >= self.ymin) & (y <= self.ymax)
 
 
-#: Seoul's extent in degrees per ``domain.md`` §4 (lat 37.41–37.72, lon
-#: 126.76–127.19) widened by about 2 km so that points near the boundary are
-#: judged by the polygon test, not by the box.
+#: Seoul's extent in degrees (lat 37.41–37.72, lon 126.76–127.19, the range
+#: of the city's open-data coordinates, e.g. 안심이 CCTV 연계 현황, OA-20923)
+#: widened by about 2 km so that points near the boundary are judged by the polygon test, not by the box.
 SEOUL_LATLON = Envelope("EPSG:4326", 126.74, 127.21, 37.39, 37.74)
 
 #: Seoul's box in each CRS met in Korean open data, widened by about 2 km.

@@ -16,7 +16,8 @@ geometry        point, EPSG:5186
 plus every original column. :func:`ageing_by_district` then counts aged
 devices per district: age = reference year − install year, aged when
 age ≥ ``min_age``; the ratio's denominator is the devices with a known
-install year (domain.md §2), and the unknown-year devices are shown beside it.
+install year (the CCTV ageing ratio of
+서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023), 붙임8 「CCTV 사업별 보조금지원 및 대상지선정 기준」), and the unknown-year devices are shown beside it.
 """
 
 from __future__ import annotations

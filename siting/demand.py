@@ -7,7 +7,8 @@ Three sources:
 - any weighted point or polygon layer (:func:`layer_demand`), e.g. a Wi-Fi
   living-area / foot-traffic / public-place layer; the weight is a column
   (default ``weight``), or, when the layer has a ``category`` column with the
-  Wi-Fi place categories of ``domain.md`` §3, 1 per place [choice];
+  Wi-Fi place categories of the 2024 AP inventory
+  (:data:`siting.profiles.WIFI_PLACE_CATEGORIES`), 1 per place [choice];
 - a file (:func:`read_demand`): anything :func:`layers.read_layer` takes,
   including a CSV with ``x,y,weight`` columns in ``--crs``.
 

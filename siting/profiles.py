@@ -1,8 +1,9 @@
 """Device profiles: what a CCTV camera, a Wi-Fi AP and a smart pole cover, and what they cost.
 
 A profile gathers every **[choice]** the siting of one device type depends on
-(``../shared/domain.md`` §3, §7), so that each is a visible setting with a
-default, passed to the library and written into ``summary.json``:
+(서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023); 행정안전부
+공공빅데이터 표준분석모델 CCTV, 2016), so that each is a visible setting with
+a default, passed to the library and written into ``summary.json``:
 
 ======== ============== ================================ ======================= ===========
 device   radius (m)     demand                           unit cost (KRW)         ageing (y)
@@ -10,7 +11,7 @@ device   radius (m)     demand                           unit cost (KRW)        
 cctv     50             risk-grid cells graded D/E,      5,000,000 a camera × 4  8
                         weighted by the grid score       cameras a site
 wifi     60 (outdoor)   living-area / foot-traffic /     4,070,000 an AP         7
-                        public-place layer (§3 places)
+                        public-place layer (2024 places)
 pole     per service    weighted sum of each service's   53,800,000 a pole       —
                         uncovered gain (CCTV + Wi-Fi)
 ======== ============== ================================ ======================= ===========
@@ -62,7 +63,8 @@ DEMAND_SPACING_FRACTION = 0.25
 #: Device types a profile exists for.
 DEVICES: tuple[str, ...] = ("cctv", "wifi", "pole")
 
-#: Public Wi-Fi place categories and their 2024 AP counts (``domain.md`` §3), used
+#: Public Wi-Fi place categories and their 2024 AP counts
+#: (서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)), used
 #: as default relative weights of a place layer's ``category`` column [choice].
 WIFI_PLACE_CATEGORIES: dict[str, dict[str, Any]] = {
     "main_street": {"name_ko": "주요거리", "setting": "outdoor", "aps_2024": 3694},
@@ -107,7 +109,8 @@ class DeviceProfile:
     device : {"cctv", "wifi", "pole"}
         Device type.
     radius_m : float
-        Coverage radius (m): CCTV 50 (MOIS standard watch radius, §7), Wi-Fi 60
+        Coverage radius (m): CCTV 50 (행정안전부 공공빅데이터 표준분석모델
+        CCTV, 2016), Wi-Fi 60
         outdoor [choice; the Gimpo inspection measured ~100 m]. For a pole, the
         largest service radius (used for spacing and the lattice).
     demand_grades : tuple of str
@@ -115,7 +118,9 @@ class DeviceProfile:
         default ``("D", "E")``, the 붙임8 vulnerable cells.
     unit_cost_krw : float
         Cost of one device (KRW): CCTV camera 5,000,000, Wi-Fi AP replacement
-        4,070,000, smart pole 53,800,000 (§3 priors, editable).
+        4,070,000, smart pole 53,800,000 (priors from
+        서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023):
+        2,849,000천원 for 700 APs, 1,130,000천원 for 21 poles; editable).
     devices_per_site : int
         Devices installed at one site: CCTV 4 cameras [choice; 2023 placed 2,138
         cameras at 574 sites ≈ 3.7], otherwise 1.
