@@ -1,7 +1,8 @@
 """Layers: everything that reads or writes files, and the shapes data takes inside.
 
 District layer, equipment inventories, readers of the Korean open-data files,
-coordinate recognition, atomic output. All layers leave here in EPSG:5186.
+coordinate recognition, money amounts (6억, 600,000천원), per-district data
+quirks, site location (자치구, 동), distance bands to existing devices, atomic output. All layers leave here in EPSG:5186.
 """
 
 import logging
@@ -31,13 +32,23 @@ from layers.inventory import (
     ageing_from_year_table,
     to_inventory,
 )
+from layers.locate import add_site_location
+from layers.money import parse_krw, parse_krw_or_none
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from layers.privacy import band_distances, distance_band
+from layers.quirks import load_quirks
 from layers.readers import KIND_LABELS, LayerRead, ReadReport, detect_kind, read_layer
 from layers.riskgrid import RiskGrid, grade_counts_by_district, read_grid, write_grid
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
+    "distance_band",
+    "band_distances",
+    "load_quirks",
+    "parse_krw_or_none",
+    "parse_krw",
+    "add_site_location",
     "DEVICE_TYPES",
     "KIND_LABELS",
     "WORKING_CRS",

@@ -5,7 +5,11 @@ proposals, the demo and the CLI (:mod:`siting.cli`, never imported by library co
 
 The optimisation API is re-exported lazily (importing :mod:`siting` stays fast):
 :func:`coverage_matrix`, :func:`coverage_from_geometries`, :func:`uncovered_weights`
-(:mod:`siting.coverage`), :func:`solve_mclp` and :class:`Solution` (:mod:`siting.solvers`).
+(:mod:`siting.coverage`), :func:`solve_mclp` and :class:`Solution` (:mod:`siting.solvers`),
+:class:`Proposal` (:mod:`siting.propose`; call :func:`siting.propose.propose`: a
+package attribute ``propose`` would be shadowed by the submodule of that name),
+:func:`sample_demand` (:mod:`siting.sampling`) and :class:`Buildings` (line of
+sight, :mod:`siting.sight`).
 """
 
 import importlib
@@ -22,13 +26,19 @@ _LAZY = {
     "uncovered_weights": "siting.coverage",
     "Solution": "siting.solvers",
     "solve_mclp": "siting.solvers",
+    "Proposal": "siting.propose",
+    "sample_demand": "siting.sampling",
+    "Buildings": "siting.sight",
 }
 
 __all__ = [
+    "Buildings",
+    "Proposal",
     "Solution",
     "__version__",
     "coverage_from_geometries",
     "coverage_matrix",
+    "sample_demand",
     "solve_mclp",
     "uncovered_weights",
 ]
