@@ -62,11 +62,11 @@ class _ErrorHandlingGroup(TyperGroup):
             console_error("out of memory; try a coarser cell size or fewer districts")
             raise typer.Exit(EXIT_BUG) from None
         except Exception as err:  # a bug: say so plainly, traceback only with -v
+            if type(err).__module__.startswith(("typer", "click")):
+                raise  # usage errors, --help and exits belong to the CLI framework
             if _is_siting_error(err):
                 console_error(str(err))
                 raise typer.Exit(EXIT_BAD_INPUT) from None
-            if type(err).__module__.startswith(("typer", "click")):
-                raise  # usage errors and exits belong to the CLI framework
             log.debug("traceback", exc_info=True)
             console_error(
                 f"internal error ({type(err).__name__}: {err}). This is a bug in siting; "
