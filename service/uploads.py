@@ -167,7 +167,7 @@ def _too_large(limit: int) -> UploadRefused:
     return UploadRefused(
         f"upload is larger than the limit of {limit:,} bytes ({limit / MiB:,.0f} MiB)",
         status=413,
-        fix="split the file by district, or ask the administrator to raise SITING_UPLOAD_MAX_BYTES",
+        fix="split the file by district, or ask the administrator to raise SITING_UPLOAD_LIMIT",
     )
 
 
