@@ -591,6 +591,8 @@ def fill_with_lattice(
     spacing_m: float,
     reach_m: float,
     excluded: gpd.GeoDataFrame | None = None,
+    child_zones: gpd.GeoDataFrame | None = None,
+    zone_buffer_m: float = 300.0,
     site_model: CameraSiteModel | None = None,
 ) -> CandidateSet:
     """Add lattice points where no street candidate reaches demand (or the lattice alone).
@@ -612,6 +614,10 @@ def fill_with_lattice(
         Lattice spacing and coverage radius (m).
     excluded : GeoDataFrame, optional
         Polygons where no site may go.
+    child_zones : GeoDataFrame, optional
+        Child-protection zones: only lattice points within ``zone_buffer_m`` (m) are kept.
+    zone_buffer_m : float, default 300
+        Buffer around child-protection zones (m).
     site_model : CameraSiteModel, optional
         Camera sites (see :func:`prepare_candidates`).
 
@@ -637,19 +643,31 @@ def fill_with_lattice(
                 fix="check that demand lies inside the study area, or give candidates",
             )
         out = prepare_candidates(
-            lattice, area, excluded=excluded, source=label, site_model=site_model
+            lattice,
+            area,
+            excluded=excluded,
+            child_zones=child_zones,
+            zone_buffer_m=zone_buffer_m,
+            source=label,
+            site_model=site_model,
         )
         out.n_far_from_demand = n_far
         return out
     log.info("%d demand points out of reach of the street candidates", len(gaps))
     if len(lattice) == 0:
         return cset
-    added = prepare_candidates(
-        lattice,
-        area,
-        excluded=excluded,
-        source=f"{label} where no street candidate reaches it",
-        site_model=site_model,
-    )
+    try:
+        added = prepare_candidates(
+            lattice,
+            area,
+            excluded=excluded,
+            child_zones=child_zones,
+            zone_buffer_m=zone_buffer_m,
+            source=f"{label} where no street candidate reaches it",
+            site_model=site_model,
+        )
+    except EmptyLayerError:  # every gap-filling point excluded: the street candidates stand
+        log.info("no lattice point near the gaps is left after exclusions")
+        return cset
     added.n_far_from_demand = n_far
     return combine_candidates([cset, added])

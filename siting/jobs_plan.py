@@ -18,19 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import geopandas as gpd
 import pandas as pd
 
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
-from siting.candidates import (
-    CandidateSet,
-    combine_candidates,
-    fill_with_lattice,
-    read_candidates,
-    study_area,
-)
-from siting.demand import Demand, grid_demand, read_demand, restrict_demand
+from siting.candidates import study_area
+from siting.demand import Demand
+from siting.jobs_propose import build_candidates, read_demands, read_existing
 from siting.plan import MATCHING_RULES, Plan, district_budgets, plan_districts
 from siting.profiles import get_profile
 from siting.site_capacity import CameraSiteModel
@@ -144,25 +138,6 @@ def write_plan(
     return files
 
 
-def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> Any:
-    from layers.inventory import to_inventory
-    from layers.readers import read_layer
-
-    read = read_layer(path, crs=crs, layer_name="existing")
-    if isinstance(read.frame, gpd.GeoDataFrame) and "device_type" in read.frame:
-        frame = read.frame.copy()
-        frame["device_type"] = frame["device_type"].astype(str).str.strip().str.lower()
-        return frame
-    return to_inventory(read, None if device == "pole" else device)
-
-
-def _demand_xy(demand: Demand | dict[str, Demand]) -> Any:
-    import numpy as np
-
-    parts = [demand] if isinstance(demand, Demand) else list(demand.values())
-    return np.concatenate([d.xy() for d in parts]) if parts else np.empty((0, 2))
-
-
 def run_plan(
     out_dir: str | os.PathLike[str],
     round_path: str | os.PathLike[str],
@@ -250,48 +225,26 @@ def run_plan(
             unit_cost_krw=model.camera_cost_krw,
         )
     area = study_area(codes)
-    demands: dict[str, Demand] = {}
-    if grid_path is not None and device in ("cctv", "pole"):
-        from layers.riskgrid import read_grid
-
-        cells = read_grid(grid_path).cells(grades=list(prof.demand_grades), geometry="centroid")
-        demands["cctv"] = restrict_demand(grid_demand(cells, grades=prof.demand_grades), codes)
-    if demand_path is not None:
-        target = "cctv" if device == "cctv" else "wifi"
-        if target in demands:
-            raise InputError(
-                "CCTV demand given twice (--grid and --demand)",
-                fix="give either a risk grid or a demand layer for CCTV",
-            )
-        demands[target] = restrict_demand(
-            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
-        )
-    if not demands:
-        raise InputError(
-            f"no demand for {device}",
-            layer="demand",
-            fix="give --grid FILE (CCTV) or --demand FILE (Wi-Fi)",
-        )
+    demands = read_demands(
+        device,
+        prof,
+        codes,
+        grid_path=grid_path,
+        demand_path=demand_path,
+        weight_column=weight_column,
+        crs=crs,
+    )
     demand: Demand | dict[str, Demand] = demands if device == "pole" else demands[device]
-    # A grid cell's samples reach its corners: a lattice point may cover a cell whose
-    # centroid is up to half a diagonal farther than the radius.
-    cell = demands["cctv"].cell_size_m if "cctv" in demands else None
-    reach = prof.radius_m + (0.5 * float(cell) * 2**0.5 if cell else 0.0)
-    cset: CandidateSet | None = None
-    if candidates_paths:
-        cset = combine_candidates(
-            [read_candidates(p, area, crs=crs, site_model=model) for p in candidates_paths]
-        )
-    if cset is None or lattice_fill:
-        cset = fill_with_lattice(
-            cset,
-            area,
-            _demand_xy(demand),
-            spacing_m=prof.lattice_spacing,
-            reach_m=reach,
-            site_model=model,
-        )
-    existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
+    cset = build_candidates(
+        area,
+        prof,
+        demands,
+        candidates_paths=candidates_paths,
+        lattice_fill=lattice_fill,
+        crs=crs,
+        site_model=model,
+    )
+    existing = read_existing(existing_path, crs, device) if existing_path is not None else None
     options: dict[str, Any] = {"seed": seed, "solver": solver}
     if min_spacing is not None:
         options["min_spacing"] = min_spacing

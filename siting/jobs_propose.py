@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
 from siting.candidates import (
     CandidateSet,
-    lattice_candidates,
-    prepare_candidates,
+    combine_candidates,
+    fill_with_lattice,
     read_candidates,
     study_area,
 )
@@ -37,9 +38,17 @@ from siting.demand import Demand, grid_demand, read_demand, restrict_demand
 from siting.plan import Plan
 from siting.profiles import DeviceProfile, get_profile
 from siting.propose import Proposal, _check_amount, propose
+from siting.site_capacity import CameraSiteModel
 from siting.solvers import DEFAULT_TIME_LIMIT
 
-__all__ = ["run_propose", "write_proposal"]
+__all__ = [
+    "build_candidates",
+    "demand_reach",
+    "read_demands",
+    "read_existing",
+    "run_propose",
+    "write_proposal",
+]
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +115,18 @@ def _located(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return located[first + loc + rest + [located.geometry.name]]
 
 
-def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> gpd.GeoDataFrame:
-    """Existing devices as an inventory; a pole reads a mixed layer with ``device_type``."""
+def read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -> gpd.GeoDataFrame:
+    """Existing devices as an inventory; a pole reads a mixed layer with ``device_type``.
+
+    Parameters
+    ----------
+    path : path
+        Any layer :func:`layers.read_layer` takes (CCTV / Wi-Fi CSV, GeoPackage …).
+    crs : str, optional
+        CRS of CSV coordinates.
+    device : {"cctv", "wifi", "pole"}
+        Device type (a pole keeps every device type of the layer).
+    """
     from layers.inventory import to_inventory
     from layers.readers import read_layer
 
@@ -117,6 +136,167 @@ def _read_existing(path: str | os.PathLike[str], crs: str | None, device: str) -
         frame["device_type"] = frame["device_type"].astype(str).str.strip().str.lower()
         return frame
     return to_inventory(read, None if device == "pole" else device)
+
+
+def read_demands(
+    device: str,
+    profile: DeviceProfile,
+    codes: Sequence[str],
+    *,
+    grid_path: str | os.PathLike[str] | None = None,
+    demand_path: str | os.PathLike[str] | None = None,
+    where_path: str | os.PathLike[str] | None = None,
+    weight_column: str | None = "weight",
+    crs: str | None = None,
+) -> dict[str, Demand]:
+    """The demand of a run, by service (``"cctv"``, ``"wifi"``), inside the districts ``codes``.
+
+    Parameters
+    ----------
+    device : {"cctv", "wifi", "pole"}
+        Device type: a risk grid is CCTV (and pole) demand; a demand layer is
+        CCTV demand for CCTV, Wi-Fi demand otherwise.
+    profile : DeviceProfile
+        Demand grades and sample spacing (m).
+    codes : sequence of str
+        Study-area SIG_CD codes.
+    grid_path : path, optional
+        Risk grid GeoTIFF (cells of the profile's grades, weighted by score,
+        with the cell size so that they can be sampled below the cell).
+    demand_path : path, optional
+        Demand layer (any layer the readers take, or CSV ``x,y,weight`` in ``crs``).
+    where_path : path, optional
+        Where people are inside the cells: grid demand sampled only along / inside it.
+    weight_column : str, optional
+        Weight column of the demand layer.
+    crs : str, optional
+        CRS of CSV coordinates.
+
+    Raises
+    ------
+    InputError
+        ``--where`` without a grid, CCTV demand given twice, no demand at all.
+    """
+    codes = list(codes)
+    demands: dict[str, Demand] = {}
+    if grid_path is not None and device in ("cctv", "pole"):
+        from layers.riskgrid import read_grid
+
+        grid = read_grid(grid_path)
+        cells = grid.cells(grades=list(profile.demand_grades), geometry="centroid")
+        cell_demand = restrict_demand(
+            grid_demand(cells, grades=profile.demand_grades, cell_size=grid.cell_size), codes
+        )
+        if where_path is not None:
+            from siting.sampling import sample_demand
+
+            cell_demand = sample_demand(
+                cell_demand,
+                grid.cell_size,
+                profile.demand_spacing or grid.cell_size / 8,
+                where=_read_where(where_path, crs),
+            )
+        demands["cctv"] = cell_demand
+    elif where_path is not None:
+        raise InputError(
+            "--where restricts risk-grid demand, but no --grid was given",
+            layer="where",
+            fix="give --grid FILE with --where, or drop --where",
+        )
+    if demand_path is not None:
+        target = "cctv" if device == "cctv" else "wifi"
+        if target in demands:
+            raise InputError(
+                "CCTV demand given twice (--grid and --demand)",
+                fix="give either a risk grid or a demand layer for CCTV",
+            )
+        demands[target] = restrict_demand(
+            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
+        )
+    if not demands:
+        need = {"cctv": "--grid FILE (or --demand FILE)", "wifi": "--demand FILE"}
+        raise InputError(
+            f"no demand for {device}",
+            layer="demand",
+            fix=f"give {need.get(device, '--grid FILE and/or --demand FILE')}",
+        )
+    return demands
+
+
+def demand_reach(demands: Mapping[str, Demand], radius_m: float) -> tuple[np.ndarray, float]:
+    """Demand coordinates and how far a site may stand from them and still cover some.
+
+    A grid cell's samples reach its corners, so a site may cover a cell whose
+    centroid is up to half a diagonal farther than the radius.
+
+    Returns
+    -------
+    (ndarray of shape (n, 2), float)
+        Demand coordinates (m, EPSG:5186; polygons by representative point)
+        and the reach (m).
+    """
+    parts = list(demands.values())
+    xy = np.concatenate([d.xy() for d in parts]) if parts else np.empty((0, 2))
+    cells = [float(d.cell_size_m) for d in parts if d.cell_size_m]
+    return xy, radius_m + (0.5 * max(cells) * 2**0.5 if cells else 0.0)
+
+
+def build_candidates(
+    area: gpd.GeoDataFrame,
+    profile: DeviceProfile,
+    demands: Mapping[str, Demand],
+    *,
+    candidates_paths: Sequence[str | os.PathLike[str]] = (),
+    lattice_fill: bool = False,
+    crs: str | None = None,
+    excluded: gpd.GeoDataFrame | None = None,
+    child_zones: gpd.GeoDataFrame | None = None,
+    site_model: CameraSiteModel | None = None,
+) -> CandidateSet:
+    """The candidates of a run: street layers first, the lattice where they fall short.
+
+    With no candidate layer the candidates are the lattice points that can
+    cover demand (:func:`siting.candidates.fill_with_lattice`); with
+    ``lattice_fill`` lattice points are added where no street candidate
+    reaches demand. ``candidate_source`` says which is which, and
+    :meth:`~siting.candidates.CandidateSet.report` counts them (``kept_by_source``).
+
+    Parameters
+    ----------
+    area : GeoDataFrame
+        Study-area district polygons.
+    profile : DeviceProfile
+        Radius, lattice spacing (m) and child-zone buffer (m).
+    demands : mapping of str to Demand
+        Demand of the run (:func:`read_demands`).
+    candidates_paths : sequence of path
+        Street candidate layers (가로등, 보안등, CCTV poles …).
+    lattice_fill : bool, default False
+        Add lattice points where no street candidate reaches demand.
+    crs : str, optional
+        CRS of CSV coordinates.
+    excluded, child_zones : GeoDataFrame, optional
+        Excluded areas; child-protection zones (candidates within the profile's buffer).
+    site_model : CameraSiteModel, optional
+        Camera sites (CCTV).
+    """
+    zone_options: dict[str, Any] = {
+        "excluded": excluded,
+        "child_zones": child_zones,
+        "zone_buffer_m": profile.child_zone_buffer_m,
+        "site_model": site_model,
+    }
+    cset: CandidateSet | None = None
+    if candidates_paths:
+        cset = combine_candidates(
+            [read_candidates(p, area, crs=crs, **zone_options) for p in candidates_paths]
+        )
+    if cset is None or lattice_fill:
+        xy, reach = demand_reach(demands, profile.radius_m)
+        cset = fill_with_lattice(
+            cset, area, xy, spacing_m=profile.lattice_spacing, reach_m=reach, **zone_options
+        )
+    return cset
 
 
 def run_propose(
@@ -138,6 +318,7 @@ def run_propose(
     must_include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     lattice_spacing: float | None = None,
+    lattice_fill: bool = False,
     aged_credit: float | None = None,
     demand_spacing: float | None = None,
     where_path: str | os.PathLike[str] | None = None,
@@ -167,8 +348,10 @@ def run_propose(
     count, budget
         Number of sites, or budget in KRW (exactly one).
     candidates_path : path, optional
-        Candidate layer; default a lattice inside the study area (spacing
-        ``lattice_spacing``, default the radius).
+        Candidate layer (가로등, 보안등, CCTV poles …; CCTV sites take the camera-site
+        model: cameras a site, room left on a pole); default the lattice points
+        (spacing ``lattice_spacing``, default the radius) that can cover demand.
+        ``summary.json`` counts the candidates per ``candidate_source``.
     existing_path : path, optional
         Existing devices.
     grid_path : path, optional
@@ -182,6 +365,8 @@ def run_propose(
         Weight column of the demand layer.
     radius, min_spacing, lattice_spacing, aged_credit : float, optional
         Profile overrides (m, m, m, 0–1).
+    lattice_fill : bool, default False
+        With ``candidates_path``: add lattice points where no candidate reaches demand.
     demand_spacing : float, optional
         Spacing of demand samples below each grid cell (m); default radius / 4
         (12.5 m for CCTV); 0 = one point per cell centroid.
@@ -247,69 +432,28 @@ def run_propose(
         demand_spacing_m=demand_spacing,
     )
     area = study_area(districts)
-    codes = area["sig_cd"].tolist()
-    demands: dict[str, Demand] = {}
-    if grid_path is not None and device in ("cctv", "pole"):
-        from layers.riskgrid import read_grid
-
-        grid = read_grid(grid_path)
-        cells = grid.cells(grades=list(prof.demand_grades), geometry="centroid")
-        cell_demand = restrict_demand(
-            grid_demand(cells, grades=prof.demand_grades, cell_size=grid.cell_size), codes
-        )
-        if where_path is not None:
-            from siting.sampling import sample_demand
-
-            where = _read_where(where_path, crs)
-            cell_demand = sample_demand(
-                cell_demand, grid.cell_size, prof.demand_spacing or grid.cell_size / 8, where=where
-            )
-        demands["cctv"] = cell_demand
-    elif where_path is not None:
-        raise InputError(
-            "--where restricts risk-grid demand, but no --grid was given",
-            layer="where",
-            fix="give --grid FILE with --where, or drop --where",
-        )
-    if demand_path is not None:
-        target = "cctv" if device == "cctv" else "wifi"
-        if target in demands:
-            raise InputError(
-                "CCTV demand given twice (--grid and --demand)",
-                fix="give either a risk grid or a demand layer for CCTV",
-            )
-        demands[target] = restrict_demand(
-            read_demand(demand_path, crs=crs, weight_column=weight_column), codes
-        )
-    if not demands:
-        need = {"cctv": "--grid FILE (or --demand FILE)", "wifi": "--demand FILE"}
-        raise InputError(
-            f"no demand for {device}",
-            layer="demand",
-            fix=f"give {need.get(device, '--grid FILE and/or --demand FILE')}",
-        )
-    excluded = _read_polygons(excluded_path, crs, "excluded areas")
-    zones = _read_polygons(child_zones_path, crs, "child-protection zones")
-    if candidates_path is not None:
-        cset = read_candidates(
-            candidates_path,
-            area,
-            crs=crs,
-            excluded=excluded,
-            child_zones=zones,
-            zone_buffer_m=prof.child_zone_buffer_m,
-        )
-    else:
-        lattice = lattice_candidates(area, prof.lattice_spacing)
-        cset = prepare_candidates(
-            lattice,
-            area,
-            excluded=excluded,
-            child_zones=zones,
-            zone_buffer_m=prof.child_zone_buffer_m,
-            source=f"lattice {prof.lattice_spacing:g} m",
-        )
-    existing = _read_existing(existing_path, crs, device) if existing_path is not None else None
+    demands = read_demands(
+        device,
+        prof,
+        area["sig_cd"].tolist(),
+        grid_path=grid_path,
+        demand_path=demand_path,
+        where_path=where_path,
+        weight_column=weight_column,
+        crs=crs,
+    )
+    cset = build_candidates(
+        area,
+        prof,
+        demands,
+        candidates_paths=() if candidates_path is None else (candidates_path,),
+        lattice_fill=lattice_fill,
+        crs=crs,
+        excluded=_read_polygons(excluded_path, crs, "excluded areas"),
+        child_zones=_read_polygons(child_zones_path, crs, "child-protection zones"),
+        site_model=CameraSiteModel.from_profile(prof) if device == "cctv" else None,
+    )
+    existing = read_existing(existing_path, crs, device) if existing_path is not None else None
     buildings = _read_buildings(buildings_path, crs) if buildings_path is not None else None
     inputs = [
         p

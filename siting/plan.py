@@ -436,19 +436,6 @@ def _demand_bounds(demand: Demand | Mapping[str, Demand]) -> tuple[float, ...]:
     return (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
 
 
-def _site_columns(proposal: Any) -> gpd.GeoDataFrame:
-    """A proposal's sites with the candidate's source, cameras and cost."""
-    extra = [
-        c
-        for c in ("candidate_source", "existing_cameras", "cameras_added", "cost_krw")
-        if c in proposal.candidates
-    ]
-    sites = proposal.sites.drop(columns=[c for c in extra if c in proposal.sites])
-    info = pd.DataFrame(proposal.candidates[["candidate_id", *extra]])
-    merged = sites.merge(info, on="candidate_id", how="left")
-    return gpd.GeoDataFrame(merged, geometry=sites.geometry.name, crs=WORKING_CRS)
-
-
 def plan_districts(
     budgets: pd.DataFrame,
     candidates: CandidateSet,
@@ -570,7 +557,7 @@ def plan_districts(
             amount = {"count": quota} if budget is None else {"budget": float(budget)}
             result = propose(device, cset, local, existing=near, profile=prof, **amount, **options)
             proposals[code] = result
-            sites = _site_columns(result)
+            sites = result.sites
             site_frames.append(sites)
             cameras = sites.get("cameras_added")
             row.update(

@@ -541,6 +541,10 @@ def propose(
         exact_positions=exact_positions,
     )
     sites.insert(sites.columns.get_loc("cost_krw"), "radius_m", max(r for _, r, _ in specs))
+    for column in _SITE_COLUMNS:  # where each site comes from, and its cameras
+        if column in cands and column not in sites:
+            values = cands[column].to_numpy()[selected]
+            sites.insert(sites.columns.get_loc("cost_krw"), column, values)
     if device == "pole":
         sites.insert(
             sites.columns.get_loc("cost_krw"), "services", ", ".join(n for n, _, _ in specs)
@@ -606,6 +610,7 @@ def propose(
         "n_candidates": len(cands),
         "n_candidates_near_existing": int(near_existing.size),
         "candidates": cset.report(),
+        "sites_by_source": _count_by_source(sites),
         "services": reports,
         "n_clutter_groups": None if clutter is None else len(clutter),
         "settings": settings,
@@ -704,6 +709,18 @@ def _attach_clutter(
 
 #: The job functions live in :mod:`siting.jobs_propose` (reading and writing files);
 #: importing them from here still works.
+#: Candidate columns a proposed site carries (:mod:`siting.candidates`, camera-site model).
+_SITE_COLUMNS = ("candidate_source", "existing_cameras", "cameras_added")
+
+
+def _count_by_source(sites: pd.DataFrame) -> dict[str, int]:
+    """Proposed sites per ``candidate_source`` (all ``candidates`` when the column is absent)."""
+    if "candidate_source" not in sites:
+        return {"candidates": len(sites)} if len(sites) else {}
+    counts = sites["candidate_source"].astype(str).value_counts().sort_index()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
 _MOVED = {"run_propose": "siting.jobs_propose", "write_proposal": "siting.jobs_propose"}
 
 

@@ -152,7 +152,11 @@ def test_propose_with_lonlat_candidates_and_a_lattice(
     assert code == 0, output
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_selected"] == 2 and summary["cost_krw"] <= 8_140_000
-    assert summary["candidates"]["source"] == "lattice 40 m"
+    # the lattice is generated only where it can cover demand, and the summary says so
+    cands = summary["candidates"]
+    assert cands["source"] == "lattice 40 m within 60 m of demand"
+    assert cands["kept_by_source"] == {"lattice": cands["n_kept"]}
+    assert cands["n_lattice_far_from_demand"] > 100 * cands["n_kept"]
     assert summary["settings"]["profile"]["radius_m"] == 60.0
 
 
@@ -255,3 +259,42 @@ def test_exact_positions_keeps_distances_and_ids(files: dict[str, Path], tmp_pat
     assert f"{np.hypot(305, 405):.0f} m" in table  # the reason quotes the exact distance
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["settings"]["exact_positions"] is True
+
+
+def test_propose_fills_gaps_with_lattice_and_sizes_camera_sites(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """Street candidates first, lattice points only near demand none of them reaches."""
+    far = (1500.0, 1500.0)  # demand no pole reaches (the nearest is ~1.1 km away)
+    demand = _csv(
+        tmp_path / "demand_far.csv",
+        "x,y,weight",
+        [
+            *files["demand"].read_text(encoding="utf-8").splitlines()[1:],
+            f"{X0 + far[0]},{Y0 + far[1]},7",
+        ],
+    )
+    out = tmp_path / "filled"
+    code, output = _run(
+        [
+            "propose", "--device", "cctv", "--district", "성북구", "--count", "3",
+            "--candidates", str(files["cand"]), "--demand", str(demand), "--lattice-fill",
+            "--crs", "EPSG:5186", "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0, output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    cands = summary["candidates"]
+    assert cands["kept_by_source"]["candidates"] == 3 and cands["kept_by_source"]["lattice"] >= 1
+    assert "where no street candidate reaches it" in cands["source"]
+    layer = gpd.read_file(out / "proposal.gpkg", layer="candidates")
+    lattice = layer[layer["candidate_source"] == "lattice"]
+    radius = summary["settings"]["profile"]["radius_m"]
+    gap = np.hypot(lattice.geometry.x - (X0 + far[0]), lattice.geometry.y - (Y0 + far[1]))
+    assert (gap <= radius + 1e-6).all()  # generated only where it can cover the gap
+    # CCTV candidates are camera sites: the site model is applied and reported
+    assert cands["site_model"]["cameras_per_site"] >= 1
+    sites = gpd.read_file(out / "proposal.gpkg", layer="proposals")
+    assert set(sites["candidate_source"]) == {"candidates", "lattice"}
+    assert summary["sites_by_source"] == sites["candidate_source"].value_counts().to_dict()
+    assert (sites["cameras_added"] == cands["site_model"]["cameras_per_site"]).all()

@@ -77,7 +77,9 @@ def propose(
     candidates: Annotated[
         Path | None,
         typer.Option(
-            "--candidates", help="Candidate sites (streetlights, poles…); default a lattice."
+            "--candidates",
+            help="Candidate sites (streetlights, poles…); default lattice points that can "
+            "cover demand.",
         ),
     ] = None,
     existing: Annotated[
@@ -111,6 +113,13 @@ def propose(
     lattice_spacing: Annotated[
         float | None, typer.Option("--lattice-spacing", help="Lattice spacing (m); default radius.")
     ] = None,
+    lattice_fill: Annotated[
+        bool,
+        typer.Option(
+            "--lattice-fill",
+            help="With --candidates: add lattice points where no candidate reaches demand.",
+        ),
+    ] = False,
     aged_credit: Annotated[
         float | None,
         typer.Option(
@@ -212,6 +221,7 @@ def propose(
         must_include=must_include or (),
         exclude=exclude_candidate or (),
         lattice_spacing=lattice_spacing,
+        lattice_fill=lattice_fill,
         aged_credit=aged_credit,
         demand_spacing=demand_spacing,
         where_path=where,
