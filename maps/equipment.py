@@ -27,6 +27,7 @@ import shapely
 from branca.element import Element, Figure
 from folium.plugins import FastMarkerCluster
 
+from layers.age import device_age
 from layers.crs import require_working_crs
 from layers.errors import ConfigError, EmptyLayerError, InputError
 from maps.base import (
@@ -88,8 +89,7 @@ def age_classes(
             layer="equipment",
             fix="use an ageing threshold above 4 years (8 for CCTV, 7 for Wi-Fi)",
         )
-    years = pd.to_numeric(install_year, errors="coerce").astype("float64").to_numpy()
-    age = reference_year - years
+    age = device_age(install_year, reference_year)  # the one age rule (layers.age)
     with np.errstate(invalid="ignore"):
         young, middle = age < 4, age < aged_min_age
     code = np.select(

@@ -1,7 +1,8 @@
 """Ageing replacement: which old or low-resolution devices to replace first, and where.
 
 A device is *eligible* when it is past the age threshold (CCTV 8 years by
-default, or 10 as replaced in 2023; Wi-Fi 7, ``domain.md`` §3) or is flagged
+default, or 10 as replaced in 2023; Wi-Fi 7 years elapsed as in the public Wi-Fi
+replacement of 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)) or is flagged
 low-resolution (column ``low_resolution``, or a 전국 CCTV 표준데이터
 ``카메라화소수`` below the threshold, in 만 화소). The two reasons are kept
 separate in the output.

@@ -12,7 +12,7 @@ from siting.demo._artifact import Artifact
 
 __all__ = ["WIFI_MIN_AGE", "wifi_ageing_stage"]
 
-#: Aged AP = 7 years or more elapsed (003:4081).
+#: Aged AP = 7 years or more elapsed (공공와이파이 노후 AP, 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)).
 WIFI_MIN_AGE = 7
 
 
