@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 
 from siting.demo.proposals import FALLBACK_CITY_SHARE_KRW, N_POLES, proposals_stage
@@ -45,6 +46,12 @@ def test_proposals_stage_falls_back_and_labels_synthetic(tmp_path: Path) -> None
     assert sites["district"].str.endswith("구").all()
     assert set(sites["candidate_source"]) <= {"streetlight", "cctv_pole"}
     assert sites.groupby("sig_cd")["order"].apply(list).map(lambda o: o == sorted(o)).all()
+    # the pole GeoPackage holds what its description says: no clutter layer by default
+    pole_gpkg = next(a for a in artifacts if a.path.endswith("pole/proposal.gpkg"))
+    layers = set(gpd.list_layers(folder / pole_gpkg.path)["name"])
+    assert layers == {"proposals", "covered", "candidates"}
+    assert "clutter" not in pole_gpkg.title
+    assert "written only with exact positions" in pole_gpkg.description
     # seeded: the same seed gives byte-identical tables
     for rel in (
         "cctv/plan_sites.csv",

@@ -11,10 +11,12 @@
 - **Wi-Fi replacement**: APs aged ≥ 7 years in ``context["wifi_inventory"]``
   (a seeded synthetic inventory; generated here when no earlier stage made
   one), ranked by the foot traffic they serve, under the 2024 budget of
-  2,849,000천원 (``domain.md`` §1), with moves of up to 60 m to a streetlight.
+  2,849,000천원 (공공와이파이 노후 AP 교체, 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)),
+  with moves of up to 60 m to a streetlight.
 - **Smart poles**: 7 poles in the first of those districts (the 2024
   "통합안전 스마트폴" size), CCTV + Wi-Fi services, candidates within 300 m of
-  child-protection zones, and clutter groups of existing devices.
+  child-protection zones, and how many existing devices (clutter groups) each
+  pole could consolidate.
 
 Candidate streetlights, existing cameras, Wi-Fi places and child-protection
 zones are **SYNTHETIC** (seeded from the demo seed) and labelled so in their
@@ -57,9 +59,11 @@ N_TOP_DISTRICTS = 3
 FALLBACK_CITY_SHARE_KRW = 100_000_000
 #: Coverage credit of aged (≥ 8 years) existing cameras in the demo [demo choice].
 DEMO_AGED_CREDIT = 0.5
-#: 2024 smart-pole round: 7 poles a district (``003:2412-2432``).
+#: 2024 smart-pole round: 7 poles a district (통합안전 스마트폴, 공모 3개 자치구 × 7본,
+#: 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)).
 N_POLES = 7
-#: 2024 Wi-Fi replacement budget: 2,849,000천원 (``003:4077-4083``), in KRW.
+#: 2024 Wi-Fi replacement budget: 2,849,000천원 for 700 aged APs (공공와이파이,
+#: 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)), in KRW.
 WIFI_BUDGET_KRW = 2_849_000_000.0
 _SEED_OFFSET = 505
 
@@ -196,7 +200,9 @@ def _wifi_inventory(
 def _wifi_places(
     context: dict[str, Any], area: gpd.GeoDataFrame, rng: np.random.Generator, n: int
 ) -> gpd.GeoDataFrame:
-    """SYNTHETIC public places by the §3 categories, weighted by synthetic foot traffic."""
+    """SYNTHETIC public places by the 2024 public Wi-Fi place categories, weighted by synthetic
+    foot traffic (category shares: the 2024 AP inventory by place in 서울특별시의회 「2024년도 디지털정책관 소관 예산안 검토보고」(2023)).
+    """
     names = list(WIFI_PLACE_CATEGORIES)
     share = np.array([WIFI_PLACE_CATEGORIES[c]["aps_2024"] for c in names], dtype=float)
     layer = load_districts().set_index("sig_cd")
@@ -394,15 +400,16 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
             f"proposals/pole/{pole_files[1]}",
             f"{N_POLES} smart poles in {pole_name}, with explanations (SYNTHETIC inputs)",
             "CCTV + Wi-Fi services (weights 1:1 on each service's share of uncovered demand), "
-            "candidates within 300 m of SYNTHETIC child-protection zones, and the nearest "
-            "clutter group of existing devices each pole could consolidate.",
+            "candidates within 300 m of SYNTHETIC child-protection zones, and how many existing "
+            "devices each pole could consolidate (nearest clutter group as a distance band).",
             synthetic=True,
         ),
         Artifact(
             f"proposals/pole/{pole_files[0]}",
-            "Smart-pole proposal (GeoPackage, with clutter groups)",
-            "Layers proposals, covered, candidates and clutter (groups of separate existing "
-            "devices within 15 m found with DBSCAN).",
+            "Smart-pole proposal (GeoPackage)",
+            "Layers proposals, covered and candidates. The clutter layer (groups of separate "
+            "existing devices within 15 m found with DBSCAN) locates existing devices, so it is "
+            "written only with exact positions (siting propose --exact-positions), not here.",
             synthetic=True,
         ),
         Artifact(
