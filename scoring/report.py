@@ -14,7 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from layers.output import display_path, write_xlsx
+from layers.output import (
+    display_path,
+    synthetic_banner_html,
+    synthetic_banner_markdown,
+    write_xlsx,
+)
 from scoring.criteria import Criteria
 from scoring.rounds import RoundResult
 
@@ -293,8 +298,8 @@ def _data_blocks(result: RoundResult) -> list[Block]:
 
 
 def round_markdown(result: RoundResult) -> str:
-    """The report as Markdown."""
-    lines: list[str] = []
+    """The report as Markdown; a synthetic round opens with the SYNTHETIC / 예시 banner."""
+    lines: list[str] = [synthetic_banner_markdown()] if result.synthetic else []
     for block in report_blocks(result):
         kind = block[0]
         if kind == "h1":
@@ -316,9 +321,9 @@ def round_markdown(result: RoundResult) -> str:
 
 
 def round_html(result: RoundResult) -> str:
-    """The report as a self-contained HTML page."""
+    """The report as a self-contained HTML page; a synthetic round opens with the red banner."""
     e = html.escape
-    body: list[str] = []
+    body: list[str] = [synthetic_banner_html()] if result.synthetic else []
     for block in report_blocks(result):
         kind = block[0]
         if kind in ("h1", "h2", "p"):
@@ -381,13 +386,43 @@ def write_round_xlsx(result: RoundResult, path: str | os.PathLike[str]) -> Path:
     }
     if result.differences is not None:
         sheets["differences"] = result.differences
-    about: dict[str, Any] = {"criteria": result.criteria.basis_text()}
+    about = _about(result)
     notes = [item for block in _data_blocks(result) if block[0] == "ul" for item in block[1]]
     if notes:
         about["data notes (also in the round sheet's data_notes and overrides columns)"] = notes
     return write_xlsx(
         sheets,
         out,
-        title=f"{result.criteria.title} — subsidy round ({result.program})",
+        title=f"{result.criteria.title} — subsidy round ({result.program}), "
+        f"version {result.version}: 배분표 (allocation table)",
         about=about,
+        synthetic=result.synthetic,
     )
+
+
+def _about(result: RoundResult) -> dict[str, Any]:
+    """The workbook's About facts: the criteria, their basis and source, every setting, inputs."""
+    c = result.criteria
+    about: dict[str, Any] = {
+        "criteria": [
+            f"{cr.name}: {cr.label}" + (" [assumption]" if cr.assumption else "")
+            for cr in c.criteria
+        ],
+        "basis": "written policy (the city's written criteria)"
+        if c.basis == "written"
+        else "ASSUMED — not the city's written rules (none are published for this round)",
+        "source document": c.source or "none published",
+    }
+    if c.assumptions:
+        about["assumptions"] = [f"ASSUMPTION: {a}" for a in c.assumptions]
+    about["settings"] = {
+        k: "none" if v is None else ", ".join(map(str, v)) if isinstance(v, list) else v
+        for k, v in c.choices().items()
+    }
+    if result.inputs:
+        about["input files"] = [display_path(p) for p in result.inputs]
+    if result.version > 1 or result.differences is not None:
+        about["version"] = f"{result.version}" + (
+            f" (compared with {result.previous})" if result.previous else ""
+        )
+    return about

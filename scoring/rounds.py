@@ -29,7 +29,7 @@ from scoring.criteria import Criteria, default_criteria, load_criteria
 from scoring.inputs import build_round_table
 from scoring.programs import score_table
 
-__all__ = ["RoundResult", "run_round", "score_round"]
+__all__ = ["RoundResult", "inputs_are_synthetic", "run_round", "score_round"]
 
 
 @dataclass
@@ -54,6 +54,9 @@ class RoundResult:
         Changes since the previous version (:func:`scoring.versions.round_differences`).
     previous : str, optional
         Where the previous version was read from.
+    synthetic : bool
+        Some input is synthetic (:func:`inputs_are_synthetic`): the reports and
+        the workbook carry the SYNTHETIC / 예시 banner.
     """
 
     criteria: Criteria
@@ -64,6 +67,7 @@ class RoundResult:
     version: int = 1
     differences: pd.DataFrame | None = None
     previous: str | None = None
+    synthetic: bool = False
 
     def compare_with(self, previous: pd.DataFrame, *, version: int, where: str) -> None:
         """Record this round as the version after ``previous`` and list what changed.
@@ -88,6 +92,38 @@ class RoundResult:
     def program(self) -> str:
         """The programme (``cctv-new``, …)."""
         return self.criteria.program
+
+
+def inputs_are_synthetic(paths: list[Path]) -> bool:
+    """True when any input file is synthetic.
+
+    Synthetic files carry ``synthetic`` in their names (the demo's example
+    requests ``example_requests_synthetic.csv``, its grid
+    ``seoul_risk_grid_synthetic_100m.tif``); a risk-grid GeoTIFF also records
+    ``synthetic=true`` in its tags, which survives renaming the file.
+
+    Parameters
+    ----------
+    paths : list of Path
+        The round's input files.
+
+    Examples
+    --------
+    >>> inputs_are_synthetic([Path("requests.csv")])
+    False
+    >>> inputs_are_synthetic([Path("example_requests_synthetic.csv")])
+    True
+    """
+    for path in paths:
+        if "synthetic" in path.name.lower():
+            return True
+        if path.suffix.lower() in (".tif", ".tiff") and path.is_file():
+            import rasterio
+
+            with rasterio.open(path) as src:
+                if str(src.tags().get("synthetic", "")).lower() == "true":
+                    return True
+    return False
 
 
 def _columns(table: pd.DataFrame, criteria: Criteria) -> list[str]:
@@ -223,4 +259,5 @@ def run_round(
         [Path(criteria)] if isinstance(criteria, str | os.PathLike) else []
     )
     result.sources = assembled.sources
+    result.synthetic = inputs_are_synthetic(result.inputs)
     return result

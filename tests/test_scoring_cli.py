@@ -45,9 +45,15 @@ def _read(out: Path, program: str) -> pd.DataFrame:
     return pd.read_csv(out / f"{program}_round.csv", encoding="utf-8-sig", dtype={"sig_cd": str})
 
 
-def test_replace_round_writes_every_output(tmp_path: Path, names: list[str]) -> None:
-    csv = tmp_path / "requests.csv"
-    _requests(names).to_csv(csv, index=False, encoding="cp949")
+def _score(
+    tmp_path: Path, names: list[str], csv_name: str, encoding: str = "utf-8"
+) -> tuple[Path, str]:
+    """Score a cctv-replace round from a requests CSV called ``csv_name``.
+
+    Returns the output folder and what the command printed.
+    """
+    csv = tmp_path / csv_name
+    _requests(names).to_csv(csv, index=False, encoding=encoding)
     out = tmp_path / "out"
     result = runner.invoke(
         app,
@@ -55,6 +61,12 @@ def test_replace_round_writes_every_output(tmp_path: Path, names: list[str]) -> 
          "--budget", "1500000000", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_replace_round_writes_every_output(tmp_path: Path, names: list[str]) -> None:
+    out, output = _score(tmp_path, names, "requests.csv", encoding="cp949")
+    csv = tmp_path / "requests.csv"
     assert (out / "cctv-replace_round.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     table = _read(out, "cctv-replace")
     assert set(REQUIRED) <= set(table.columns)
@@ -75,7 +87,7 @@ def test_replace_round_writes_every_output(tmp_path: Path, names: list[str]) -> 
     assert manifest["inputs"][0]["sha256"] == file_sha256(csv)
     assert manifest["settings"]["tie_method"] == "min"
     assert manifest["settings"]["budget_krw"] == 1_500_000_000
-    assert "outputs in:" in result.output
+    assert "outputs in:" in output
 
 
 def test_bad_csv_lists_every_offending_row_and_writes_nothing(
@@ -231,3 +243,61 @@ def test_refuses_to_overwrite(tmp_path: Path, names: list[str]) -> None:
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "--overwrite" in again.output
     assert runner.invoke(app, [*args, "--overwrite"]).exit_code == 0
+
+
+def test_synthetic_round_carries_the_banner_everywhere(tmp_path: Path, names: list[str]) -> None:
+    from layers.output import SYNTHETIC_BANNER, synthetic_banner_html, synthetic_banner_markdown
+
+    out, _ = _score(tmp_path, names, "example_requests_synthetic.csv")
+    book = openpyxl.load_workbook(out / "cctv-replace_round.xlsx")
+    assert book.sheetnames[0] == "안내 About"
+    about = book["안내 About"]
+    assert about["A1"].value == SYNTHETIC_BANNER
+    assert about["A1"].fill.fgColor.rgb.endswith("B00020")
+    facts: dict[str, str] = {}
+    for key, value in about.iter_rows(values_only=True):
+        if key and value:
+            facts.setdefault(key, value)  # the About facts come before the list of sheets
+    assert "fiscal_self_reliance" in facts["criteria"] and "ageing_ratio" in facts["criteria"]
+    assert facts["basis"].startswith("written policy")
+    assert "붙임8" in facts["source document"]
+    assert facts["source document"]
+    assert "tie_method = min" in facts["settings"]
+    assert "budget_krw = 1500000000" in facts["settings"]
+    assert "example_requests_synthetic.csv" in facts["input files"]
+    markdown = (out / "cctv-replace_report.md").read_text(encoding="utf-8")
+    assert markdown.startswith(synthetic_banner_markdown())
+    page = (out / "cctv-replace_report.html").read_text(encoding="utf-8")
+    body = page.split("<body>\n", 1)[1]
+    assert body.startswith(synthetic_banner_html())
+
+
+def test_real_round_has_no_banner(tmp_path: Path, names: list[str]) -> None:
+    out, _ = _score(tmp_path, names, "requests.csv")
+    book = openpyxl.load_workbook(out / "cctv-replace_round.xlsx")
+    about = book["안내 About"]
+    texts = [str(v) for row in about.iter_rows(values_only=True) for v in row if v is not None]
+    assert not any("SYNTHETIC" in t for t in texts)
+    assert "subsidy round (cctv-replace)" in about["A1"].value
+    assert "SYNTHETIC" not in (out / "cctv-replace_report.md").read_text(encoding="utf-8")
+    page = (out / "cctv-replace_report.html").read_text(encoding="utf-8")
+    assert "synthetic-banner" not in page and "SYNTHETIC" not in page
+
+
+def test_renamed_synthetic_grid_is_still_synthetic(tmp_path: Path) -> None:
+    import numpy as np
+    from affine import Affine
+
+    from layers.riskgrid import RiskGrid, write_grid
+    from scoring.rounds import inputs_are_synthetic
+
+    grade = np.full((4, 4), 3, dtype=np.uint8)
+    grid = RiskGrid(
+        score=grade.astype(np.float32),
+        grade=grade,
+        transform=Affine(100, 0, 200_000, 0, -100, 550_000),
+    )
+    marked = write_grid(grid, tmp_path / "risk.tif", tags={"synthetic": "true"})
+    plain = write_grid(grid, tmp_path / "observed.tif", tags={"synthetic": "false"})
+    assert inputs_are_synthetic([plain, marked])
+    assert not inputs_are_synthetic([plain, tmp_path / "requests.csv"])
