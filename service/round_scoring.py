@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from layers.errors import ConfigError
+from layers.output import write_csv
 from service.models import Round, RoundVersion, Submission, Upload, User
 from service.settings import Settings
 
@@ -99,7 +100,7 @@ def _write_requests_csv(table: pd.DataFrame, path: Path) -> None:
     for column in ("requested_krw", "matching_secured_krw"):
         out[column] = out[column].astype("Int64")
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, encoding="utf-8")
+    write_csv(out, path)
 
 
 def _records(table: pd.DataFrame) -> list[dict[str, Any]]:
