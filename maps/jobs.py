@@ -1,8 +1,10 @@
 """Map jobs behind ``siting map …``: read the inputs, build one map, save it offline.
 
 Each job checks that the output is an ``.html`` file that is not one of its
-inputs, writes atomically (:func:`maps.offline.save_html`) and refuses to
-replace an existing file unless ``overwrite`` is given.
+inputs, writes the page and its manifest ``<stem>_run.json`` (inputs with
+sha256, every setting, versions; :func:`layers.output.run_manifest`) together
+and atomically (:func:`layers.output.staged_outputs`), and refuses to replace
+an existing file unless ``overwrite`` is given.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import os
 from collections.abc import Sequence
 from io import StringIO
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -22,17 +26,19 @@ from layers.districts import CCTV_AS_OF_YEAR, load_districts
 from layers.encoding import read_text
 from layers.errors import InputError, SitingError
 from layers.inventory import DEVICE_TYPES, to_inventory
+from layers.output import run_manifest, staged_outputs, write_json
 from layers.readers import read_layer
 from maps.choropleth import choropleth_map
 from maps.equipment import equipment_map
 from maps.grid import grid_map
-from maps.offline import save_html
+from maps.offline import render_offline
 from maps.privacy import DEFAULT_MIN_DEVICES
 from maps.proposals import DEFAULT_CLUSTER_ABOVE, proposals_map
 from maps.rounds import round_map
 
 __all__ = [
     "DEVICE_LABELS",
+    "manifest_path",
     "read_table",
     "write_district_map",
     "write_equipment_map",
@@ -58,6 +64,44 @@ def _check_out(out: str | os.PathLike[str], inputs: Sequence[str | os.PathLike[s
                 f"output {str(path)!r} is also an input",
                 fix="choose another --out file",
             )
+    return path
+
+
+def manifest_path(out: str | os.PathLike[str]) -> Path:
+    """The manifest written beside a map: ``scores.html`` → ``scores_run.json``.
+
+    Examples
+    --------
+    >>> manifest_path("maps/scores.html").as_posix()
+    'maps/scores_run.json'
+    """
+    path = Path(out)
+    return path.with_name(f"{path.stem}_run.json")
+
+
+def _tiles_setting(url: str | None) -> str:
+    """The basemap as recorded in a manifest: its host only (a tile URL may hold an API key)."""
+    return (urlsplit(url).netloc or "custom") if url else "none"
+
+
+def _save(
+    m: Any,
+    path: Path,
+    *,
+    kind: str,
+    inputs: Sequence[str | os.PathLike[str]],
+    settings: dict[str, Any],
+    overwrite: bool,
+) -> Path:
+    """Write the map and its manifest into ``path``'s folder together, atomically."""
+    html = render_offline(m)
+    tiles = settings.pop("tiles_url", None)
+    settings = {"out": path.name, **settings, "tiles": _tiles_setting(tiles)}
+    manifest = run_manifest(f"map {kind}", inputs=inputs, settings=settings)
+    with staged_outputs(path.parent, overwrite=overwrite, protected=inputs) as stage:
+        (stage / path.name).write_text(html, encoding="utf-8")
+        write_json(manifest, stage / manifest_path(path).name)
+    log.info("wrote %s (%.1f MB) and %s", path, path.stat().st_size / 1e6, manifest_path(path).name)
     return path
 
 
@@ -129,7 +173,15 @@ def write_district_map(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
     )
-    return save_html(m, path, overwrite=overwrite, protected=inputs)
+    settings = {"column": column, "tooltip_columns": list(tooltip_columns), "title": title}
+    return _save(
+        m,
+        path,
+        kind="districts",
+        inputs=inputs,
+        settings={**settings, "tiles_url": tiles_url},
+        overwrite=overwrite,
+    )
 
 
 def write_round_map(
@@ -192,7 +244,14 @@ def write_round_map(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
     )
-    return save_html(m, path, overwrite=overwrite, protected=inputs)
+    settings = {
+        "program": criteria.program if criteria is not None else program,
+        "criteria": criteria.title if criteria is not None else None,
+        "criteria_basis": criteria.basis if criteria is not None else None,
+        "title": title,
+        "tiles_url": tiles_url,
+    }
+    return _save(m, path, kind="round", inputs=inputs, settings=settings, overwrite=overwrite)
 
 
 def write_grid_map(
@@ -231,7 +290,14 @@ def write_grid_map(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
     )
-    return save_html(m, path, overwrite=overwrite, protected=[grid])
+    return _save(
+        m,
+        path,
+        kind="grid",
+        inputs=[grid],
+        settings={"title": title, "tiles_url": tiles_url},
+        overwrite=overwrite,
+    )
 
 
 #: Device names in map labels, by inventory device type.
@@ -326,7 +392,20 @@ def write_equipment_map(
         tiles_attribution=tiles_attribution,
         layer=Path(inventory).name,
     )
-    return save_html(m, path, overwrite=overwrite, protected=[inventory])
+    settings = {
+        "device": device_type,
+        "device_label": label,
+        "aged_min_age": min_age,
+        "reference_year": reference_year,
+        "exact_positions": exact_positions,
+        "cell_m": cell_m,
+        "min_devices": min_devices,
+        "title": title,
+        "tiles_url": tiles_url,
+    }
+    return _save(
+        m, path, kind="equipment", inputs=[inventory], settings=settings, overwrite=overwrite
+    )
 
 
 def _proposal_layer(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
@@ -419,4 +498,14 @@ def write_proposals_map(
         exact_positions=exact_positions,
         cluster_above=cluster_above,
     )
-    return save_html(m, path, overwrite=overwrite, protected=proposals)
+    settings = {
+        "sets": list(sets),
+        "radius_m": radius_m,
+        "exact_positions": exact_positions,
+        "cluster_above": cluster_above,
+        "title": title,
+        "tiles_url": tiles_url,
+    }
+    return _save(
+        m, path, kind="proposals", inputs=proposals, settings=settings, overwrite=overwrite
+    )

@@ -12,7 +12,9 @@ from siting.cli._common import Overwrite, print_written
 
 map_app = typer.Typer(
     no_args_is_help=True,
-    help="Self-contained HTML maps that open without internet (no CDN, no tiles unless given).",
+    help="Self-contained HTML maps that open without internet (no CDN, no tiles unless given). "
+    "Each map NAME.html is written with NAME_run.json (inputs with sha256, every setting, "
+    "versions).",
 )
 app.add_typer(map_app, name="map")
 
@@ -37,7 +39,9 @@ Title = Annotated[str | None, typer.Option(help="Map title.")]
 
 
 def _done(path: Path) -> None:
-    print_written(path.parent, [path.name])
+    from maps.jobs import manifest_path
+
+    print_written(path.parent, [path.name, manifest_path(path).name])
 
 
 @map_app.command("districts")
