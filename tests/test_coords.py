@@ -181,3 +181,102 @@ def test_property_swapped_metres_same_points(
     assert a.crs == b.crs == "EPSG:5186"
     np.testing.assert_allclose(a.frame.geometry.x, b.frame.geometry.x)
     assert b.swapped == [i + 1 for i, s in enumerate(swap) if s]
+
+
+def _boundary_points(
+    spots: list[tuple[int, float, float, float]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points at a fraction along a district's boundary, moved by (dx, dy) metres."""
+    import shapely
+
+    from layers.districts import load_districts
+
+    rings = shapely.boundary(load_districts().geometry.to_numpy())
+    at = shapely.line_interpolate_point(
+        rings[[s[0] for s in spots]], [s[1] for s in spots], normalized=True
+    )
+    x = shapely.get_x(at) + np.array([s[2] for s in spots])
+    y = shapely.get_y(at) + np.array([s[3] for s in spots])
+    return x, y
+
+
+def _tag_both_ways(x: np.ndarray, y: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(fast, exact): assign_districts with the raster on, and the polygon rule alone."""
+    import geopandas as gpd
+
+    from layers import coords
+
+    points = gpd.GeoDataFrame(
+        {"_row": np.arange(1, len(x) + 1)}, geometry=gpd.points_from_xy(x, y), crs="EPSG:5186"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(coords, "RASTER_MIN_POINTS", 0)
+        fast, fast_out = coords.assign_districts(points)
+    sig, name = coords._exact_districts(points, coords._district_polygons(), 100.0)
+    exact = points.assign(sig_cd=sig, name_ko=name)
+    fast_all = pd.concat(
+        [fast[["_row", "sig_cd", "name_ko"]], pd.DataFrame({"_row": fast_out})]
+    ).sort_values("_row")
+    return fast_all.reset_index(drop=True), exact[["_row", "sig_cd", "name_ko"]]
+
+
+def _same(fast: pd.DataFrame, exact: pd.DataFrame) -> None:
+    assert fast["_row"].tolist() == exact["_row"].tolist()
+    assert fast["sig_cd"].isna().tolist() == exact["sig_cd"].isna().tolist()
+    inside = exact["sig_cd"].notna()
+    assert (
+        fast["sig_cd"][inside].astype(str).tolist() == exact["sig_cd"][inside].astype(str).tolist()
+    )
+    assert (
+        fast["name_ko"][inside].astype(str).tolist()
+        == exact["name_ko"][inside].astype(str).tolist()
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spots=st.lists(
+        st.tuples(
+            st.integers(0, 24),
+            st.floats(0, 1),
+            st.one_of(st.just(0.0), st.floats(-160, 160), st.floats(-1, 1)),
+            st.one_of(st.just(0.0), st.floats(-160, 160), st.floats(-1, 1)),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_property_fast_tagging_equals_polygon_rule(
+    spots: list[tuple[int, float, float, float]], seed: int
+) -> None:
+    """Raster lookup + exact test = exact polygon rule (on, near, 100 m out, far out)."""
+    bx, by = _boundary_points(spots)
+    rng = np.random.default_rng(seed)
+    # uniform over Seoul's box grown by 3 km: inside, just outside and far outside Seoul
+    ux = rng.uniform(179_190 - 3_000, 216_243 + 3_000, 400)
+    uy = rng.uniform(536_547 - 3_000, 566_864 + 3_000, 400)
+    fast, exact = _tag_both_ways(np.concatenate([bx, ux]), np.concatenate([by, uy]))
+    _same(fast, exact)
+
+
+def test_fast_tagging_on_many_points_near_boundaries() -> None:
+    """A seeded batch big enough to use the raster as clean_points does by default."""
+    rng = np.random.default_rng(20241231)
+    n = 30_000
+    spots = list(
+        zip(
+            rng.integers(0, 25, n).tolist(),
+            rng.uniform(0, 1, n).tolist(),
+            rng.uniform(-150, 150, n).tolist(),
+            rng.uniform(-150, 150, n).tolist(),
+            strict=True,
+        )
+    )
+    bx, by = _boundary_points(spots)
+    ux = rng.uniform(176_000, 219_000, n)
+    uy = rng.uniform(533_000, 570_000, n)
+    fast, exact = _tag_both_ways(np.concatenate([bx, ux]), np.concatenate([by, uy]))
+    _same(fast, exact)
+    # the batch has points on every side of the rule
+    assert exact["sig_cd"].isna().sum() > 1000 and exact["sig_cd"].notna().sum() > 10_000
