@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 
 from siting.cli._app import app
-from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
+from siting.cli._common import (
+    OutDir,
+    Overwrite,
+    format_number,
+    print_table,
+    print_written,
+    stdout,
+)
 
 
 class DeviceChoice(StrEnum):
@@ -248,7 +255,10 @@ def propose(
             title=f"{device.value} sites per district (by quota)",
             digits=1,
         )
-        stdout.print(f"{len(proposal.sites)} sites in {len(shown) - 1} districts")
+        stdout.print(
+            f"{format_number(len(proposal.sites))} sites in "
+            f"{format_number(len(shown) - 1)} districts"
+        )
         print_written(out, files)
         return
     columns = ["order", "candidate_id", "name_ko", "marginal_weight", "cumulative_pct"]
@@ -264,25 +274,27 @@ def propose(
     columns += [c for c in extra if c in proposal.sites]
     print_table(proposal.sites, columns, title=f"Proposed {device.value} sites", digits=2)
     s = proposal.summary
-    gap = (
-        "proven optimal"
-        if s["status"] == "optimal"
-        else f"gap ≤ {100 * s['gap']:.2f} %"
-        if s["gap"] >= 1e-4
-        else "gap < 0.01 %"
-    )
+    n = format_number
+    if s["status"] == "optimal":
+        gap = "proven optimal"
+    elif s["gap"] != s["gap"]:  # NaN: the solver gave no bound
+        gap = "gap unknown"
+    elif s["gap"] >= 1e-4:
+        gap = f"gap ≤ {n(100 * s['gap'], 2)} %"
+    else:
+        gap = "gap < 0.01 %"
     stdout.print(
-        f"{s['n_selected']} sites cover {s['covered_weight']:.4g} of {s['total_weight']:.4g} "
-        f"uncovered weight ({s['covered_pct']:.1f} %); {s['bound_method']} upper bound "
-        f"{s['upper_bound']:.4g}, {gap}, solver {s['solver']} ({s['status']}"
+        f"{n(s['n_selected'])} sites cover {n(s['covered_weight'])} of {n(s['total_weight'])} "
+        f"uncovered weight ({n(s['covered_pct'])} %); {s['bound_method']} upper bound "
+        f"{n(s['upper_bound'])}, {gap}, solver {s['solver']} ({s['status']}"
         f"{', stopped by the time limit' if s['stopped_by_time_limit'] else ''}), "
-        f"{s['seconds']:.2f} s; cost {s['cost_krw']:,.0f} KRW"
+        f"{n(s['seconds'], 2)} s; cost {n(s['cost_krw'], 0)} KRW"
     )
     for service in s["services"]:
         if "new_area_m2" in service:
             stdout.print(
-                f"{service['service']}: {service['new_area_m2']:,.0f} m² of D/E area newly "
-                f"watched, {service['new_risk_share_pct']:.2f} % of the study area's D/E risk"
+                f"{service['service']}: {n(service['new_area_m2'], 0)} m² of D/E area newly "
+                f"watched, {n(service['new_risk_share_pct'], 2)} % of the study area's D/E risk"
             )
     print_written(out, files)
 
@@ -355,9 +367,10 @@ def replace(
         digits=2,
     )
     s = plan.summary
+    n = format_number
     stdout.print(
-        f"{s['n_selected']} of {s['n_eligible']} eligible devices selected "
-        f"({s['n_aged']} aged, {s['n_low_resolution']} low-resolution, {s['n_moved']} moved); "
-        f"cost {s['cost_krw']:,.0f} KRW"
+        f"{n(s['n_selected'])} of {n(s['n_eligible'])} eligible devices selected "
+        f"({n(s['n_aged'])} aged, {n(s['n_low_resolution'])} low-resolution, "
+        f"{n(s['n_moved'])} moved); cost {n(s['cost_krw'], 0)} KRW"
     )
     print_written(out, files)
