@@ -17,7 +17,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from service.auth import require_role
-from service.db import get_session
+from service.db import get_session, releases_session
 from service.models import AuditEntry, User
 
 __all__ = ["AuditOut", "record", "router", "snapshot"]
@@ -95,6 +95,7 @@ class AuditOut(BaseModel):
 
 
 @router.get("/audit", response_model=list[AuditOut], summary="Read the audit log (city)")
+@releases_session
 def read_audit(
     _user: Annotated[User, Depends(require_role("city"))],
     session: Annotated[Session, Depends(get_session)],

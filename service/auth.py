@@ -31,12 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers.errors import ConfigError
-from service.db import get_session
+from service.db import get_store
 from service.models import ROLES, Token, User
 from service.problems import Problem
 
 __all__ = [
     "CurrentUser",
+    "authenticate",
+    "bearer_scheme",
     "can_read_district",
     "can_write_district",
     "create_user",
@@ -60,7 +62,8 @@ _TOKENS = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # sha256(token) -> (token id, secret hash); sha256(name:password) -> (-user id, password hash)
 _VERIFIED: dict[str, tuple[int, str]] = {}
 _VERIFIED_MAX = 4096
-_bearer = HTTPBearer(auto_error=False, description="API token printed by `siting users add`")
+#: The ``Authorization: Bearer`` scheme of the API (shown in the OpenAPI schema).
+bearer_scheme = HTTPBearer(auto_error=False, description="API token printed by `siting users add`")
 
 
 def hash_password(password: str) -> str:
@@ -247,12 +250,10 @@ def _user_of_basic(session: Session, encoded: str) -> User | None:
     return user
 
 
-def current_user(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: Annotated[Session, Depends(get_session)],
+def authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, session: Session
 ) -> User:
-    """FastAPI dependency: the signed-in user, or 401.
+    """The signed-in user of a request, read with ``session``; raises a 401 problem.
 
     Accepted: ``Authorization: Bearer <token>``; HTTP Basic with the user name and its
     token (or password), for GIS clients that only offer Basic authentication. A session
@@ -280,6 +281,23 @@ def current_user(
             "ask the administrator for a new one (`siting users reset NAME`)"
         )
     return user
+
+
+def current_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> User:
+    """FastAPI dependency: the signed-in user (:func:`authenticate`), or 401.
+
+    The user is read in a session of its own, closed (its transaction ended and its
+    connection back in the pool) before the route runs: a request never holds a store
+    connection while it waits for a worker thread, which under load could exhaust the
+    pool and deadlock the server. The returned user is detached; its columns stay loaded.
+    """
+    # Closing the session (not rolling back, which would expire the user's columns)
+    # ends its transaction and detaches the user with its columns loaded.
+    with get_store(request).session() as session:
+        return authenticate(request, credentials, session)
 
 
 #: Annotated type for routes: ``user: CurrentUser``.

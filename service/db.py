@@ -14,23 +14,36 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool, StaticPool
 
 from service.settings import Settings
 
-__all__ = ["Store", "get_session", "get_store", "make_engine", "normalise_url", "upgrade"]
+__all__ = [
+    "Store",
+    "get_session",
+    "get_store",
+    "make_engine",
+    "normalise_url",
+    "releases_session",
+    "upgrade",
+]
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -56,9 +69,17 @@ def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        memory = parsed.database in (None, "", ":memory:")
+        if parsed.database and not memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # No pool: a SQLite connection is a cheap file open, and a burst of requests
+        # then waits on the busy timeout instead of timing out on an exhausted pool.
+        # (An in-memory database lives in its one connection: StaticPool shares it.)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=StaticPool if memory else NullPool,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -142,3 +163,26 @@ def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: a session for one request; routes call ``session.commit()``."""
     with get_store(request).session() as session:
         yield session
+
+
+def releases_session(route: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Decorate a sync route taking ``session`` (:func:`get_session`): close it on return.
+
+    A ``get_session`` dependency is torn down only after FastAPI has serialised the
+    answer in another worker thread; a route that merely read would hold its store
+    connection across that thread hop, and under load the requests queueing for
+    threads could exhaust the pool and deadlock the server. Closing the session when
+    the body returns (answers are built from plain values, never lazy ORM rows) puts
+    the connection back at once. Put it under the ``@router`` decorator.
+    """
+
+    @functools.wraps(route)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return route(*args, **kwargs)
+        finally:
+            session = kwargs.get("session")
+            if isinstance(session, Session):
+                session.close()
+
+    return wrapper

@@ -37,7 +37,7 @@ from service.auth import (
     normalise_district,
     require_role,
 )
-from service.db import Store, get_session, get_store
+from service.db import Store, get_session, get_store, releases_session
 from service.geotables import write_round_result
 from service.models import (
     Round,
@@ -288,6 +288,7 @@ def _round_snapshot(round_: Round) -> dict[str, Any]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RoundOut)
+@releases_session
 def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> RoundOut:
     """Create a round (city). Criteria overrides are checked against the programme's criteria."""
     unknown_inputs = sorted(set(body.inputs) - set(ROUND_INPUTS))
@@ -320,6 +321,7 @@ def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> Roun
 
 
 @router.get("", response_model=list[RoundOut])
+@releases_session
 def list_rounds(user: CurrentUser, session: SessionDep) -> list[RoundOut]:
     """Rounds the caller may see, newest first."""
     rounds = session.scalars(select(Round).order_by(Round.id.desc()))
@@ -327,6 +329,7 @@ def list_rounds(user: CurrentUser, session: SessionDep) -> list[RoundOut]:
 
 
 @router.get("/{round_id}", response_model=RoundOut, responses={404: {"description": "No round"}})
+@releases_session
 def get_round(round_id: RoundId, user: CurrentUser, session: SessionDep) -> RoundOut:
     """One round."""
     return _round_out(_get_round(session, user, round_id))
@@ -353,6 +356,7 @@ def _transition(
 
 
 @router.post("/{round_id}/open", response_model=RoundOut)
+@releases_session
 def open_round(round_id: RoundId, user: CityUser, session: SessionDep) -> RoundOut:
     """Open a draft round for submissions (city)."""
     round_ = _transition(session, user, round_id, states=("draft",), to="open", action="open")
@@ -361,6 +365,7 @@ def open_round(round_id: RoundId, user: CityUser, session: SessionDep) -> RoundO
 
 
 @router.post("/{round_id}/close", response_model=RoundOut)
+@releases_session
 def close_round(round_id: RoundId, user: CityUser, session: SessionDep) -> RoundOut:
     """Close submissions (city)."""
     round_ = _transition(session, user, round_id, states=("open",), to="closed", action="close")
@@ -369,6 +374,7 @@ def close_round(round_id: RoundId, user: CityUser, session: SessionDep) -> Round
 
 
 @router.put("/{round_id}/submissions/{district}", response_model=SubmissionOut)
+@releases_session
 def put_submission(
     round_id: RoundId,
     district: DistrictPath,
@@ -430,6 +436,7 @@ def put_submission(
 
 
 @router.get("/{round_id}/submissions", response_model=list[SubmissionOut])
+@releases_session
 def list_submissions(
     round_id: RoundId, user: CurrentUser, session: SessionDep
 ) -> list[SubmissionOut]:
@@ -446,6 +453,7 @@ def list_submissions(
     response_model=SubmissionOut,
     responses={404: {"description": "No such submission, or not yours to read"}},
 )
+@releases_session
 def get_submission(
     round_id: RoundId, district: DistrictPath, user: CurrentUser, session: SessionDep
 ) -> SubmissionOut:
@@ -461,6 +469,7 @@ def get_submission(
 
 
 @router.post("/{round_id}/score", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
+@releases_session
 def score(
     round_id: RoundId,
     user: CityUser,
@@ -497,6 +506,7 @@ def score(
 
 
 @router.post("/{round_id}/publish", response_model=VersionOut)
+@releases_session
 def publish(round_id: RoundId, user: CityUser, session: SessionDep) -> VersionOut:
     """Publish the latest version (city): every role can then read it."""
     round_ = _get_round(session, user, round_id)
@@ -566,6 +576,7 @@ def _readable_version(
 
 
 @router.get("/{round_id}/versions", response_model=list[VersionSummary])
+@releases_session
 def list_versions(
     round_id: RoundId, user: CurrentUser, session: SessionDep
 ) -> list[VersionSummary]:
@@ -587,12 +598,14 @@ def list_versions(
 
 
 @router.get("/{round_id}/results", response_model=VersionOut)
+@releases_session
 def latest_result(round_id: RoundId, user: CurrentUser, session: SessionDep) -> VersionOut:
     """The latest result the caller may read (city: latest scored; others: latest published)."""
     return _version_out(_readable_version(session, user, round_id, None))
 
 
 @router.get("/{round_id}/results/{version}", response_model=VersionOut)
+@releases_session
 def result(
     round_id: RoundId, version: VersionNo, user: CurrentUser, session: SessionDep
 ) -> VersionOut:
@@ -605,6 +618,7 @@ def result(
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
+@releases_session
 def result_file(
     round_id: RoundId,
     version: VersionNo,

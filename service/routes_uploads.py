@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from layers.errors import SitingError
 from service.audit import record
-from service.auth import _bearer, current_user
+from service.auth import bearer_scheme, current_user
 from service.db import get_store
 from service.models import Upload, User, new_id
 from service.problems import Problem
@@ -51,7 +51,7 @@ _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 def api_user(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> User:
     """The signed-in user (``service.auth.current_user``) checked in a session of its own.
 
@@ -59,8 +59,7 @@ def api_user(
     connection while it waits for a thread: under load that wait could exhaust the
     pool and deadlock the server.
     """
-    with get_store(request).session() as session:
-        return current_user(request, credentials, session)
+    return current_user(request, credentials)
 
 
 #: Annotated type for routes of this package: ``user: ApiUser``.

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
         Tile URL template of the city's own tile server for web maps
         (``https://tiles.city.local/{z}/{x}/{y}.png``); none by default, so no
         request leaves the network.
+    job_attempts : int
+        Times a job is started before it is marked failed when its worker dies
+        (``SITING_JOB_ATTEMPTS``; 2: one retry after a crash or a restart).
     run_migrations : bool
         Upgrade the database schema at start-up (True).
     """
@@ -63,6 +66,7 @@ class Settings(BaseSettings):
     executor: str = "local"
     workers: int = Field(default=2, ge=1)
     tile_url: str | None = None
+    job_attempts: int = Field(default=2, ge=1)
     run_migrations: bool = True
 
     def database_url(self) -> str:
