@@ -30,7 +30,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -241,9 +241,55 @@ def _resolve(request: Request, session: Session, user: User, cid: str) -> tuple[
     raise Problem(404, f"no collection {cid!r} you may read; GET /collections lists them")
 
 
-@router.get("/", summary="Landing page (OGC API)")
-def landing(request: Request) -> dict[str, Any]:
-    """Links to the API definition, conformance, collections and processes."""
+def _accept_quality(accept: str, media_type: str) -> float:
+    """The quality an ``Accept`` header gives ``media_type`` (most specific range wins)."""
+    major = media_type.split("/", 1)[0]
+    best: tuple[int, float] = (-1, 0.0)
+    for item in accept.split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        kind = kind.lower()
+        specificity = {media_type: 2, f"{major}/*": 1, "*/*": 0}.get(kind)
+        if specificity is None or specificity < best[0]:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        best = (specificity, quality)
+    return best[1]
+
+
+def prefers_html(request: Request) -> bool:
+    """Whether the client (a browser) prefers HTML to JSON; ``?f=json`` / ``?f=html`` decide."""
+    f = request.query_params.get("f", "").lower()
+    if f in ("json", "html"):
+        return f == "html"
+    accept = request.headers.get("accept", "")
+    html = _accept_quality(accept, "text/html")
+    return html > 0 and html > _accept_quality(accept, "application/json")
+
+
+@router.get(
+    "/",
+    summary="Landing page (OGC API)",
+    response_model=None,
+    responses={
+        200: {"description": "The OGC API landing page (JSON)"},
+        303: {"description": "A browser (Accept prefers text/html, or ?f=html) goes to /web/"},
+    },
+)
+def landing(request: Request) -> dict[str, Any] | RedirectResponse:
+    """Links to the API definition, conformance, collections and processes.
+
+    Browsers are sent to the web pages (``/web/``); GIS clients asking for JSON
+    (or anything, ``*/*``) get the landing document.
+    """
+    if prefers_html(request):
+        return RedirectResponse("/web/", status_code=303)
     base = _base(request)
     return {
         "title": "siting planning service",
