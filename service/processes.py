@@ -42,6 +42,7 @@ from service.jobs import JobContext, ProcessFn
 __all__ = [
     "PROCESSES",
     "FILES_KEY",
+    "SERVICE_KEY",
     "InputSpec",
     "Process",
     "ProcessInputError",
@@ -52,6 +53,9 @@ __all__ = [
 
 #: Key of ``Job.inputs`` holding the data-folder-relative paths of file inputs.
 FILES_KEY = "_files"
+#: Key of a job's inputs holding the service settings its process uses (``tile_url``),
+#: stored with the job so a worker on any machine draws with the server's settings.
+SERVICE_KEY = "_service"
 
 UploadId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="id of an upload")]
 JobId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="id of a job")]
@@ -253,10 +257,10 @@ def _files(ctx: JobContext, inputs: dict[str, Any], name: str) -> list[Path]:
 
 
 def _listing(out: Path) -> list[str]:
+    """Files written under ``out`` (itself inside ``jobs/.staging``), relative to it."""
+    names = (p.relative_to(out) for p in out.rglob("*") if p.is_file())
     return sorted(
-        p.relative_to(out).as_posix()
-        for p in out.rglob("*")
-        if p.is_file() and not any(part.startswith(".staging") for part in p.parts)
+        n.as_posix() for n in names if not any(part.startswith(".staging") for part in n.parts)
     )
 
 
@@ -501,7 +505,8 @@ def run_map(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], li
 
     kind, out = inputs["kind"], ctx.out_dir / "map.html"
     ctx.progress(10, f"drawing the {kind} map")
-    common: dict[str, Any] = {"title": inputs["title"], "overwrite": True}
+    tiles_url = (inputs.get(SERVICE_KEY) or {}).get("tile_url") or None
+    common: dict[str, Any] = {"title": inputs["title"], "overwrite": True, "tiles_url": tiles_url}
     if kind == "districts":
         write_district_map(
             out,
@@ -518,9 +523,11 @@ def run_map(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], li
         write_equipment_map(
             inventory,
             out,
-            device_label=inputs["device_label"],
-            aged_min_age=inputs["min_age"],
-            exact_positions=inputs["exact_positions"],
+            # None: the file's device kind decides the label and the ageing threshold
+            device_label=inputs.get("device_label"),
+            aged_min_age=inputs.get("min_age"),
+            exact_positions=bool(inputs.get("exact_positions", False)),
+            min_devices=inputs.get("min_devices", 3),
             cell_m=inputs["cell_m"],
             **common,
         )
@@ -822,7 +829,8 @@ register(
     Process(
         "map",
         "Offline map",
-        "A self-contained offline HTML map (no CDN, no tiles) of districts, a risk grid, "
+        "A self-contained offline HTML map (no CDN; tiles only from the service's tile_url) "
+        "of districts, a risk grid, "
         "equipment or proposals, as siting map.",
         {
             "kind": InputSpec(
@@ -835,9 +843,22 @@ register(
             "tooltip": InputSpec(list[str] | None, "districts map: further columns shown on hover"),
             "grid": _up("grid map: risk-grid GeoTIFF"),
             "inventory": _up("equipment map: equipment inventory file"),
-            "device_label": InputSpec(str, "equipment map: device name in labels", "CCTV"),
+            "device_label": InputSpec(
+                str | None,
+                "equipment map: device name in labels (default: the inventory's device kind)",
+                None,
+            ),
             "min_age": InputSpec(
-                Annotated[int, Field(ge=5, le=100)], "equipment map: ageing threshold (years)", 8
+                Annotated[int, Field(ge=5, le=100)] | None,
+                "equipment map: ageing threshold in years (default: the device kind's)",
+                None,
+            ),
+            "min_devices": InputSpec(
+                # 3 is the privacy floor (maps.privacy.DEFAULT_MIN_DEVICES): fewer would
+                # reveal single sites, which only exact_positions (city staff) may do
+                Annotated[int, Field(ge=3, le=1000)],
+                "equipment map: fewest devices a cell needs to be drawn",
+                3,
             ),
             "cell_m": InputSpec(
                 Annotated[float, Field(ge=100, le=5000)],

@@ -35,6 +35,7 @@ from service.problems import Problem
 from service.processes import (
     FILES_KEY,
     PROCESSES,
+    SERVICE_KEY,
     ProcessInputError,
     file_inputs,
     resolve_run,
@@ -69,7 +70,7 @@ def lifespan(app: FastAPI) -> Iterator[None]:
         settings.data,
         executor,
         resolve_run,
-        max_attempts=int(getattr(settings, "job_attempts", 2)),
+        max_attempts=settings.job_attempts,
     )
     app.state.jobs = runner
     _fit_threads_to_pool(store)
@@ -151,7 +152,7 @@ def job_doc(job: Job) -> dict[str, Any]:
         "started": _iso(job.started_at),
         "finished": _iso(job.finished_at),
         "updated": _iso(job.heartbeat_at or job.finished_at or job.created_at),
-        "inputs": {k: v for k, v in job.inputs.items() if k != FILES_KEY},
+        "inputs": {k: v for k, v in job.inputs.items() if k not in (FILES_KEY, SERVICE_KEY)},
         "links": links,
     }
     if job.error:
@@ -300,6 +301,8 @@ def _create_job(request: Request, user: User, process_id: str, body: dict[str, A
             raise Problem(err.status, err.message, input=err.input) from err
         stored = dict(values)
         stored[FILES_KEY] = files
+        if process.id == "map" and settings.tile_url:
+            stored[SERVICE_KEY] = {"tile_url": settings.tile_url}
         job = Job(process=process.id, inputs=stored, owner_id=user.id, district=district)
         session.add(job)
         session.flush()
