@@ -85,12 +85,44 @@ def crs_label(crs: object) -> str:
     return f"EPSG:{epsg}" if epsg else parsed.name
 
 
-def to_float(values: pd.Series) -> np.ndarray:
-    """Parse a column of coordinates to float; blanks and text become NaN."""
-    if pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=float, na_value=np.nan)
+#: A plain decimal (optional sign, digits, one optional point): with at most
+#: :data:`_FAST_MAX_CHARS` characters it has at most 15 significant digits, which
+#: every correctly rounded parser turns into the same double.
+_PLAIN_DECIMAL = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$"
+_FAST_MAX_CHARS = 15
+
+
+def _parse_text(values: pd.Series) -> np.ndarray:
     text = values.astype("string").str.strip().str.replace(",", "", regex=False)
     return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def to_float(values: pd.Series) -> np.ndarray:
+    """Parse a column of coordinates to float; blanks and text become NaN.
+
+    Plain decimals of up to 15 characters (nearly every coordinate) are parsed
+    by Arrow's vectorised cast; the other cells (thousands separators, spaces,
+    exponents, words) by ``pandas.to_numeric`` after stripping spaces and commas.
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(values, from_pandas=True, type=pa.string())
+    except (TypeError, ValueError, pa.ArrowException):  # cells that are not all text
+        return _parse_text(values)
+    plain = pc.and_(
+        pc.match_substring_regex(text, _PLAIN_DECIMAL),
+        pc.less_equal(pc.utf8_length(text), _FAST_MAX_CHARS),
+    ).fill_null(False)
+    mask = plain.to_numpy(zero_copy_only=False).astype(bool)
+    out = np.full(len(values), np.nan)
+    out[mask] = pc.cast(text.filter(plain), pa.float64()).to_numpy(zero_copy_only=False)
+    if not mask.all():
+        out[~mask] = _parse_text(values.iloc[np.flatnonzero(~mask)])
+    return out
 
 
 def _usable(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -280,3 +280,23 @@ def test_fast_tagging_on_many_points_near_boundaries() -> None:
     _same(fast, exact)
     # the batch has points on every side of the rule
     assert exact["sig_cd"].isna().sum() > 1000 and exact["sig_cd"].notna().sum() > 10_000
+
+
+_decimal_text = st.one_of(
+    st.floats(-1e9, 1e9, allow_nan=False).map(lambda v: f"{v:.7f}"),
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    st.decimals(-1e6, 1e6, places=3, allow_nan=False).map(str),
+    st.from_regex(r"[+-]?[0-9]{0,9}[.]?[0-9]{0,9}", fullmatch=True),
+    st.sampled_from(["", " ", "1,234.5", " 37.5 ", "1e3", "inf", "-", ".", "없음", "１２"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=st.lists(_decimal_text, min_size=1, max_size=30))
+def test_property_to_float_equals_pandas_parse(cells: list[str]) -> None:
+    """The vectorised parse gives exactly what stripping + pandas.to_numeric gives."""
+    from layers.coords import _parse_text, to_float
+
+    for dtype in ("str", object):
+        values = pd.Series(cells, dtype=dtype)
+        np.testing.assert_array_equal(to_float(values), _parse_text(values))
