@@ -69,6 +69,7 @@ def write_round_outputs(
         "totals": result.totals,
         "version": result.version,
         "previous": result.previous,
+        "synthetic": result.synthetic,
     }
     manifest = run_manifest(
         f"{command} --program {program}",

@@ -270,6 +270,8 @@ def test_synthetic_round_carries_the_banner_everywhere(tmp_path: Path, names: li
     page = (out / "cctv-replace_report.html").read_text(encoding="utf-8")
     body = page.split("<body>\n", 1)[1]
     assert body.startswith(synthetic_banner_html())
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["synthetic"] is True
 
 
 def test_real_round_has_no_banner(tmp_path: Path, names: list[str]) -> None:
@@ -282,6 +284,8 @@ def test_real_round_has_no_banner(tmp_path: Path, names: list[str]) -> None:
     assert "SYNTHETIC" not in (out / "cctv-replace_report.md").read_text(encoding="utf-8")
     page = (out / "cctv-replace_report.html").read_text(encoding="utf-8")
     assert "synthetic-banner" not in page and "SYNTHETIC" not in page
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["settings"]["synthetic"] is False
 
 
 def test_renamed_synthetic_grid_is_still_synthetic(tmp_path: Path) -> None:

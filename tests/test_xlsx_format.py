@@ -118,3 +118,35 @@ def test_object_columns_of_numbers_get_number_formats(tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(write_xlsx({"t": table}, tmp_path / "o.xlsx"))["t"]
     assert sheet["D3"].number_format == "#,##0" and sheet["D4"].value is None
     assert sheet["G3"].value is True and sheet["G3"].number_format == "General"
+
+
+def test_assumed_round_workbook_says_so_and_real_inputs_carry_no_banner(tmp_path: Path) -> None:
+    from layers.districts import load_districts
+    from scoring import round_html, round_markdown, run_round, write_round_xlsx
+
+    requests = tmp_path / "requests_2025.csv"
+    pd.DataFrame(
+        {
+            "sig_cd": load_districts()["sig_cd"],
+            "requested_krw": 200_000_000,
+            "matching_secured_krw": 100_000_000,
+        }
+    ).to_csv(requests, index=False)
+    result = run_round("wifi", districts_csv=requests)  # no input is synthetic
+    assert result.criteria.basis == "assumed" and not result.synthetic
+    book = openpyxl.load_workbook(write_round_xlsx(result, tmp_path / "wifi_round.xlsx"))
+    about = book[ABOUT_SHEET]
+    assert about["A1"].value != SYNTHETIC_BANNER and "subsidy round (wifi)" in about["A1"].value
+    facts: dict[str, str] = {}
+    for key, value in about.iter_rows(values_only=True):
+        if key and value:
+            facts.setdefault(key, value)  # the About facts come before the list of sheets
+    assert facts["basis"].startswith("ASSUMED")
+    assert "ASSUMPTION:" in facts["assumptions"]
+    assert "policy = " in facts["settings"]
+    assert not round_markdown(result).startswith("> **⚠")
+    assert "synthetic-banner" not in round_html(result)
+    result.synthetic = True
+    assert round_markdown(result).startswith(synthetic_banner_markdown())
+    synthetic = openpyxl.load_workbook(write_round_xlsx(result, tmp_path / "w.xlsx"))
+    assert synthetic[ABOUT_SHEET]["A1"].value == SYNTHETIC_BANNER
