@@ -310,37 +310,26 @@ def run_districts(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, An
 
 
 def run_ageing(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """``siting ageing FILE --out …``."""
-    from layers.inventory import (
-        AGEING_SUMMARY_COLUMNS,
-        ageing_by_district,
-        ageing_from_year_table,
-        to_inventory,
-        write_ageing_outputs,
-    )
-    from layers.output import staged_outputs
-    from layers.readers import read_layer
+    """``siting ageing FILE --out …`` (:func:`siting.jobs_ageing.run_ageing`)."""
+    from layers.inventory import AGEING_SUMMARY_COLUMNS
+    from siting.jobs_ageing import run_ageing as ageing_job
 
     path = _file(ctx, inputs, "file")
     assert path is not None
-    device, min_age, year = inputs["device"], inputs["min_age"], inputs["reference_year"]
     ctx.progress(10, f"reading {path.name}")
-    read = read_layer(path, kind=inputs["kind"], crs=inputs["crs"])
-    if read.report.kind == "cctv_by_year" and device in (None, "cctv"):
-        table = ageing_from_year_table(read, min_age=min_age, reference_year=year)
-    else:
-        table = ageing_by_district(to_inventory(read, device), min_age=min_age, reference_year=year)
-    ctx.progress(70, "writing the table")
+    run = ageing_job(
+        path,
+        device=inputs["device"],
+        min_age=inputs["min_age"],
+        reference_year=inputs["reference_year"],
+        kind=inputs["kind"],
+        crs=inputs["crs"],
+        out=ctx.out_dir,
+        overwrite=True,
+    )
+    ctx.progress(90, "table written")
+    table, files = run.table, run.files
     attrs = table.attrs
-    with staged_outputs(ctx.out_dir, overwrite=True) as stage:
-        files = write_ageing_outputs(
-            table,
-            stage,
-            name=f"{attrs['device_type']}_ageing_by_district",
-            read=read,
-            inputs=[path],
-            extra={"source_kind": read.report.kind},
-        )
     summary = {
         "device_type": attrs["device_type"],
         "min_age_years": attrs["min_age_years"],

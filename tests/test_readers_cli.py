@@ -48,6 +48,33 @@ def test_ageing_writes_csv_and_manifest(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "--overwrite" in again.output
 
 
+def test_cli_and_service_ageing_share_one_job(tmp_path: Path) -> None:
+    """The service's ``ageing`` process writes what ``siting ageing --out`` writes."""
+    from service.jobs import JobContext
+    from service.processes import FILES_KEY, run_ageing
+
+    path = fx.wifi_csv(tmp_path / "wifi.csv")
+    out = tmp_path / "cli"
+    result = runner.invoke(app, ["ageing", "--min-age", "7", "--out", str(out), str(path)])
+    assert result.exit_code == 0, result.output
+    job_out = tmp_path / "job"
+    ctx = JobContext("j1", job_out, tmp_path, lambda _pct, _msg: None)
+    inputs = {
+        "device": None,
+        "min_age": 7,
+        "reference_year": None,
+        "kind": "auto",
+        "crs": None,
+        FILES_KEY: {"file": path.name},
+    }
+    summary, files = run_ageing(ctx, inputs)
+    assert sorted(files) == sorted(p.name for p in out.iterdir())
+    name = "wifi_ageing_by_district.csv"
+    assert (job_out / name).read_bytes() == (out / name).read_bytes()
+    assert summary["device_type"] == "wifi" and summary["min_age_years"] == 7
+    assert {"종로구", "노원구"} <= {row["name_ko"] for row in summary["districts"]}
+
+
 def _bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

@@ -66,22 +66,21 @@ def ageing(
 
     Example:  siting ageing --device wifi --min-age 7 --out out/wifi 서울시_공공와이파이.csv
     """
-    from layers.inventory import (
-        AGEING_SUMMARY_COLUMNS,
-        ageing_by_district,
-        ageing_from_year_table,
-        to_inventory,
-        write_ageing_outputs,
-    )
-    from layers.output import staged_outputs
-    from layers.readers import read_layer
+    from layers.inventory import AGEING_SUMMARY_COLUMNS
+    from siting.jobs_ageing import run_ageing
 
-    read = read_layer(file, kind=kind, crs=crs, id_column=id_column)
-    if read.report.kind == "cctv_by_year" and device in (None, "cctv"):
-        table = ageing_from_year_table(read, min_age=min_age, reference_year=reference_year)
-    else:
-        inventory = to_inventory(read, device)
-        table = ageing_by_district(inventory, min_age=min_age, reference_year=reference_year)
+    run = run_ageing(
+        file,
+        device=device,
+        min_age=min_age,
+        reference_year=reference_year,
+        kind=kind,
+        crs=crs,
+        id_column=id_column,
+        out=out,
+        overwrite=overwrite,
+    )
+    table, read = run.table, run.read
     attrs = table.attrs
     title = (
         f"{attrs['device_type']} ageing by district: aged = age >= {attrs['min_age_years']} "
@@ -95,16 +94,5 @@ def ageing(
         "(siting inspect FILE for details); ratio denominator: devices with a known install year",
         highlight=False,
     )
-    if out is None:
-        return
-    name = f"{attrs['device_type']}_ageing_by_district"
-    with staged_outputs(out, overwrite=overwrite, protected=[file]) as stage:
-        files = write_ageing_outputs(
-            table,
-            stage,
-            name=name,
-            read=read,
-            inputs=[file],
-            extra={"source_kind": read.report.kind},
-        )
-    print_written(out, files)
+    if out is not None:
+        print_written(out, run.files)
