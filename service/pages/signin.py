@@ -9,6 +9,7 @@ sign-out.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Annotated
 from urllib.parse import quote
 
@@ -48,7 +49,20 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False)
 
-_THROTTLE = SignInThrottle()
+_THROTTLE_LOCK = threading.Lock()
+
+
+def _throttle(request: Request) -> SignInThrottle:
+    """The sign-in throttle of this service instance (one per app, never shared between apps)."""
+    state = request.app.state
+    with _THROTTLE_LOCK:
+        throttle = getattr(state, "sign_in_throttle", None)
+        if throttle is None:
+            throttle = SignInThrottle()
+            state.sign_in_throttle = throttle
+    return throttle
+
+
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 _DUMMY_HASH: list[str] = []
 
@@ -128,19 +142,20 @@ def sign_in(
     t = Translator(lang_of(request))
     target = safe_next(next)
     name = name.strip()
-    if _THROTTLE.blocked(name):
+    throttle = _throttle(request)
+    if throttle.blocked(name):
         return _sign_in_page(
             request, next_path=target, name=name, message=t("sign_in_blocked"), status_code=429
         )
     user = db.scalar(select(User).where(User.name == name)) if name else None
     ok = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not ok or user.disabled:
-        _THROTTLE.failed(name)
+        throttle.failed(name)
         log.info("failed web sign-in for a user name")
         return _sign_in_page(
             request, next_path=target, name=name, message=t("sign_in_failed"), status_code=401
         )
-    _THROTTLE.succeeded(name)
+    throttle.succeeded(name)
     sid, _session = session_store(request).create(user.id, password_stamp(user.password_hash))
     record(db, user, "session.sign_in", "user", user.id, after={"via": "web"})
     db.commit()
