@@ -178,7 +178,8 @@ def _reason(
             if shown:
                 text += f"({', '.join(shown)})"
         parts.append(text)
-    parts.append(f"추가 가중치 {row['marginal_weight']:.3g}")
+    weight = float(row["marginal_weight"])
+    parts.append(f"추가 가중치 {weight:,.2f}" if abs(weight) >= 1 else f"추가 가중치 {weight:.4f}")
     if np.isfinite(row["nearest_existing_m"]):
         distance = (
             f"{row['nearest_existing_m']:.0f} m"

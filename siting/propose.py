@@ -636,13 +636,13 @@ def propose(
         )
         log.warning(summary["note"])
     log.info(
-        "%s: %d sites cover %.4g of %.4g uncovered weight (bound %.4g, gap %.3g, %s)",
+        "%s: %d sites cover %s of %s uncovered weight (bound %s, gap %s, %s)",
         device,
         len(selected),
-        solution.covered_weight,
-        solution.total_weight,
-        solution.upper_bound,
-        solution.gap,
+        f"{solution.covered_weight:,.2f}",
+        f"{solution.total_weight:,.2f}",
+        f"{solution.upper_bound:,.2f}",
+        f"{100 * solution.gap:.2f} %" if np.isfinite(solution.gap) else "unknown",
         solution.solver,
     )
     return Proposal(device, sites, covered, all_cands, table, summary, solution, clutter, settings)
