@@ -27,6 +27,7 @@ from jinja2 import Template
 
 from layers.crs import require_working_crs
 from layers.errors import InputError
+from layers.numbers import format_number
 from maps.boundaries import display_geometry, district_labels, dong_layer
 from maps.legends import CategoricalLegend
 
@@ -170,19 +171,20 @@ def label_for(column: str) -> str:
 
 
 def format_value(value: Any) -> str:
-    """Format one value for a tooltip or popup: thousands separators, at most 2 decimals."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "—"
+    """Format one value for a tooltip or popup (:func:`layers.numbers.format_number`).
+
+    Whole numbers and values of 1,000 or more print without decimals, others with
+    2 (a smaller non-zero value keeps two significant digits); booleans as 예/아니오.
+    """
     if isinstance(value, bool | np.bool_):
         return "예 yes" if value else "아니오 no"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    if isinstance(value, float | np.floating):
+    if value is pd.NA:
+        return "—"
+    if isinstance(value, float | np.floating) and np.isfinite(value):
         number = float(value)
-        if number.is_integer() or abs(number) >= 1000:
-            return f"{number:,.0f}"
-        return f"{number:,.2f}" if abs(number) >= 1 else f"{number:.3g}"
-    return str(value)
+        digits = 0 if number.is_integer() or abs(number) >= 1000 else 2
+        return format_number(number, digits, missing="—")
+    return format_number(value, 2, missing="—")
 
 
 def to_latlon(frame: gpd.GeoDataFrame, layer: str) -> gpd.GeoDataFrame:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
+from layers.numbers import MISSING, format_number
+
 __all__ = ["KST", "cheon_won", "kst", "kst_date", "money", "num", "pct", "won"]
 
 #: Korean Standard Time (UTC+9; Korea keeps no daylight saving time).
@@ -35,14 +37,10 @@ KST = timezone(timedelta(hours=9), "KST")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _missing(lang: str) -> str:
-    return "–"
-
-
 def won(krw: int | None, lang: str = "ko") -> str:
     """Exact amount with thousands separators: ``1,234,567원`` / ``KRW 1,234,567``."""
     if krw is None:
-        return _missing(lang)
+        return MISSING
     return f"{int(krw):,}원" if lang == "ko" else f"KRW {int(krw):,}"
 
 
@@ -58,7 +56,7 @@ def cheon_won(krw: int | None, lang: str = "ko") -> str:
     'KRW 2,000 thousand'
     """
     if krw is None:
-        return _missing(lang)
+        return MISSING
     krw = int(krw)
     whole, rest = divmod(abs(krw), 1000)
     sign = "-" if krw < 0 else ""
@@ -82,7 +80,7 @@ def money(krw: int | None, lang: str = "ko") -> str:
     '0원'
     """
     if krw is None:
-        return _missing(lang)
+        return MISSING
     krw = int(krw)
     if lang != "ko":
         return won(krw, lang)
@@ -104,22 +102,17 @@ def money(krw: int | None, lang: str = "ko") -> str:
 
 
 def num(value: float | int | None, decimals: int = 0) -> str:
-    """A number with thousands separators (``12,345``; ``12,345.7`` with ``decimals=1``)."""
-    if value is None:
-        return "–"
-    try:
-        if value != value:  # NaN
-            return "–"
-    except TypeError:
-        return str(value)
-    return f"{value:,.{decimals}f}"
+    """A number with thousands separators (``12,345``; ``12,345.7`` with ``decimals=1``).
+
+    :func:`layers.numbers.format_number`: never scientific notation, ``–`` when missing.
+    """
+    return format_number(value, decimals)
 
 
 def pct(value: float | None, decimals: int = 1) -> str:
     """A percentage: ``12.3%`` (the value is already in %)."""
-    if value is None or value != value:
-        return "–"
-    return f"{value:,.{decimals}f}%"
+    text = format_number(value, decimals)
+    return text if text == MISSING else f"{text}%"
 
 
 def kst(moment: datetime | None, lang: str = "ko") -> str:
@@ -133,7 +126,7 @@ def kst(moment: datetime | None, lang: str = "ko") -> str:
     '2 Dec 2026 14:43 KST'
     """
     if moment is None:
-        return "–"
+        return MISSING
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(KST)
@@ -146,7 +139,7 @@ def kst(moment: datetime | None, lang: str = "ko") -> str:
 def kst_date(moment: datetime | date | None, lang: str = "ko") -> str:
     """The KST calendar date: ``2026. 12. 2.`` / ``2 Dec 2026``."""
     if moment is None:
-        return "–"
+        return MISSING
     if isinstance(moment, datetime):
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)

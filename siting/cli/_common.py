@@ -6,22 +6,19 @@ prints, so ``siting --help`` stays fast.
 
 from __future__ import annotations
 
-import math
-import numbers
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from layers.numbers import format_number
+
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
 __all__ = ["OutDir", "Overwrite", "format_number", "print_table", "print_written", "stdout"]
-
-#: What a missing value prints as (never ``nan``).
-MISSING = "–"
 
 
 class _LazyConsole:
@@ -57,41 +54,6 @@ OutDir = Annotated[
 Overwrite = Annotated[
     bool, typer.Option("--overwrite", help="Replace output files that already exist.")
 ]
-
-
-def format_number(value: Any, digits: int = 1) -> str:
-    """A number as a planner reads it: thousands separators, fixed decimals, never
-    scientific notation, ``–`` for a missing value (never ``nan``).
-
-    Parameters
-    ----------
-    value : any
-        Number, missing value (None, NaN, pd.NA) or anything else (shown with ``str``).
-    digits : int, default 1
-        Decimals of a non-integer number.
-
-    Examples
-    --------
-    >>> format_number(77580.123), format_number(1e9), format_number(float("nan"))
-    ('77,580.1', '1,000,000,000.0', '–')
-    >>> format_number(0.000123, 2), format_number(3), format_number(True)
-    ('0.00012', '3', 'True')
-    """
-    if value is None:
-        return MISSING
-    if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        text = str(value)
-        return MISSING if text in ("nan", "<NA>", "NaT", "None") else text
-    if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
-    number = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(number):
-        return MISSING if math.isnan(number) else ("∞" if number > 0 else "-∞")
-    if number != 0 and abs(number) < 10 ** (-digits):
-        # a small non-zero value keeps two significant digits instead of showing 0.0
-        places = -math.floor(math.log10(abs(number))) + 1
-        return f"{number:,.{places}f}"
-    return f"{number:,.{digits}f}"
 
 
 def print_table(
