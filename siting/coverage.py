@@ -7,6 +7,13 @@ KD-tree (points) or shapely's STRtree ``dwithin`` (polygons), never from an
 all-pairs distance matrix, so memory grows with the number of covered pairs,
 not with demand × candidates.
 
+Existing devices remove demand by one rule (:func:`unwatched_share`): each
+watches the units in its disc with its share ``s_i`` (camera share × aged
+credit, :mod:`siting.existing_cover`), independently, so a unit keeps
+``Π(1 − s_i)`` of its weight (:func:`uncovered_weights`). Before this rule an
+overlap of partial credits took the largest credit; with full credits (the
+default aged credit 1 and ``--existing-cover disc``) both give the same result.
+
 Examples
 --------
 >>> import numpy as np
@@ -32,7 +39,12 @@ from siting._checks import WEIGHT_FIX, nonnegative_finite
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["coverage_from_geometries", "coverage_matrix", "uncovered_weights"]
+__all__ = [
+    "coverage_from_geometries",
+    "coverage_matrix",
+    "uncovered_weights",
+    "unwatched_share",
+]
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +203,54 @@ def coverage_from_geometries(
     return _pairs_to_csr(cand_idx.astype(np.int64), dem_idx.astype(np.int64), shape)
 
 
+def unwatched_share(
+    existing_cover: sp.spmatrix | sp.sparray, shares: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of each demand unit no existing device watches: the combination rule.
+
+    Each existing device ``i`` watches the units in its disc with probability
+    ``s_i`` (its share: camera share × aged credit, :mod:`siting.existing_cover`),
+    independently of the others, so a unit is left unwatched with probability
+
+        ``Π_i (1 − s_i)`` over the devices whose disc holds it
+
+    (``1`` where none does). A device with ``s_i = 1`` leaves exactly ``0``;
+    ``shares=None`` means ``1`` for every device. The product runs over each
+    unit's devices in row order (sorted indices), so results are
+    byte-identical for the same inputs.
+
+    Parameters
+    ----------
+    existing_cover : sparse matrix (n_existing × n_demand)
+        Coverage of the existing devices (:func:`coverage_matrix`).
+    shares : ndarray, shape (n_existing,), optional
+        Share of its disc each device watches, in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (n_demand,)
+        Unwatched share of each unit, in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> cover = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0]], dtype=np.uint8))
+    >>> unwatched_share(cover, np.array([0.25, 0.5])).tolist()
+    [0.75, 0.375, 1.0]
+    """
+    cover = sp.csc_matrix(existing_cover)
+    cover.eliminate_zeros()
+    cover.sort_indices()
+    n_existing, n_demand = cover.shape
+    share = np.ones(n_existing) if shares is None else np.asarray(shares, dtype=np.float64)
+    left = np.ones(n_demand, dtype=np.float64)
+    starts = np.flatnonzero(np.diff(cover.indptr) > 0)
+    if starts.size:
+        miss = 1.0 - share[cover.indices]
+        left[starts] = np.multiply.reduceat(miss, cover.indptr[starts])
+    return left
+
+
 def uncovered_weights(
     weights: np.ndarray,
     existing_cover: sp.spmatrix | sp.sparray | None,
@@ -207,16 +267,18 @@ def uncovered_weights(
         Coverage of the existing devices (from :func:`coverage_matrix`);
         ``None`` or no rows means nothing is covered yet.
     partial_credit : ndarray, shape (n_existing,), optional
-        How much of the demand each existing device still serves, in [0, 1]:
-        ``1`` (default) for a working device, less for an ageing or
-        low-resolution one. Demand covered by several devices takes the
-        largest credit.
+        Share of its disc each existing device watches, in [0, 1]: ``1``
+        (default) for a working device watching its whole disc, less for an
+        ageing one (its aged credit) or one with few cameras (camera share ×
+        aged credit, :func:`siting.existing_cover.existing_shares`). Devices
+        over the same unit combine as ``1 − Π(1 − credit_i)``
+        (:func:`unwatched_share`).
 
     Returns
     -------
     ndarray, shape (n_demand,)
-        ``weights * (1 - credit)``: ``0`` where a working device already
-        covers the demand.
+        ``weights × Π(1 − credit_i)``: ``0`` where a device with credit 1
+        covers the demand, in ``[0, weights]`` everywhere.
 
     Examples
     --------
@@ -235,24 +297,20 @@ def uncovered_weights(
     nonnegative_finite(w, what="weight(s)", layer="weights", fix=WEIGHT_FIX)
     if existing_cover is None or existing_cover.shape[0] == 0:
         return w.copy()
-    cover = sp.csr_matrix(existing_cover)
-    if cover.shape[1] != w.shape[0]:
+    if existing_cover.shape[1] != w.shape[0]:
         raise InputError(
-            f"existing coverage has {cover.shape[1]} demand columns but there are "
+            f"existing coverage has {existing_cover.shape[1]} demand columns but there are "
             f"{w.shape[0]} weights",
             layer="existing",
             fix="build the existing devices' coverage against the same demand layer",
         )
     if partial_credit is None:
-        covered = np.asarray((cover != 0).sum(axis=0)).ravel() > 0
-        out = w.copy()
-        out[covered] = 0.0
-        return out
+        return w * unwatched_share(existing_cover)
     credit = np.asarray(partial_credit, dtype=np.float64)
-    if credit.shape != (cover.shape[0],):
+    if credit.shape != (existing_cover.shape[0],):
         raise InputError(
             f"partial_credit has shape {credit.shape}; expected one value per existing "
-            f"device ({cover.shape[0]})",
+            f"device ({existing_cover.shape[0]})",
             layer="existing",
             fix="give one credit in [0, 1] per existing device",
         )
@@ -264,8 +322,4 @@ def uncovered_weights(
             rows=(bad + 1).tolist(),
             fix="use 1 for a working device, e.g. 0.5 for an ageing one, 0 for none",
         )
-    coo = cover.tocoo()
-    best = np.zeros(w.shape[0], dtype=np.float64)
-    mask = coo.data != 0
-    np.maximum.at(best, coo.col[mask], credit[coo.row[mask]])
-    return w * (1.0 - best)
+    return w * unwatched_share(existing_cover, credit)

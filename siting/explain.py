@@ -63,6 +63,10 @@ class ServiceCover:
         objective's units (after any service scaling).
     scale : float
         Objective units per demand-weight unit (1 for a single device).
+    existing_note : str
+        How existing devices were counted (camera model or whole disc,
+        :func:`siting.existing_cover.reason_note`), appended to each site's
+        ``reason``; empty when there are no existing devices.
     """
 
     name: str
@@ -70,6 +74,7 @@ class ServiceCover:
     cover: csr_matrix
     residual: np.ndarray
     scale: float = 1.0
+    existing_note: str = ""
 
     @property
     def covered_before(self) -> np.ndarray:
@@ -189,6 +194,7 @@ def _reason(
         parts.append(f"가장 가까운 기존 {device_label} {distance}")
     else:
         parts.append(f"기존 {device_label} 정보 없음")
+    parts += [s.existing_note for s in services if s.existing_note]
     return ", ".join(parts)
 
 

@@ -43,6 +43,11 @@ from sklearn.cluster import DBSCAN
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.errors import ConfigError, InputError
 from layers.riskgrid import GRADES
+from siting.existing_cover import (
+    DEFAULT_CAMERA_FOV_DEG,
+    DEFAULT_EXISTING_COVER,
+    check_existing_cover,
+)
 
 __all__ = [
     "DEMAND_SPACING_FRACTION",
@@ -130,6 +135,14 @@ class DeviceProfile:
         Share of its coverage an *aged* existing device still counts for
         (0–1); default 1.0 = an aged device covers fully [choice; 0.5 credits
         half, so that replacing it is worth something].
+    existing_cover : {"cameras", "disc"}
+        How much of its disc an existing CCTV site watches
+        (:mod:`siting.existing_cover`): ``cameras`` (default [choice]) the
+        expected share ``min(1, cameras × camera_fov_deg / 360)``; ``disc``
+        the whole disc whatever its camera count (the earlier model).
+    camera_fov_deg : float
+        Horizontal field of view of one camera (degrees); default 90 [choice:
+        an assumption].
     services : tuple of ServiceSpec
         For the pole: the services it carries (default CCTV 50 m + Wi-Fi 60 m,
         weight 1 each). Empty for single devices.
@@ -156,6 +169,8 @@ class DeviceProfile:
     devices_per_site: int = 1
     ageing_min_age: int | None = None
     aged_credit: float = 1.0
+    existing_cover: str = DEFAULT_EXISTING_COVER
+    camera_fov_deg: float = DEFAULT_CAMERA_FOV_DEG
     services: tuple[ServiceSpec, ...] = field(default_factory=tuple)
     normalise_services: bool = True
     child_zone_buffer_m: float = 300.0
@@ -177,6 +192,7 @@ class DeviceProfile:
                 problems.append(f"service {spec.name!r} weight must be ≥ 0, got {spec.weight}")
         if not 0.0 <= self.aged_credit <= 1.0:
             problems.append(f"aged credit must lie in 0–1, got {self.aged_credit}")
+        problems += check_existing_cover(self.existing_cover, self.camera_fov_deg)
         if self.unit_cost_krw < 0 or self.devices_per_site < 1:
             problems.append("unit cost must be ≥ 0 KRW and devices per site ≥ 1")
         bad_grades = [g for g in self.demand_grades if g not in GRADES]
@@ -194,7 +210,8 @@ class DeviceProfile:
             raise InputError(
                 "; ".join(problems),
                 layer=f"{self.device} profile",
-                fix="give a radius above 0 m (--radius), grades among A–E and weights ≥ 0",
+                fix="give a radius above 0 m (--radius), grades among A–E, weights ≥ 0 and "
+                "a camera field of view in (0, 360] degrees (--camera-fov)",
             )
 
     @property

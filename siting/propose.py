@@ -44,6 +44,7 @@ from siting._checks import nonnegative_finite
 from siting.candidates import CandidateSet, attach_districts, study_area
 from siting.coverage import coverage_from_geometries, coverage_matrix, uncovered_weights
 from siting.demand import Demand
+from siting.existing_cover import existing_shares, reason_note
 from siting.explain import ServiceCover, covered_features, district_summary, explain_sites
 from siting.profiles import DeviceProfile, find_clutter, get_profile
 from siting.sampling import sample_demand
@@ -234,10 +235,19 @@ def _service_cover(
     if existing is not None and len(existing):
         existing_cover, blocked_existing = _cover(existing, demand, radius, buildings)
         credit, n_aged = _credit(existing, profile, reference_year, name)
-    residual_raw = uncovered_weights(raw, existing_cover, partial_credit=credit)
+    shares, watch = existing_shares(
+        existing,
+        credit,
+        service=name,
+        model=profile.existing_cover,
+        fov_deg=profile.camera_fov_deg,
+    )
+    residual_raw = uncovered_weights(raw, existing_cover, partial_credit=shares)
     total_raw = float(raw.sum())
     scale = (weight / total_raw if total_raw > 0 else 0.0) if normalise else weight
     service = ServiceCover(name, demand, cover, residual_raw * scale, scale)
+    if name == "cctv" and existing_cover is not None:
+        service.existing_note = reason_note(profile.existing_cover, profile.camera_fov_deg)
     report: dict[str, Any] = {
         "service": name,
         "radius_m": radius,
@@ -251,6 +261,7 @@ def _service_cover(
             if credit is None
             else f"aged devices {profile.aged_credit:g}, others 1"
         ),
+        "existing_cover": watch,
         "demand_weight": total_raw,
         "covered_by_existing_weight": float(total_raw - residual_raw.sum()),
         "uncovered_weight": float(residual_raw.sum()),

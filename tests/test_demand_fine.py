@@ -131,7 +131,7 @@ def test_camera_on_a_cell_corner_watches_its_disc_and_no_site_re_covers_it() -> 
     """An existing camera where four cells meet (70.7 m from each centroid)."""
     cells = _cells({(i, j): 1.0 for i in range(4) for j in range(4)})
     corner = (X0 + 200.0, Y0 + 200.0)
-    existing = _points([corner], device_id=["cam-1"], device_type=["cctv"])
+    existing = _points([corner], device_id=["cam-1"], device_type=["cctv"], n_devices=[4])
     # Candidates: one exactly on the existing camera, one 20 m from it, and a lattice.
     lattice = [(X0 + 50 + 100 * i, Y0 + 50 + 100 * j) for i in range(4) for j in range(4)]
     cand_xy = [corner, (corner[0] + 20, corner[1]), *lattice]

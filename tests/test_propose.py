@@ -102,7 +102,9 @@ def test_propose_orders_sites_by_marginal_gain_and_explains(
 def test_existing_devices_coverage_is_removed(
     candidates: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
 ) -> None:
-    existing = _points([(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020])
+    existing = _points(
+        [(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020], n_devices=[4]
+    )
     p = propose(
         "cctv", candidates, grid_demand(cells), count=1, existing=existing, exact_positions=True
     )
@@ -122,7 +124,7 @@ def test_existing_devices_coverage_is_removed(
 def test_aged_existing_device_gets_partial_credit(
     candidates: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
 ) -> None:
-    existing = _points([(405, 105)], device_id=["old1"], install_year=[2010])
+    existing = _points([(405, 105)], device_id=["old1"], install_year=[2010], n_devices=[4])
     prof = get_profile("cctv", aged_credit=0.5)
     p = propose("cctv", candidates, grid_demand(cells), count=1, existing=existing, profile=prof)
     assert p.summary["total_weight"] == pytest.approx(13.0 / 2 + 7.0)
@@ -309,7 +311,9 @@ def test_explanations_add_up(
 def test_shared_outputs_give_distance_bands_not_existing_devices(
     candidates: gpd.GeoDataFrame, cells: gpd.GeoDataFrame
 ) -> None:
-    existing = _points([(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020])
+    existing = _points(
+        [(405, 105)], device_id=["old1"], device_type=["cctv"], install_year=[2020], n_devices=[4]
+    )
     p = propose("cctv", candidates, grid_demand(cells), count=1, existing=existing)
     assert "nearest_existing_id" not in p.sites and "nearest_existing_m" not in p.sites
     assert p.sites["nearest_existing_band"].iloc[0] == "100 m 이상"  # 493 m away

@@ -50,8 +50,8 @@ def files(tmp_path: Path) -> dict[str, Path]:
         ),
         "existing": _csv(
             tmp_path / "cctv.csv",
-            "device_id,x,y,install_year",
-            [f"old1,{X0 + 705},{Y0 + 505},2020"],
+            "device_id,x,y,install_year,n_devices",
+            [f"old1,{X0 + 705},{Y0 + 505},2020,4"],
         ),
     }
 
