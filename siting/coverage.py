@@ -7,7 +7,7 @@ KD-tree (points) or shapely's STRtree ``dwithin`` (polygons), never from an
 all-pairs distance matrix, so memory grows with the number of covered pairs,
 not with demand × candidates.
 
-Existing devices remove demand by one rule (:func:`unwatched_share`): each
+Existing devices remove demand by one rule (:class:`ExistingWatch`): each
 watches the units in its disc with its share ``s_i`` (camera share × aged
 credit, :mod:`siting.existing_cover`), independently, so a unit keeps
 ``Π(1 − s_i)`` of its weight (:func:`uncovered_weights`). Before this rule an
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "ExistingWatch",
     "coverage_from_geometries",
     "coverage_matrix",
     "uncovered_weights",
@@ -203,33 +204,102 @@ def coverage_from_geometries(
     return _pairs_to_csr(cand_idx.astype(np.int64), dem_idx.astype(np.int64), shape)
 
 
-def unwatched_share(
-    existing_cover: sp.spmatrix | sp.sparray, shares: np.ndarray | None = None
-) -> np.ndarray:
-    """Share of each demand unit no existing device watches: the combination rule.
+class ExistingWatch:
+    """Who watches each demand unit: the combination rule, kept up to date as devices move.
 
     Each existing device ``i`` watches the units in its disc with probability
     ``s_i`` (its share: camera share × aged credit, :mod:`siting.existing_cover`),
     independently of the others, so a unit is left unwatched with probability
-
-        ``Π_i (1 − s_i)`` over the devices whose disc holds it
-
-    (``1`` where none does). A device with ``s_i = 1`` leaves exactly ``0``;
-    ``shares=None`` means ``1`` for every device. The product runs over each
-    unit's devices in row order (sorted indices), so results are
-    byte-identical for the same inputs.
+    ``Π_i (1 − s_i)`` over the devices whose disc holds it (``1`` where none
+    does). The state keeps, per unit, the number of devices with ``s = 1`` and
+    the product of ``1 − s`` over the others, so that a device can be taken
+    out and put back (replacement moves) and a device with ``s = 1`` leaves
+    exactly ``0``. With every share ``1`` this is the disc rule: a unit is
+    watched when any device reaches it.
 
     Parameters
     ----------
     existing_cover : sparse matrix (n_existing × n_demand)
         Coverage of the existing devices (:func:`coverage_matrix`).
     shares : ndarray, shape (n_existing,), optional
-        Share of its disc each device watches, in [0, 1].
+        Share of its disc each device watches, in [0, 1]; default 1 each.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> cover = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0]], dtype=np.uint8))
+    >>> watch = ExistingWatch(cover, np.array([1.0, 0.5]))
+    >>> watch.unwatched().tolist()
+    [0.0, 0.0, 1.0]
+    >>> watch.remove(np.array([0, 1]), 1.0)
+    >>> watch.unwatched().tolist()
+    [1.0, 0.5, 1.0]
+    """
+
+    def __init__(
+        self, existing_cover: sp.spmatrix | sp.sparray, shares: np.ndarray | None = None
+    ) -> None:
+        cover = sp.csc_matrix(existing_cover)
+        cover.eliminate_zeros()
+        cover.sort_indices()
+        n_existing, n_demand = cover.shape
+        share = np.ones(n_existing) if shares is None else np.asarray(shares, dtype=np.float64)
+        full = share[cover.indices] >= 1.0
+        self.n_full = np.bincount(
+            np.repeat(np.arange(n_demand), np.diff(cover.indptr))[full], minlength=n_demand
+        ).astype(np.int64)
+        self.product = np.ones(n_demand, dtype=np.float64)
+        starts = np.flatnonzero(np.diff(cover.indptr) > 0)
+        if starts.size:
+            miss = np.where(full, 1.0, 1.0 - share[cover.indices])
+            self.product[starts] = np.multiply.reduceat(miss, cover.indptr[starts])
+
+    def unwatched(self) -> np.ndarray:
+        """Share of each unit no device watches, in [0, 1]."""
+        return np.where(self.n_full > 0, 0.0, self.product)
+
+    def others_unwatched(self, units: np.ndarray, share: float | np.ndarray) -> np.ndarray:
+        """Unwatched share of ``units`` by all devices but one (of ``share``) that covers them.
+
+        ``share`` is that device's share, one value or one per unit.
+        """
+        s = np.broadcast_to(np.asarray(share, dtype=np.float64), np.shape(units))
+        full = s >= 1.0
+        others_full = self.n_full[units] - full
+        rest = self.product[units] / np.where(full, 1.0, 1.0 - s)
+        return np.where(others_full > 0, 0.0, rest)
+
+    def remove(self, units: np.ndarray, share: float) -> None:
+        """Take out a device of share ``share`` whose disc holds ``units``."""
+        if share >= 1.0:
+            self.n_full[units] -= 1
+        else:
+            self.product[units] /= 1.0 - share
+
+    def add(self, units: np.ndarray, share: float) -> None:
+        """Put in a device of share ``share`` whose disc holds ``units``."""
+        if share >= 1.0:
+            self.n_full[units] += 1
+        else:
+            self.product[units] *= 1.0 - share
+
+
+def unwatched_share(
+    existing_cover: sp.spmatrix | sp.sparray, shares: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of each demand unit no existing device watches: ``Π(1 − s_i)`` (:class:`ExistingWatch`).
+
+    Parameters
+    ----------
+    existing_cover : sparse matrix (n_existing × n_demand)
+        Coverage of the existing devices (:func:`coverage_matrix`).
+    shares : ndarray, shape (n_existing,), optional
+        Share of its disc each device watches, in [0, 1]; default 1 each.
 
     Returns
     -------
     ndarray, shape (n_demand,)
-        Unwatched share of each unit, in [0, 1].
+        Unwatched share of each unit, in [0, 1]; byte-identical for the same inputs.
 
     Examples
     --------
@@ -238,17 +308,7 @@ def unwatched_share(
     >>> unwatched_share(cover, np.array([0.25, 0.5])).tolist()
     [0.75, 0.375, 1.0]
     """
-    cover = sp.csc_matrix(existing_cover)
-    cover.eliminate_zeros()
-    cover.sort_indices()
-    n_existing, n_demand = cover.shape
-    share = np.ones(n_existing) if shares is None else np.asarray(shares, dtype=np.float64)
-    left = np.ones(n_demand, dtype=np.float64)
-    starts = np.flatnonzero(np.diff(cover.indptr) > 0)
-    if starts.size:
-        miss = 1.0 - share[cover.indices]
-        left[starts] = np.multiply.reduceat(miss, cover.indptr[starts])
-    return left
+    return ExistingWatch(existing_cover, shares).unwatched()
 
 
 def uncovered_weights(

@@ -8,7 +8,9 @@ low-resolution (column ``low_resolution``, or a 전국 CCTV 표준데이터
 separate in the output.
 
 Eligible devices are ranked by the demand weight (risk, foot traffic) they
-cover, largest first; ties by age (older first), then by ``device_id``. Devices
+cover, largest first (a CCTV site the weight it is expected to watch: with the
+default camera model ``min(1, cameras × 90° / 360°)`` of its disc,
+:mod:`siting.existing_cover`; ``existing_cover="disc"`` counts the whole disc); ties by age (older first), then by ``device_id``. Devices
 are taken in that order until the count or the budget is used up (a device
 whose cost does not fit the remaining budget is skipped, the next one tried)
 [choice].
@@ -42,8 +44,9 @@ from layers.crs import WORKING_CRS, require_working_crs
 from layers.districts import CCTV_AS_OF_YEAR
 from layers.errors import EmptyLayerError, InputError
 from layers.progress import track
-from siting.coverage import coverage_from_geometries, coverage_matrix
+from siting.coverage import ExistingWatch, coverage_from_geometries, coverage_matrix
 from siting.demand import Demand
+from siting.existing_cover import existing_shares
 from siting.explain import GRADES
 from siting.profiles import DeviceProfile, get_profile
 
@@ -70,7 +73,7 @@ class ReplacementPlan:
         One row per eligible device, ranked: ``rank``, ``device_id``,
         ``device_type``, ``install_year``, ``age_years``, ``aged``,
         ``low_resolution``, ``reason``, ``n_devices``, ``covered_weight``,
-        ``sole_weight`` (weight no other device covers), ``cells_A`` …
+        ``sole_weight`` (weight no other device watches, expected), ``cells_A`` …
         ``cells_E`` (graded demand only), ``selected``, ``action`` (``replace``, ``move`` or
         ``not funded``), ``new_candidate_id``, ``move_m``, ``new_x_m``,
         ``new_y_m``, ``gain_if_moved`` (weight no other device covers, at the
@@ -97,6 +100,30 @@ def _cover(points: gpd.GeoDataFrame, demand: Demand, radius: float) -> Any:
     if demand.is_points:
         return coverage_matrix(_xy(points), demand.xy(), radius)
     return coverage_from_geometries(points.geometry, demand.frame.geometry, radius)
+
+
+def _watch_shares(
+    frame: gpd.GeoDataFrame, device: str, prof: DeviceProfile
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Share of its disc each device watches (camera model for CCTV), and the report."""
+    shares, report = existing_shares(
+        frame, None, service=device, model=prof.existing_cover, fov_deg=prof.camera_fov_deg
+    )
+    return (np.ones(len(frame)) if shares is None else shares), report
+
+
+def _expected_cover(
+    cover: Any, w: np.ndarray, share: np.ndarray, watch: ExistingWatch
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per device: weight it watches (share × disc weight), and weight no other device watches.
+
+    The second is ``share_i × Σ_j w_j × Π_{k≠i}(1 − share_k)`` over its disc; with every
+    share 1 it is the weight of the units no other device reaches.
+    """
+    covered = share * np.asarray(cover @ w).ravel()
+    rows = np.repeat(np.arange(cover.shape[0]), np.diff(cover.indptr))
+    alone = w[cover.indices] * watch.others_unwatched(cover.indices, share[rows])
+    return covered, share * np.bincount(rows, weights=alone, minlength=cover.shape[0])
 
 
 def _low_resolution(devices: gpd.GeoDataFrame, below: float) -> tuple[np.ndarray, str]:
@@ -218,9 +245,10 @@ def plan_replacement(
     ).astype(np.int64)
     w = demand.weights
     cover = _cover(frame, demand, prof.radius_m).tocsr()
-    counts = np.asarray((cover != 0).sum(axis=0)).ravel().astype(np.int64)
-    covered_weight = np.asarray(cover @ w).ravel()
-    sole = np.asarray(cover @ np.where(counts == 1, w, 0.0)).ravel()
+    share, watch_report = _watch_shares(frame, device, prof)
+    watch = ExistingWatch(cover, share)
+    before = float((w * (1.0 - watch.unwatched())).sum())
+    covered_weight, sole = _expected_cover(cover, w, share, watch)
     grades = demand.frame["grade"].astype("string").fillna("").to_numpy(dtype=object)
     graded = bool((grades != "").any())  # by-grade counts only for graded demand (grid cells)
     cells = {g: np.asarray(cover @ (grades == g).astype(float)).ravel() for g in GRADES}
@@ -266,14 +294,14 @@ def plan_replacement(
         dxy = _xy(frame)
         for i in track([int(j) for j in ranked if selected[j]], "moves", enabled=progress):
             own = cover.indices[cover.indptr[i] : cover.indptr[i + 1]]
-            counts[own] -= 1
-            free = np.where(counts == 0, w, 0.0)
-            here = float(free[own].sum())
+            watch.remove(own, share[i])
+            free = w * watch.unwatched()
+            here = float(share[i] * free[own].sum())
             near = np.asarray(tree.query_ball_point(dxy[i], move_within_m), dtype=np.int64)
             near = near[~used[near]] if near.size else near
             best, best_gain = -1, here
             if near.size:
-                gains = np.asarray(ccover[near] @ free).ravel()
+                gains = share[i] * np.asarray(ccover[near] @ free).ravel()
                 k = int(np.argmax(gains))
                 if gains[k] > here * (1.0 + min_gain_pct / 100.0) and gains[k] > here:
                     best, best_gain = int(near[k]), float(gains[k])
@@ -283,9 +311,9 @@ def plan_replacement(
                 new_xy[i] = cxy[best]
                 move_m[i] = float(np.hypot(*(cxy[best] - dxy[i])))
                 gain_moved[i] = best_gain
-                counts[ccover.indices[ccover.indptr[best] : ccover.indptr[best + 1]]] += 1
+                watch.add(ccover.indices[ccover.indptr[best] : ccover.indptr[best + 1]], share[i])
             else:
-                counts[own] += 1
+                watch.add(own, share[i])
 
     moved = np.array([v is not None for v in new_id])
     action = np.where(selected, np.where(moved, "move", "replace"), "not funded")
@@ -338,10 +366,9 @@ def plan_replacement(
         "cost_krw": float(spent),
         "covered_weight_selected": float(covered_weight[selected].sum()),
         "demand_weight": float(w.sum()),
-        "fleet_covered_weight_before": float(
-            w[np.asarray((cover != 0).sum(axis=0)).ravel() > 0].sum()
-        ),
-        "fleet_covered_weight_after": float(w[counts > 0].sum()),
+        "fleet_covered_weight_before": before,
+        "fleet_covered_weight_after": float((w * (1.0 - watch.unwatched())).sum()),
+        "existing_cover": watch_report,
         "demand": demand.report(),
         "settings": {
             "min_age_years": age_min,

@@ -224,3 +224,46 @@ def test_residual_lies_in_0_weight_and_falls_with_cameras_and_credit(
     order = np.arange(len(cameras))[::-1]
     flipped = _residual(cover[order], w, cameras[order], credit[order], fov)
     np.testing.assert_allclose(flipped, base, rtol=1e-12, atol=1e-9)
+
+
+def _replacement_fleet() -> tuple[gpd.GeoDataFrame, object]:
+    from siting.demand import layer_demand
+
+    devices = _points(
+        [(X0, Y0), (X0 + 300, Y0), (X0 + 330, Y0)],
+        device_id=["one", "two", "six"],
+        install_year=[2010, 2010, 2010],
+        n_devices=[1, 2, 6],
+        sig_cd="11290",
+        name_ko="성북구",
+    )
+    places = _points([(X0 + 10, Y0), (X0 + 300, Y0 + 10), (X0 + 320, Y0)], weight=[4.0, 2.0, 8.0])
+    return devices, layer_demand(places)
+
+
+@pytest.mark.parametrize(
+    ("model", "covered", "sole"),
+    [
+        # disc: each site watches its whole disc; "sole" = weight no other site reaches
+        ("disc", {"one": 4.0, "two": 10.0, "six": 10.0}, {"one": 4.0, "two": 0.0, "six": 0.0}),
+        # cameras: 1/4, 1/2, 1; "two" watches alone only where "six" (share 1) does not reach
+        ("cameras", {"one": 1.0, "two": 5.0, "six": 10.0}, {"one": 1.0, "two": 0.0, "six": 5.0}),
+    ],
+)
+def test_replacement_ranks_by_the_weight_a_site_expects_to_watch(
+    model: str, covered: dict[str, float], sole: dict[str, float]
+) -> None:
+    from siting.replace import plan_replacement
+
+    devices, demand = _replacement_fleet()
+    plan = plan_replacement(
+        devices,
+        demand,  # type: ignore[arg-type]
+        device="cctv",
+        reference_year=2024,
+        profile=get_profile("cctv", existing_cover=model),
+    )
+    table = plan.plan.set_index("device_id")
+    assert table["covered_weight"].to_dict() == pytest.approx(covered)
+    assert table["sole_weight"].to_dict() == pytest.approx(sole)
+    assert plan.summary["existing_cover"]["model"] == model

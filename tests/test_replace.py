@@ -53,7 +53,8 @@ def test_ranks_eligible_devices_by_covered_weight(
     table = plan.plan
     # eligible: a, b, c aged ≥ 8 y at 2024; d low-resolution (41 만 화소); e neither
     assert table["device_id"].tolist() == ["b", "c", "a", "d"]
-    assert table["covered_weight"].tolist() == pytest.approx([3.0, 2.0, 1.0, 1.0])
+    # expected weight watched: places × min(1, cameras × 90° / 360°) (camera model)
+    assert table["covered_weight"].tolist() == pytest.approx([1.5, 0.5, 0.25, 0.25])
     assert table["reason"].tolist() == [
         "노후(8년 이상)",
         "노후(8년 이상)",
@@ -91,7 +92,8 @@ def test_poorly_placed_device_moves_to_a_better_candidate(
     assert row["action"] == "move"
     assert row["new_candidate_id"] == "k1"
     assert row["move_m"] == pytest.approx(60.0)
-    assert row["gain_if_moved"] == pytest.approx(10.0)  # the cluster; (0, 10) is 61 m away
+    # the cluster (10), watched by a's one camera (1/4); (0, 10) is 61 m away
+    assert row["gain_if_moved"] == pytest.approx(2.5)
     # b already covers its cells best: k2 (30 m away) would not gain 20 %
     assert plan.plan.set_index("device_id").loc["b", "action"] == "replace"
     assert plan.summary["fleet_covered_weight_after"] > plan.summary["fleet_covered_weight_before"]
