@@ -8,7 +8,11 @@ Two halves:
   to ``<data>/jobs/<id>`` in one ``rename`` and only then records ``successful``. A
   failure records ``failed`` with the same problem (message, layer, rows, fix) the CLI
   prints. Every write is conditional on the job's ``attempt``, so a run the server has
-  given up on cannot overwrite a newer one.
+  given up on cannot overwrite a newer one. The process runs under a
+  :func:`layers.progress.reporting` reporter: the library's progress points (stages
+  of a job, items of ``track`` loops) update the job's progress % and message at most
+  once every :data:`PROGRESS_S` seconds, and stop the run
+  (:class:`layers.progress.Cancelled`) once the job is dismissed.
 - :class:`JobRunner` lives **in the server**. It dispatches jobs to the executor and
   recovers lost ones: at start-up every job left ``accepted`` or ``running`` by a dead
   server, and while running every job whose worker died (broken pool, lost Dask
@@ -35,10 +39,12 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from layers.progress import Cancelled, reporting
 from service.models import Job, utcnow
 
 __all__ = [
     "HEARTBEAT_S",
+    "PROGRESS_S",
     "STALE_S",
     "TERMINAL",
     "JobContext",
@@ -51,6 +57,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds between heartbeats of a running job.
 HEARTBEAT_S = 2.0
+#: Least seconds between two progress writes (and two stop checks) of a running job.
+PROGRESS_S = 1.0
 #: A running job whose heartbeat is older than this (s) has lost its worker.
 STALE_S = 30.0
 #: States a job never leaves.
@@ -131,15 +139,40 @@ def remove_artifacts(data_dir: Path, job_id: str) -> None:
 
 
 class _Beat:
-    """Heartbeat and progress writer of one running attempt (worker side)."""
+    """Heartbeat, progress writer and stop signal of one running attempt (worker side).
 
-    def __init__(self, sessions: Callable[[], Session], job_id: str, attempt: int) -> None:
+    :meth:`report` is the attempt's :data:`layers.progress.Reporter`. It keeps the
+    highest progress reported (so the job's progress never decreases) and talks to
+    the store at most once every :data:`PROGRESS_S` seconds: then it beats, writes
+    the progress and message if the whole percentage rose, and learns whether the
+    store still expects this attempt. The heartbeat thread writes a percentage the
+    throttle held back. When the store no longer expects the attempt (dismissed, or
+    given up on and re-run), the next progress point raises
+    :class:`layers.progress.Cancelled`.
+    """
+
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        job_id: str,
+        attempt: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sessions = sessions
         self.job_id = job_id
         self.attempt = attempt
+        self.clock = clock
         self.stop = threading.Event()
+        self.cancelled = threading.Event()
         self.lock = threading.Lock()
+        self.state = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+        #: Highest percentage and its message reported / written to the store.
+        self.latest: tuple[int, str] = (0, "running")
+        self.written = 0
+        self.written_at = self.checked_at = clock()
+        #: Progress points reported (the stop comes at one of them).
+        self.points = 0
 
     def write(self, **values: Any) -> int:
         with self.lock, self.sessions() as session:
@@ -155,15 +188,56 @@ class _Beat:
             session.commit()
             return int(result.rowcount)  # type: ignore[attr-defined]
 
+    def _held_back(self, now: float) -> dict[str, Any]:
+        """Progress to write now (empty if unchanged or written under PROGRESS_S ago)."""
+        percent, message = self.latest
+        if percent <= self.written or now - self.written_at < PROGRESS_S:
+            return {}
+        self.written, self.written_at = percent, now
+        return {"progress": percent, "message": message[:2000]}
+
+    def beat(self) -> None:
+        """One heartbeat: write a held-back percentage; note if the store stopped the run."""
+        with self.state:
+            values = self._held_back(self.clock())
+        if not self.write(**values):
+            self.cancelled.set()
+
     def _run(self) -> None:
         while not self.stop.wait(HEARTBEAT_S):
             try:
-                self.write()
+                self.beat()
             except Exception:  # a missed beat is not fatal; the next one retries
                 log.warning("heartbeat of job %s failed", self.job_id, exc_info=True)
 
+    def report(self, fraction: float, message: str) -> None:
+        """A progress point: record ``fraction`` (0–1) and ``message``; stop if dismissed.
+
+        Raises
+        ------
+        layers.progress.Cancelled
+            When the store no longer expects this attempt.
+        """
+        with self.state:
+            self.points += 1
+            if self.cancelled.is_set():
+                raise Cancelled(self.job_id)
+            # running jobs stay below 100 %: 100 means the artifacts are published
+            percent = max(0, min(99, int(fraction * 100)))
+            if percent >= self.latest[0]:
+                self.latest = (percent, message)
+            now = self.clock()
+            if now - self.checked_at < PROGRESS_S:
+                return
+            self.checked_at = now
+            values = self._held_back(now)
+        if not self.write(**values):
+            self.cancelled.set()
+            raise Cancelled(self.job_id)
+
     def progress(self, percent: int, message: str) -> None:
-        self.write(progress=max(0, min(100, int(percent))), message=message[:2000])
+        """:attr:`JobContext.progress`: a progress point in percent (0–100)."""
+        self.report(percent / 100, message)
 
 
 def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_dir: str) -> str:
@@ -205,20 +279,27 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
         stage.mkdir(parents=True)
         context = JobContext(job_id, stage, data, beat.progress)
         try:
-            results, files = fn(context, inputs)
+            with reporting(beat.report):
+                results, files = fn(context, inputs)
+        except Cancelled:
+            beat.stop.set()
+            shutil.rmtree(stage, ignore_errors=True)
+            return _stopped(sessions, beat)
         except BaseException as error:
             beat.stop.set()
             shutil.rmtree(stage, ignore_errors=True)
             if not isinstance(error, Exception):
                 raise
-            if not _is_siting_error(error):
-                log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-            beat.write(
+            recorded = beat.write(
                 status="failed",
                 error=job_problem(error),
                 message=f"failed: {error}"[:2000],
                 finished_at=utcnow(),
             )
+            if not recorded:  # dismissed or given up on while it ran: its error is moot
+                return "superseded"
+            if not _is_siting_error(error):
+                log.error("job %s failed:\n%s", job_id, traceback.format_exc())
             return "failed"
         beat.stop.set()
         beat.thread.join()
@@ -245,23 +326,37 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
         engine.dispose()
 
 
-def _publish_proposals(sessions: Callable[[], Session], job_id: str, folder: Path) -> None:
-    """On PostGIS, copy a propose job's sites into ``proposals_geo`` (QGIS reads them there)."""
-    gpkg = folder / "proposal.gpkg"
+def _stopped(sessions: Callable[[], Session], beat: _Beat) -> str:
+    """A run stopped at a progress point: note where on a dismissed job's row.
+
+    Returns ``dismissed``, or ``superseded`` when the attempt was given up on
+    (its newer attempt owns the row).
+    """
+    percent, message = beat.latest
     with sessions() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.process != "propose" or not gpkg.is_file():
-            return
-        from service.geotables import is_postgis, write_proposals
-
-        if not is_postgis(session):
-            return
-        import pyogrio
-
-        write_proposals(
-            session, job_id, pyogrio.read_dataframe(gpkg, layer="proposals"), job.district
+        noted = session.execute(
+            update(Job)
+            .where(Job.id == beat.job_id, Job.attempt == beat.attempt, Job.status == "dismissed")
+            .values(message=f"dismissed; its run stopped at {percent} % ({message})"[:2000])
         )
         session.commit()
+    log.info(
+        "job %s attempt %d stopped at progress point %d (%d %%: %s)",
+        beat.job_id,
+        beat.attempt,
+        beat.points,
+        percent,
+        message,
+    )
+    return "dismissed" if noted.rowcount else "superseded"  # type: ignore[attr-defined]
+
+
+def _publish_proposals(sessions: Callable[[], Session], job_id: str, folder: Path) -> None:
+    """On PostGIS, copy a propose or plan job's sites into ``proposals_geo`` (QGIS reads
+    them there; :func:`service.job_sites.copy_sites_to_postgis`)."""
+    from service.job_sites import copy_sites_to_postgis
+
+    copy_sites_to_postgis(sessions, job_id, folder)
 
 
 def _is_siting_error(error: BaseException) -> bool:
@@ -425,7 +520,13 @@ class JobRunner:
         self._watchdog.start()
 
     def dismiss(self, session: Session, job: Job) -> None:
-        """Dismiss a job: it stops counting, its artifacts are deleted (caller commits)."""
+        """Dismiss a job: it stops counting, its artifacts are deleted (caller commits).
+
+        A running job's worker learns of it at its next talk with the store (at
+        most :data:`HEARTBEAT_S` seconds later) and stops at the following progress
+        point (:class:`layers.progress.Cancelled`): it removes its staging folder,
+        publishes nothing and notes on the job where it stopped.
+        """
         job.status = "dismissed"
         job.finished_at = utcnow()
         job.message = "dismissed"

@@ -22,6 +22,7 @@ import pandas as pd
 
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from layers.progress import step as progress_step
 from siting.candidates import study_area
 from siting.demand import Demand
 from siting.jobs_propose import build_candidates, read_demands, read_existing
@@ -225,6 +226,7 @@ def run_plan(
             unit_cost_krw=model.camera_cost_krw,
         )
     area = study_area(codes)
+    progress_step(0.02, "reading the demand")
     demands = read_demands(
         device,
         prof,
@@ -235,6 +237,7 @@ def run_plan(
         crs=crs,
     )
     demand: Demand | dict[str, Demand] = demands if device == "pole" else demands[device]
+    progress_step(0.15, "placing the candidate sites")
     cset = build_candidates(
         area,
         prof,
@@ -244,10 +247,12 @@ def run_plan(
         crs=crs,
         site_model=model,
     )
+    progress_step(0.30, "reading the existing devices")
     existing = read_existing(existing_path, crs, device) if existing_path is not None else None
     options: dict[str, Any] = {"seed": seed, "solver": solver}
     if min_spacing is not None:
         options["min_spacing"] = min_spacing
+    progress_step(0.35, "choosing the sites district by district", until=0.90)
     plan = plan_districts(
         budgets,
         cset,
@@ -266,6 +271,7 @@ def run_plan(
         for p in (round_csv, grid_path, demand_path, existing_path, *candidates_paths)
         if p is not None
     ]
+    progress_step(0.90, "writing the outputs")
     with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
         files = write_plan(plan, stage, inputs=inputs)
     return plan, files

@@ -27,6 +27,7 @@ import numpy as np
 
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from layers.progress import step as progress_step
 from siting.candidates import (
     CandidateSet,
     combine_candidates,
@@ -432,6 +433,7 @@ def run_propose(
         demand_spacing_m=demand_spacing,
     )
     area = study_area(districts)
+    progress_step(0.02, "reading the demand")
     demands = read_demands(
         device,
         prof,
@@ -442,6 +444,7 @@ def run_propose(
         weight_column=weight_column,
         crs=crs,
     )
+    progress_step(0.15, "placing the candidate sites")
     cset = build_candidates(
         area,
         prof,
@@ -453,6 +456,7 @@ def run_propose(
         child_zones=_read_polygons(child_zones_path, crs, "child-protection zones"),
         site_model=CameraSiteModel.from_profile(prof) if device == "cctv" else None,
     )
+    progress_step(0.30, "reading the existing devices")
     existing = read_existing(existing_path, crs, device) if existing_path is not None else None
     buildings = _read_buildings(buildings_path, crs) if buildings_path is not None else None
     inputs = [
@@ -495,6 +499,7 @@ def run_propose(
             overwrite=overwrite,
             progress=progress,
         )
+    progress_step(0.35, "building coverage and choosing the sites", until=0.90)
     proposal = propose(
         device,
         cset,
@@ -518,6 +523,7 @@ def run_propose(
     proposal.summary["districts"] = [
         {"sig_cd": r.sig_cd, "name_ko": r.name_ko} for r in area.itertuples()
     ]
+    progress_step(0.90, "writing the outputs")
     with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
         files = write_proposal(proposal, stage, inputs=inputs)
     return proposal, files
@@ -591,6 +597,7 @@ def _run_by_quota(
     )
     quotas = quotas[quotas["quota"] > 0].reset_index(drop=True)
     quotas.insert(1, "name_ko", [names[c] for c in quotas["sig_cd"]])
+    progress_step(0.35, "choosing the sites district by district", until=0.90)
     plan = plan_districts(
         quotas,
         cset,
@@ -606,6 +613,7 @@ def _run_by_quota(
         "total": total,
         "fair_share": None if per_district is not None else basis,
     }
+    progress_step(0.90, "writing the outputs")
     with staged_outputs(out_dir, overwrite=overwrite, protected=list(inputs)) as stage:
         files = write_plan(plan, stage, command="propose", inputs=inputs)
     return plan, files

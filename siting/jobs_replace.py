@@ -21,6 +21,7 @@ import pandas as pd
 from layers.crs import WORKING_CRS
 from layers.errors import InputError
 from layers.output import run_manifest, staged_outputs, write_csv, write_gpkg, write_json
+from layers.progress import step as progress_step
 from siting.candidates import read_candidates, study_area
 from siting.demand import grid_demand, read_demand, restrict_demand
 from siting.profiles import get_profile
@@ -146,6 +147,7 @@ def run_replace(
             layer="demand",
             fix="pass exactly one of --grid FILE and --demand FILE",
         )
+    progress_step(0.02, "reading the demand")
     if grid_path is not None:
         from layers.riskgrid import read_grid
 
@@ -155,6 +157,7 @@ def run_replace(
         assert demand_path is not None
         demand = read_demand(demand_path, crs=crs, weight_column=weight_column)
     demand = restrict_demand(demand, codes)
+    progress_step(0.20, "reading the inventory")
     frame = to_inventory(read_layer(devices_path, crs=crs, layer_name="devices"), device)
     year, year_source = resolve_reference_year(frame, reference_year)
     if "sig_cd" in frame:
@@ -162,6 +165,7 @@ def run_replace(
     candidates = None
     if candidates_path is not None:
         candidates = read_candidates(candidates_path, area, crs=crs).frame
+    progress_step(0.35, "planning the replacements", until=0.90)
     plan = plan_replacement(
         frame,
         demand,
@@ -177,6 +181,7 @@ def run_replace(
     )
     plan.summary["settings"]["reference_year_source"] = year_source
     inputs = [p for p in (devices_path, grid_path, demand_path, candidates_path) if p is not None]
+    progress_step(0.90, "writing the outputs")
     with staged_outputs(out_dir, overwrite=overwrite, protected=inputs) as stage:
         files = write_replacement(plan, stage, inputs=inputs)
     return plan, files

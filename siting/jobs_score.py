@@ -14,6 +14,7 @@ from typing import Any
 import geopandas as gpd
 
 from layers.output import run_manifest, staged_outputs, write_csv, write_json
+from layers.progress import step as progress_step
 from scoring import RoundResult, round_html, round_markdown, run_round, write_round_xlsx
 
 __all__ = ["SCORE_SUMMARY_COLUMNS", "score_job", "write_round_outputs"]
@@ -145,6 +146,7 @@ def score_job(
     (RoundResult, list of str)
         The round and the names of the files written.
     """
+    progress_step(0.05, "scoring the round")
     result = run_round(
         program,
         criteria=criteria,
@@ -168,6 +170,7 @@ def score_job(
             version=before.version,
             where=f"version {before.version} in {display_path(before.folder)}",
         )
+    progress_step(0.80, "writing the outputs")
     protected = [p for p in (districts_csv, grid, criteria) if p is not None]
     with staged_outputs(out_dir, overwrite=overwrite, protected=protected) as stage:
         files = write_round_outputs(result, stage)
