@@ -78,7 +78,10 @@ class JobContext:
     data_dir : Path
         The service's data folder (uploads are under ``uploads/``).
     progress : callable
-        ``progress(percent, message)`` records progress (0–100 %) and a message.
+        ``progress(percent, message)`` records progress (0–100 %) and a message. It is
+        a progress point like the library's (:mod:`layers.progress`), which report to
+        the same job: it may raise :class:`layers.progress.Cancelled` once the job is
+        dismissed.
     """
 
     job_id: str
