@@ -13,8 +13,9 @@ keep the polygons of :func:`layers.districts.load_districts`.
 
 :func:`district_labels` places each district's Korean name inside it
 (pole of inaccessibility, :func:`shapely.ops.polylabel`), and
-:func:`dong_layer` adds the 법정동 outlines as an optional context layer,
-off when the map opens.
+:func:`dong_layer` adds the dong outlines (the configured ones,
+:func:`layers.dong_boundaries.configured_dongs`: the bundled 법정동 or an
+installation's 행정동) as an optional context layer, off when the map opens.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ import shapely
 from shapely.ops import polylabel
 
 from layers.crs import require_working_crs
-from layers.districts import load_dongs
-from layers.locate import DONG_KIND
+from layers.dong_boundaries import configured_dongs
 
 __all__ = [
     "DISTRICT_LABEL_CLASS",
@@ -140,7 +140,10 @@ def dong_layer(
     simplify_m: float = 5.0,
     show: bool = False,
 ) -> folium.GeoJson:
-    """The 법정동 outlines as a context layer (off when the map opens).
+    """The dong outlines in use (법정동, or 행정동 when configured) as a context layer.
+
+    The layer is off when the map opens; its name and tooltips say which kind
+    of dong it draws.
 
     Parameters
     ----------
@@ -156,16 +159,19 @@ def dong_layer(
     folium.GeoJson
         Thin dashed outlines; hovering shows the dong and its district.
     """
-    dongs = load_dongs(list(sig_cds) if sig_cds is not None else None)
+    used = configured_dongs()
+    dongs = used.polygons
+    if sig_cds is not None:
+        dongs = dongs[dongs["sig_cd"].isin(list(sig_cds))]
     # Clean the full coverage once so borders with neighbouring districts match.
-    frame = dongs[["emd_cd", "sig_cd", "name_ko", "geometry"]].copy()
+    frame = dongs[["dong_cd", "sig_cd", "name_ko", "geometry"]].copy()
     frame["geometry"] = display_geometry(frame.geometry, simplify_m=simplify_m)
     frame = frame[~frame.geometry.is_empty]
     latlon = frame.to_crs("EPSG:4326")
-    latlon["label"] = [f"{DONG_KIND} {html.escape(str(n))}" for n in latlon["name_ko"]]
+    latlon["label"] = [f"{used.kind} {html.escape(str(n))}" for n in latlon["name_ko"]]
     return folium.GeoJson(
         latlon[["label", "geometry"]].to_json(drop_id=True, to_wgs84=False),
-        name=f"{DONG_KIND} 경계 (dong boundaries)",
+        name=f"{used.kind} 경계 (dong boundaries)",
         show=show,
         style_function=lambda _: {
             "color": "#6a51a3",

@@ -289,11 +289,15 @@ def explain_site(
     place = " ".join(str(row[c]) for c in ("district", "dong") if _present(row, c)) or str(
         row.get("name_ko", "")
     )
+    # The dong kind the row was located with (no dong_kind column: the bundled 법정동).
+    dong = str(row["dong_kind"]) if _present(row, "dong_kind") else DONG_KIND
+    if _present(row, "dong_cd"):
+        dong += f" {row['dong_cd']}"
     if _present(row, "lon") and _present(row, "lat"):
         lat, lon = float(row["lat"]), float(row["lon"])
         coords = f"{lat:.6f}, {lon:.6f}"
         out.append(
-            f"<div>위치: 서울 {esc(place)} ({esc(DONG_KIND)})</div>"
+            f"<div>위치: 서울 {esc(place)} ({esc(dong)})</div>"
             f"<div>위도 lat {lat:.6f}, 경도 lon {lon:.6f} "
             f'<a href="#" class="siting-copy" data-coords="{esc(coords)}" '
             'onclick="return sitingCopy(this)">좌표 복사</a></div>'
@@ -323,7 +327,8 @@ def explain_site(
     )
     if not exact_positions and _present(row, "reason") and "nearest_existing_m" in row:
         hidden.add("reason")  # the engine's sentence quotes the exact distance
-    hidden |= {"lon", "lat", "district", "dong", "name_ko", "sig_cd", *BAND_COLUMNS.values()}
+    hidden |= {"lon", "lat", "district", "dong", "dong_cd", "dong_kind", "name_ko", "sig_cd"}
+    hidden |= set(BAND_COLUMNS.values())
     raw = [
         (c, v)
         for c, v in row.items()

@@ -3,13 +3,17 @@
 Every :class:`~layers.errors.SitingError` becomes one message on stderr and
 exit code 2; anything else is a bug and says so (exit 1), with the traceback
 only under ``--verbose``. ``-q``/``-v`` are accepted before or after the
-subcommand. Nothing heavy is imported here (nor in any command module's top
+subcommand. ``--dong-boundaries FILE`` (before the subcommand) names sites by
+the 행정동 of an installation file instead of the bundled 법정동, for this run
+and the processes it starts. Nothing heavy is imported here (nor in any command module's top
 level), so ``siting --help`` and ``siting --version`` answer at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -110,6 +114,16 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _use_dong_boundaries(path: Path) -> None:
+    """Read and check the 행정동 file now; export it so that worker processes use it too."""
+    from layers.dong_boundaries import ENV_VAR, use_dong_boundaries
+
+    used = use_dong_boundaries(path)
+    os.environ[ENV_VAR] = str(path.expanduser().resolve())
+    if used is not None:
+        log.info("dong names: %s from %s (%d dongs)", used.kind, used.source, len(used.polygons))
+
+
 @app.callback()
 def _main(
     verbose: Annotated[
@@ -130,6 +144,19 @@ def _main(
             "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
         ),
     ] = False,
+    dong_boundaries: Annotated[
+        Path | None,
+        typer.Option(
+            "--dong-boundaries",
+            metavar="FILE",
+            dir_okay=False,
+            help="행정동 boundary file (GPKG, SHP or GeoJSON with ADM_CD/ADM_NM-like columns): "
+            "sites are then named by 행정동 and its code instead of the bundled 법정동. "
+            "Before the subcommand; env SITING_DONG_BOUNDARIES sets it for an installation.",
+        ),
+    ] = None,
 ) -> None:
     """Subsidy scoring and equipment siting for Seoul's districts."""
     _configure_logging(verbose, quiet)
+    if dong_boundaries is not None:
+        _use_dong_boundaries(dong_boundaries)
