@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from _maps_fixtures import synthetic_grid_tif
+from _outputs import comparable_outputs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,9 +14,6 @@ from layers.districts import load_districts
 from layers.output import staged_outputs, write_json
 from layers.progress import Cancelled, current_reporter, reporting, step, track
 from siting.jobs_propose import run_propose
-
-#: Keys of summary.json that record wall-clock seconds (they legitimately differ).
-_TIMED = {"seconds", "seconds_total"}
 
 
 def _recorder() -> tuple[list[tuple[float, str]], object]:
@@ -97,7 +94,11 @@ def test_cancelled_passes_except_exception_and_leaves_no_outputs(tmp_path: Path)
             pytest.fail("Cancelled was caught as an Exception")
     out = tmp_path / "out"
     written = []
-    with pytest.raises(Cancelled), reporting(stop_at_second), staged_outputs(out) as stage:
+    with (
+        pytest.raises(Cancelled),
+        reporting(stop_at_second),
+        staged_outputs(out) as stage,
+    ):
         for i in track(range(3), "parts"):
             written.append(write_json({"part": i}, stage / f"part-{i}.json"))
     assert len(written) == 1
@@ -114,15 +115,6 @@ def nowon_grid(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-def _outputs(folder: Path) -> dict[str, bytes]:
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-    summary = json.loads(files.pop("summary.json"))
-    files["summary.json"] = json.dumps(
-        {k: v for k, v in summary.items() if k not in _TIMED}, sort_keys=True
-    ).encode()
-    return files
-
-
 def test_propose_reports_its_stages_and_writes_the_same_bytes(
     nowon_grid: Path, tmp_path: Path
 ) -> None:
@@ -135,4 +127,4 @@ def test_propose_reports_its_stages_and_writes_the_same_bytes(
     assert fractions == sorted(fractions)
     assert len({f for f in fractions if 0 < f < 1}) >= 4
     assert seen[-1][1] == "writing the outputs"
-    assert _outputs(tmp_path / "reported") == _outputs(tmp_path / "quiet")
+    assert comparable_outputs(tmp_path / "reported") == comparable_outputs(tmp_path / "quiet")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from _maps_fixtures import synthetic_grid_tif
+from _outputs import comparable_outputs
 from _server import ServerProcess
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
@@ -26,8 +26,6 @@ from service.settings import Settings
 POLLS = 2400
 POLL_S = 0.05
 _ENDED = ("successful", "failed", "dismissed")
-#: Keys of summary.json that record wall-clock seconds (they legitimately differ).
-_TIMED = {"seconds", "seconds_total"}
 
 
 class _Clock:
@@ -159,15 +157,6 @@ def _status(url: str, headers: dict[str, str], job_id: str) -> dict[str, Any]:
     return dict(r.json())
 
 
-def _outputs(folder: Path) -> dict[str, bytes]:
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
-    summary = json.loads(files.pop("summary.json"))
-    files["summary.json"] = json.dumps(
-        {k: v for k, v in summary.items() if k not in _TIMED}, sort_keys=True
-    ).encode()
-    return files
-
-
 def test_propose_job_progress_rises_through_its_stages(
     served: ServerProcess, app: FastAPI, settings: Settings, city: dict[str, str], tmp_path: Path
 ) -> None:
@@ -198,7 +187,7 @@ def test_propose_job_progress_rises_through_its_stages(
     quiet = tmp_path / "quiet"
     quiet.mkdir()
     run_propose_process(JobContext(job_id, quiet, data, lambda p, m: None), inputs)
-    assert _outputs(data / "jobs" / job_id) == _outputs(quiet)
+    assert comparable_outputs(data / "jobs" / job_id) == comparable_outputs(quiet)
 
 
 def test_dismissing_a_running_propose_job_stops_it_at_the_next_progress_point(
