@@ -88,7 +88,7 @@ def write_proposal(
     write_gpkg(layers, stage / files[0])
     write_csv(sites, stage / files[1])
     write_csv(proposal.districts, stage / files[2])
-    write_json(proposal.summary, stage / files[3])
+    write_json(proposal.summary | sites.attrs.get("dong_summary", {}), stage / files[3])
     write_json(
         run_manifest(
             command,
