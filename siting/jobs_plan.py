@@ -125,7 +125,7 @@ def write_plan(
     write_gpkg({"sites": sites}, stage / files[0])
     write_csv(sites, stage / files[1])
     write_csv(plan.table, stage / files[2])
-    write_json(plan.summary, stage / files[3])
+    write_json(plan.summary | sites.attrs.get("dong_summary", {}), stage / files[3])
     write_json(
         run_manifest(
             command,
