@@ -66,7 +66,7 @@ def write_replacement(
     write_gpkg(layers, stage / files[0])
     write_csv(located, stage / files[1])
     write_csv(plan.districts, stage / files[2])
-    write_json(plan.summary, stage / files[3])
+    write_json(plan.summary | located.attrs.get("dong_summary", {}), stage / files[3])
     write_json(
         run_manifest(
             "replace",
