@@ -1,0 +1,303 @@
+"""행정동 boundary files: reading, validation, and 행정동 names in every location output.
+
+The 행정동 layer here is synthetic (seeded): the bundled 법정동 of Seoul
+dissolved in random groups of 1–4 per district, with made-up 10-digit codes
+``<sig_cd><5xx>00``, written as GeoPackage in EPSG:5179 (as SGIS ships it) and
+as GeoJSON in WGS84. Since every synthetic 행정동 is an exact union of
+법정동, the 행정동 of a point is known independently: the group of its 법정동.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from _maps_fixtures import points_in, synthetic_proposals
+from pyproj import Transformer
+from typer.testing import CliRunner
+
+from layers import load_districts
+from layers.districts import load_dongs
+from layers.dong_boundaries import (
+    ADMIN_DONG,
+    ENV_VAR,
+    LEGAL_DONG,
+    configured_dongs,
+    read_dong_boundaries,
+    use_dong_boundaries,
+)
+from layers.errors import CRSError, EmptyLayerError, InputError, ValidationError
+from layers.locate import DONG_DETAIL_COLUMNS, LOCATION_COLUMNS, add_site_location, dong_kind
+from siting.cli import app
+
+SEED = 13
+X0, Y0 = 201_700.0, 555_200.0  # inside 성북구 (EPSG:5186, m)
+TO_LONLAT = Transformer.from_crs("EPSG:5186", "EPSG:4326", always_xy=True)
+
+
+def synthetic_haengjeongdong(seed: int = SEED) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Synthetic 행정동 (ADM_CD, ADM_NM, EPSG:5186) and the 법정동 code -> ADM_CD map."""
+    rng = np.random.default_rng(seed)
+    legal = load_dongs().sort_values("emd_cd", ignore_index=True)
+    groups: list[int] = []
+    for _, count in legal.groupby("sig_cd", sort=True).size().items():
+        sizes = []
+        while sum(sizes) < count:
+            sizes.append(int(rng.integers(1, 5)))
+        groups += [g for g, size in enumerate(sizes) for _ in range(size)][:count]
+    legal["group"] = groups
+    admin = legal.dissolve(by=["sig_cd", "group"], as_index=False).sort_values(["sig_cd", "group"])
+    admin["ADM_CD"] = [
+        f"{s}{510 + g:03d}00" for s, g in zip(admin.sig_cd, admin.group, strict=True)
+    ]
+    admin["ADM_NM"] = [f"서울특별시 합성구 합성{i + 1}동" for i in range(len(admin))]
+    lookup = legal.merge(admin[["sig_cd", "group", "ADM_CD"]], on=["sig_cd", "group"])
+    out = gpd.GeoDataFrame(admin[["ADM_CD", "ADM_NM", "geometry"]], crs=legal.crs)
+    return out.reset_index(drop=True), dict(zip(lookup.emd_cd, lookup.ADM_CD, strict=True))
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("hdong")
+    admin, legal_to_admin = synthetic_haengjeongdong()
+    gpkg = root / "synthetic_haengjeongdong_epsg5179.gpkg"
+    geojson = root / "synthetic_haengjeongdong_wgs84.geojson"
+    admin.to_crs("EPSG:5179").to_file(gpkg, layer="bnd_dong", driver="GPKG")
+    admin.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON")
+    return {"frame": admin, "map": legal_to_admin, "gpkg": gpkg, "geojson": geojson, "root": root}
+
+
+@pytest.fixture(autouse=True)
+def _no_installation_setting(monkeypatch: pytest.MonkeyPatch) -> object:
+    """No 행정동 file unless a test sets one; undone after each test (env and module)."""
+    monkeypatch.setenv(ENV_VAR, "")  # restored (unset) after the test, even if the CLI sets it
+    use_dong_boundaries(None)
+    yield
+    use_dong_boundaries(None)
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path, crs: str = "EPSG:5179") -> Path:
+    frame.to_crs(crs).to_file(path)
+    return path
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.output
+
+
+# reading ------------------------------------------------------------------------------------
+
+
+def test_gpkg_in_5179_and_geojson_in_wgs84_read_the_same(synthetic: dict[str, object]) -> None:
+    frame = synthetic["frame"]
+    assert isinstance(frame, gpd.GeoDataFrame)
+    a = read_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
+    b = read_dong_boundaries(synthetic["geojson"])  # type: ignore[arg-type]
+    assert a.kind == b.kind == ADMIN_DONG and a.code_system == "10-digit 행정기관코드"
+    assert a.source == "synthetic_haengjeongdong_epsg5179.gpkg" and a.sha256
+    assert a.polygons.crs == b.polygons.crs == "EPSG:5186"
+    assert a.polygons["dong_cd"].tolist() == sorted(frame["ADM_CD"])
+    assert a.polygons["dong_cd"].tolist() == b.polygons["dong_cd"].tolist()
+    # Names lose the 시·구 prefix; each 행정동's district is where it lies, = its code's.
+    assert a.polygons["name_ko"].str.fullmatch(r"합성\d+동").all()
+    assert (a.polygons["sig_cd"] == a.polygons["dong_cd"].str[:5]).all()
+    area = a.polygons.geometry.area.sum()
+    assert b.polygons.geometry.area.sum() == pytest.approx(area, rel=1e-6)
+    assert frame.geometry.area.sum() == pytest.approx(area, rel=1e-6)
+
+
+def test_locations_name_the_haengjeongdong_holding_the_point(
+    synthetic: dict[str, object],
+) -> None:
+    districts = load_districts()
+    sites = points_in(districts, 300, seed=SEED).drop(columns=["sig_cd", "name_ko"])
+    legal = add_site_location(sites)
+    admin = add_site_location(sites, dongs=synthetic["gpkg"])  # type: ignore[arg-type]
+    assert list(legal.columns[-6:]) == [*LOCATION_COLUMNS, "geometry"]
+    assert list(admin.columns[-8:]) == [*LOCATION_COLUMNS, *DONG_DETAIL_COLUMNS, "geometry"]
+    assert legal.attrs["dong_kind"] == LEGAL_DONG and admin.attrs["dong_kind"] == ADMIN_DONG
+    assert (admin["dong_kind"] == ADMIN_DONG).all()
+    assert admin[["lon", "lat", "sig_cd", "district"]].equals(
+        legal[["lon", "lat", "sig_cd", "district"]]
+    )
+    # Independent answer: the synthetic group of the point's 법정동.
+    legal_codes = load_dongs()[["emd_cd", "sig_cd", "name_ko"]]
+    legal_code = [
+        legal_codes[(legal_codes.sig_cd == s) & (legal_codes.name_ko == n)].emd_cd.iloc[0]
+        for s, n in zip(legal.sig_cd, legal.dong, strict=True)
+    ]
+    expected = [synthetic["map"][c] for c in legal_code]  # type: ignore[index]
+    assert admin["dong_cd"].tolist() == expected
+    names = dict(
+        zip(synthetic["frame"]["ADM_CD"], synthetic["frame"]["ADM_NM"], strict=True)  # type: ignore[index]
+    )
+    assert admin["dong"].tolist() == [names[c].split()[-1] for c in expected]
+    assert admin.attrs["dong_summary"]["dong_boundaries"]["dongs"] == len(synthetic["frame"])  # type: ignore[arg-type]
+
+
+def test_the_environment_variable_is_the_installation_setting(
+    synthetic: dict[str, object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site = gpd.GeoDataFrame(geometry=gpd.points_from_xy([X0], [Y0]), crs="EPSG:5186")
+    assert dong_kind() == LEGAL_DONG and "dong_cd" not in add_site_location(site)
+    monkeypatch.setenv(ENV_VAR, str(synthetic["geojson"]))
+    assert configured_dongs().source == "synthetic_haengjeongdong_wgs84.geojson"
+    located = add_site_location(site)
+    assert located["dong_kind"].tolist() == [ADMIN_DONG]
+    assert located["dong_cd"].iloc[0].startswith("11290")  # 성북구
+    monkeypatch.setenv(ENV_VAR, "")
+    assert dong_kind() == LEGAL_DONG
+    # The process-wide choice (the CLI option) wins over the environment.
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing.gpkg"))
+    use_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
+    assert configured_dongs().source == "synthetic_haengjeongdong_epsg5179.gpkg"
+    use_dong_boundaries(None)
+    with pytest.raises(InputError, match=r"missing.gpkg.*does not exist(?s:.*)SITING_DONG"):
+        dong_kind()
+
+
+# bad files ----------------------------------------------------------------------------------
+
+
+def test_coordinates_contradicting_the_declared_crs_are_refused(
+    synthetic: dict[str, object], tmp_path: Path
+) -> None:
+    frame = synthetic["frame"].to_crs("EPSG:5179")  # type: ignore[union-attr]
+    lying = _write(
+        frame.set_crs("EPSG:5186", allow_override=True), tmp_path / "a.gpkg", "EPSG:5186"
+    )
+    with pytest.raises(CRSError, match=r"(?s)layer 'a.gpkg'.*declares EPSG:5186.*EPSG:5179.*fix:"):
+        read_dong_boundaries(lying)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        frame.set_crs(None, allow_override=True).to_file(tmp_path / "noprj.shp")
+    (tmp_path / "noprj.prj").unlink(missing_ok=True)
+    with pytest.raises(CRSError, match=r"(?s)layer 'noprj.shp': has no CRS.*fix: keep the \.prj"):
+        read_dong_boundaries(tmp_path / "noprj.shp")
+
+
+def test_missing_columns_name_what_is_looked_for(
+    synthetic: dict[str, object], tmp_path: Path
+) -> None:
+    frame = synthetic["frame"].rename(columns={"ADM_CD": "CODE", "ADM_NM": "NAME"})  # type: ignore[union-attr]
+    path = _write(frame, tmp_path / "b.geojson", "EPSG:4326")
+    with pytest.raises(InputError, match=r"(?s)layer 'b.geojson': has no a 행정동 code column.*"
+                       r"and no a 행정동 name column.*columns are: CODE, NAME.*fix: rename"):  # fmt: skip
+        read_dong_boundaries(path)
+
+
+def test_every_problem_is_reported_at_once(synthetic: dict[str, object], tmp_path: Path) -> None:
+    frame = synthetic["frame"].copy()  # type: ignore[union-attr]
+    frame.loc[1, "ADM_CD"] = frame.loc[0, "ADM_CD"]  # rows 1 and 2 share a code
+    frame.loc[2, "ADM_NM"] = ""
+    frame.loc[3, "ADM_CD"] = "1111"
+    gangnam = frame["ADM_CD"].str.startswith("11680")
+    frame = frame[~gangnam].reset_index(drop=True)
+    busan = frame.iloc[[0]].assign(ADM_CD="2611051000", ADM_NM="부산광역시 중구 중앙동")
+    frame = pd.concat([frame, busan], ignore_index=True)  # other provinces are left out
+    path = _write(gpd.GeoDataFrame(frame, crs="EPSG:5186"), tmp_path / "c.gpkg")
+    with pytest.raises(ValidationError) as caught:
+        read_dong_boundaries(path)
+    text = str(caught.value)
+    assert text.startswith("layer 'c.gpkg': 4 problems found")
+    assert re.search(r"duplicate ADM_CD '\d{10}' in rows 1, 2", text)
+    assert "no 행정동 name: rows 3" in text
+    assert "ADM_CD is not a 10-, 8- or 7-digit code ('1111'): rows 4" in text
+    assert "1 of 25 districts are not covered" in text and "강남구 0%" in text
+    assert "fix: export Seoul's 행정동 again" in text
+
+
+def test_a_file_without_seoul_is_empty(synthetic: dict[str, object], tmp_path: Path) -> None:
+    frame = synthetic["frame"].assign(ADM_CD=lambda f: "26" + f["ADM_CD"].str[2:])  # type: ignore[union-attr]
+    with pytest.raises(EmptyLayerError, match=r"no 행정동 of Seoul: no ADM_CD starts with 11"):
+        read_dong_boundaries(_write(frame, tmp_path / "d.gpkg"))
+
+
+def test_the_cli_option_gives_one_message_and_exit_2(
+    synthetic: dict[str, object], tmp_path: Path
+) -> None:
+    frame = synthetic["frame"].copy()  # type: ignore[union-attr]
+    frame.loc[5, "ADM_CD"] = frame.loc[4, "ADM_CD"]
+    path = _write(frame, tmp_path / "dup.gpkg")
+    code, output = _run(["--dong-boundaries", str(path), "inspect", str(path)])
+    assert code == 2, output
+    assert "error: layer 'dup.gpkg': 1 problem found" in output and "rows 5, 6" in output
+    assert "fix:" in output and "Traceback" not in output
+
+
+# outputs ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_case(tmp_path: Path) -> list[str]:
+    cand = tmp_path / "poles.csv"
+    demand = tmp_path / "demand.csv"
+    cand_xy = [(100, 100), (400, 100), (700, 500), (-900, -300)]
+    cand.write_text(
+        "candidate_id,x,y\n"
+        + "".join(f"p{i + 1},{X0 + a},{Y0 + b}\n" for i, (a, b) in enumerate(cand_xy)),
+        encoding="utf-8",
+    )
+    demand_xy = [(400, 100, 5), (420, 100, 4), (700, 500, 3), (-900, -300, 3)]
+    demand.write_text(
+        "x,y,weight\n" + "".join(f"{X0 + a},{Y0 + b},{w}\n" for a, b, w in demand_xy),
+        encoding="utf-8",
+    )
+    return [
+        "propose", "--device", "cctv", "--district", "성북구", "--count", "3",
+        "--candidates", str(cand), "--demand", str(demand), "--crs", "EPSG:5186",
+    ]  # fmt: skip
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_propose_names_haengjeongdong_with_the_option_and_beopjeongdong_without(
+    synthetic: dict[str, object], small_case: list[str], tmp_path: Path
+) -> None:
+    code, output = _run([*small_case, "--out", str(tmp_path / "legal")])
+    assert code == 0, output
+    legal = _rows(tmp_path / "legal" / "proposals.csv")
+    assert legal and not {"dong_cd", "dong_kind"} & set(legal[0])
+    legal_names = set(load_dongs(["11290"]).name_ko)
+    assert {r["dong"] for r in legal} <= legal_names
+    summary = json.loads((tmp_path / "legal" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["dong_kind"] == LEGAL_DONG
+
+    args = ["--dong-boundaries", str(synthetic["gpkg"]), *small_case]
+    code, output = _run([*args, "--out", str(tmp_path / "admin")])
+    assert code == 0, output
+    admin = _rows(tmp_path / "admin" / "proposals.csv")
+    assert [r["candidate_id"] for r in admin] == [r["candidate_id"] for r in legal]
+    assert {r["dong_kind"] for r in admin} == {ADMIN_DONG}
+    assert all(re.fullmatch(r"11290\d{5}", r["dong_cd"]) for r in admin)
+    assert all(re.fullmatch(r"합성\d+동", r["dong"]) for r in admin)
+    summary = json.loads((tmp_path / "admin" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["dong_kind"] == ADMIN_DONG
+    assert summary["dong_boundaries"]["source"] == "synthetic_haengjeongdong_epsg5179.gpkg"
+    layer = gpd.read_file(tmp_path / "admin" / "proposal.gpkg", layer="proposals")
+    assert set(layer["dong_kind"]) == {ADMIN_DONG}
+
+
+def test_map_popups_and_outlines_say_haengjeongdong(synthetic: dict[str, object]) -> None:
+    from maps import proposals_map, render_offline
+
+    districts = load_districts()
+    sites = synthetic_proposals(districts[districts.sig_cd == "11290"], 3, seed=SEED)
+    legal_page = render_offline(proposals_map(districts, sites))
+    assert "(법정동)" in legal_page and "행정동" not in legal_page
+    use_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
+    located = add_site_location(sites)
+    page = render_offline(proposals_map(districts, located))
+    for code in located["dong_cd"]:
+        assert f"(행정동 {code})" in page or json.dumps(f"(행정동 {code})")[1:-1] in page
+    assert "(법정동)" not in page
+    assert "행정동 경계" in page or json.dumps("행정동 경계")[1:-1] in page
