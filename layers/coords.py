@@ -56,11 +56,17 @@ __all__ = [
     "REASON_REPROJECTION",
     "REASON_ZERO",
     "CleanedPoints",
+    "CleanedXY",
     "assign_districts",
     "clean_points",
+    "clean_xy",
     "crs_label",
     "detect_crs",
+    "district_index",
+    "district_table",
+    "tagged_frame",
     "to_float",
+    "to_float_plain",
 ]
 
 #: Points this close to Seoul's boundary (m, EPSG:5186) count as inside and
@@ -104,15 +110,32 @@ def to_float(values: pd.Series) -> np.ndarray:
     by Arrow's vectorised cast; the other cells (thousands separators, spaces,
     exponents, words) by ``pandas.to_numeric`` after stripping spaces and commas.
     """
+    return to_float_plain(values)[0]
+
+
+def to_float_plain(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`to_float`, and a mask of the cells that were plain decimals.
+
+    A plain cell's float is also what ``pandas.to_numeric(cell)`` gives, so a
+    caller that needs ``to_numeric``'s stricter reading parses only the others.
+
+    Returns
+    -------
+    (ndarray of float, ndarray of bool)
+        The values (NaN for blanks and text) and the plain-decimal mask.
+    """
     if pd.api.types.is_numeric_dtype(values):
-        return values.to_numpy(dtype=float, na_value=np.nan)
+        return values.to_numpy(dtype=float, na_value=np.nan), np.ones(len(values), dtype=bool)
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        text = pa.array(values, from_pandas=True, type=pa.string())
+        if isinstance(values.array, pd.arrays.ArrowStringArray):
+            text = values.array.__arrow_array__()  # the column's own Arrow strings
+        else:
+            text = pa.array(values, from_pandas=True, type=pa.string())
     except (TypeError, ValueError, pa.ArrowException):  # cells that are not all text
-        return _parse_text(values)
+        return _parse_text(values), np.zeros(len(values), dtype=bool)
     plain = pc.and_(
         pc.match_substring_regex(text, _PLAIN_DECIMAL),
         pc.less_equal(pc.utf8_length(text), _FAST_MAX_CHARS),
@@ -122,7 +145,7 @@ def to_float(values: pd.Series) -> np.ndarray:
     out[mask] = pc.cast(text.filter(plain), pa.float64()).to_numpy(zero_copy_only=False)
     if not mask.all():
         out[~mask] = _parse_text(values.iloc[np.flatnonzero(~mask)])
-    return out
+    return out, mask
 
 
 def _usable(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -252,9 +275,131 @@ class CleanedPoints:
     swapped: list[int] = field(default_factory=list)
 
 
+@dataclass
+class CleanedXY:
+    """Coordinate arrays judged row by row (:func:`clean_xy`): no frame, no geometry.
+
+    Attributes
+    ----------
+    keep : ndarray of intp
+        Positions (into the input arrays) of the rows kept, ascending.
+    x, y : ndarray of float
+        Their easting and northing in EPSG:5186 (m).
+    district : ndarray of intp
+        Their district, as a position in :func:`district_table`.
+    crs : str
+        The CRS the coordinates were recognised in.
+    dropped : dict of str to list of int
+        Reason -> row numbers dropped (ascending).
+    swapped : list of int
+        Row numbers whose x/y were swapped back (kept rows only, ascending).
+    """
+
+    keep: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    district: np.ndarray
+    crs: str
+    dropped: dict[str, list[int]] = field(default_factory=dict)
+    swapped: list[int] = field(default_factory=list)
+
+
 def _add(dropped: dict[str, list[int]], reason: str, rows: np.ndarray) -> None:
     if len(rows):
-        dropped.setdefault(reason, []).extend(int(r) for r in rows)
+        dropped.setdefault(reason, []).extend(np.asarray(rows).tolist())
+
+
+def clean_xy(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    layer: str,
+    crs: str | CRS | None = None,
+    prefer: str | None = None,
+    row_numbers: np.ndarray | None = None,
+    tolerance_m: float = BOUNDARY_TOLERANCE_M,
+    chunk_rows: int | None = None,
+) -> CleanedXY:
+    """Judge each row of coordinate arrays, reproject the kept ones, tag their district.
+
+    The rules of the module's table, on arrays only (one pass, no Python
+    object per row): what :func:`clean_points` and the CSV readers share.
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        Longitude/easting and latitude/northing as the file holds them (NaN
+        for blanks and text).
+    layer : str
+        Name for messages.
+    crs : str, optional
+        Declared CRS; otherwise recognised by value (:func:`detect_crs`).
+    prefer : str, optional
+        The CRS the dataset is documented in; wins ties in recognition.
+    row_numbers : ndarray of int, optional
+        1-based row numbers to report (default ``1..len(x)``).
+    tolerance_m : float, default 100
+        Distance outside the city boundary still accepted (m).
+    chunk_rows : int, optional
+        Points sent to the exact polygon test at a time (bounds its memory).
+
+    Returns
+    -------
+    CleanedXY
+        Every input row is either kept or listed under one reason.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    rows = np.arange(1, len(x) + 1) if row_numbers is None else np.asarray(row_numbers)
+    source = detect_crs(x, y, declared=crs, layer=layer, prefer=prefer)
+    dropped: dict[str, list[int]] = {}
+    missing = ~(np.isfinite(x) & np.isfinite(y))
+    zero = ~missing & ((x == 0) | (y == 0))
+    _add(dropped, REASON_MISSING, rows[missing])
+    _add(dropped, REASON_ZERO, rows[zero])
+    pending = ~missing & ~zero
+    swapped = np.zeros(len(x), dtype=bool)
+    if source in ENVELOPES:
+        env = ENVELOPES[source]
+        direct = pending & env.contains(x, y)
+        swapped = pending & ~direct & env.contains(y, x)
+        bad = pending & ~direct & ~swapped
+        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
+        if source == "EPSG:4326":
+            metres = np.zeros(len(x), dtype=bool)
+            for label in _METRIC:
+                e = ENVELOPES[label]
+                metres |= e.contains(x, y) | e.contains(y, x)
+            metres &= bad
+            _add(dropped, REASON_METRES_IN_DEGREES, rows[metres])
+        else:
+            metres = bad & (SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x))
+            _add(dropped, REASON_DEGREES_IN_METRES, rows[metres])
+        _add(dropped, f"out of range for {source}", rows[bad & ~metres])
+        pending &= ~bad
+    else:
+        with np.errstate(invalid="ignore"):
+            wild = pending & ((np.abs(x) > 1e8) | (np.abs(y) > 1e8))
+        _add(dropped, f"out of range for {source}", rows[wild])
+        pending &= ~wild
+    keep = np.flatnonzero(pending)
+    # a declared CRS without an EPSG code is labelled by name: transform from the CRS itself
+    transform_from = CRS.from_user_input(crs) if crs is not None else source
+    tx, ty = Transformer.from_crs(transform_from, WORKING_CRS, always_xy=True).transform(
+        x[keep], y[keep]
+    )
+    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+    finite = np.isfinite(tx) & np.isfinite(ty)
+    _add(dropped, REASON_REPROJECTION, rows[keep[~finite]])
+    keep, tx, ty = keep[finite], tx[finite], ty[finite]
+    district = district_index(tx, ty, tolerance_m=tolerance_m, chunk_rows=chunk_rows)
+    inside = district >= 0
+    _add(dropped, REASON_OUTSIDE, rows[keep[~inside]])
+    keep, tx, ty, district = keep[inside], tx[inside], ty[inside], district[inside]
+    swapped_rows = np.unique(rows[keep[swapped[keep]]]).tolist()
+    return CleanedXY(
+        keep, tx, ty, district, source, {k: sorted(v) for k, v in dropped.items()}, swapped_rows
+    )
 
 
 def clean_points(
@@ -294,57 +439,68 @@ def clean_points(
         either kept or listed under one reason.
     """
     rows = np.arange(1, len(table) + 1) if row_numbers is None else np.asarray(row_numbers)
-    x = to_float(table[x_col])
-    y = to_float(table[y_col])
-    source = detect_crs(x, y, declared=crs, layer=layer, prefer=prefer)
-    dropped: dict[str, list[int]] = {}
-    missing = ~(np.isfinite(x) & np.isfinite(y))
-    zero = ~missing & ((x == 0) | (y == 0))
-    _add(dropped, REASON_MISSING, rows[missing])
-    _add(dropped, REASON_ZERO, rows[zero])
-    pending = ~missing & ~zero
-    swapped = np.zeros(len(x), dtype=bool)
-    if source in ENVELOPES:
-        env = ENVELOPES[source]
-        direct = pending & env.contains(x, y)
-        swapped = pending & ~direct & env.contains(y, x)
-        bad = pending & ~direct & ~swapped
-        x, y = np.where(swapped, y, x), np.where(swapped, x, y)
-        if source == "EPSG:4326":
-            metres = np.zeros(len(x), dtype=bool)
-            for label in _METRIC:
-                e = ENVELOPES[label]
-                metres |= e.contains(x, y) | e.contains(y, x)
-            metres &= bad
-            _add(dropped, REASON_METRES_IN_DEGREES, rows[metres])
-        else:
-            metres = bad & (SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x))
-            _add(dropped, REASON_DEGREES_IN_METRES, rows[metres])
-        _add(dropped, f"out of range for {source}", rows[bad & ~metres])
-        pending &= ~bad
-    else:
-        with np.errstate(invalid="ignore"):
-            wild = pending & ((np.abs(x) > 1e8) | (np.abs(y) > 1e8))
-        _add(dropped, f"out of range for {source}", rows[wild])
-        pending &= ~wild
-    keep_idx = np.flatnonzero(pending)
-    # a declared CRS without an EPSG code is labelled by name: transform from the CRS itself
-    transform_from = CRS.from_user_input(crs) if crs is not None else source
-    tx, ty = Transformer.from_crs(transform_from, WORKING_CRS, always_xy=True).transform(
-        x[keep_idx], y[keep_idx]
-    )
-    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
-    finite = np.isfinite(tx) & np.isfinite(ty)
-    _add(dropped, REASON_REPROJECTION, rows[keep_idx[~finite]])
-    keep_idx, tx, ty = keep_idx[finite], tx[finite], ty[finite]
-    kept = table.iloc[keep_idx].copy()
-    kept["_row"] = rows[keep_idx]
-    frame = gpd.GeoDataFrame(kept, geometry=gpd.points_from_xy(tx, ty), crs=WORKING_CRS)
-    frame, outside = assign_districts(frame, tolerance_m=tolerance_m)
-    _add(dropped, REASON_OUTSIDE, np.asarray(outside, dtype=int))
-    swapped_rows = sorted(set(rows[swapped].tolist()) & set(frame["_row"].tolist()))
-    frame = frame.rename(columns={"_row": "source_row"})
-    return CleanedPoints(frame, source, {k: sorted(v) for k, v in dropped.items()}, swapped_rows)
+    cleaned = clean_xy(
+        to_float(table[x_col]), to_float(table[y_col]), layer=layer, crs=crs, prefer=prefer,
+        row_numbers=rows, tolerance_m=tolerance_m,
+    )  # fmt: skip
+    frame = tagged_frame(table, cleaned, rows=rows, geometry=True)
+    return CleanedPoints(frame, cleaned.crs, cleaned.dropped, cleaned.swapped)
+
+
+def tagged_frame(
+    table: pd.DataFrame,
+    cleaned: CleanedXY,
+    *,
+    rows: np.ndarray,
+    positions: np.ndarray | None = None,
+    geometry: bool = True,
+) -> pd.DataFrame:
+    """The kept rows of ``table`` with ``source_row``, the points and their district.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows :func:`clean_xy` judged (in the same order), or a bigger
+        table holding them at ``positions``.
+    cleaned : CleanedXY
+        Its verdict.
+    rows : ndarray of int
+        1-based row numbers of the judged rows.
+    positions : ndarray of int, optional
+        Positions of the judged rows in ``table`` (default: all its rows).
+    geometry : bool, default True
+        Build point geometries (a GeoDataFrame in EPSG:5186); False leaves
+        them out (a DataFrame: the same columns but ``geometry``).
+
+    Returns
+    -------
+    DataFrame or GeoDataFrame
+        ``table``'s columns, ``source_row``, ``geometry`` (when asked),
+        ``sig_cd`` and ``name_ko``.
+    """
+    take = cleaned.keep if positions is None else np.asarray(positions)[cleaned.keep]
+    out = table.iloc[take].drop(columns=[c for c in ("sig_cd", "name_ko") if c in table.columns])
+    out.index = pd.RangeIndex(len(out))
+    out["source_row"] = rows[cleaned.keep]
+    if geometry:
+        out = gpd.GeoDataFrame(
+            out, geometry=gpd.points_from_xy(cleaned.x, cleaned.y), crs=WORKING_CRS
+        )
+    out["sig_cd"] = _district_column(0, cleaned.district, out.index)
+    out["name_ko"] = _district_column(1, cleaned.district, out.index)
+    return out
+
+
+def _district_column(which: int, district: np.ndarray, index: pd.Index) -> pd.Series:
+    """District codes (``which=0``) or names (1) per point, as a pandas ``str`` column.
+
+    Taken from the 25 values by Arrow: no Python string per row.
+    """
+    import pyarrow as pa
+
+    values = pa.array(list(district_table()[which]), type=pa.large_string())
+    taken = values.take(pa.array(np.asarray(district, dtype=np.int64)))
+    return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
 #: Cell size (m, EPSG:5186) of the district raster that tags points lying well
@@ -427,26 +583,106 @@ def _district_raster() -> _DistrictRaster:
     return _DistrictRaster(labels, float(left), float(top), cell)
 
 
+@functools.lru_cache(maxsize=1)
+def district_table() -> tuple[np.ndarray, np.ndarray]:
+    """District codes (``sig_cd``) and names (``name_ko``), in the polygons' order.
+
+    :attr:`CleanedXY.district` and :func:`district_index` are positions in these.
+    """
+    polygons = _district_polygons()
+    codes = polygons["sig_cd"].astype(str).to_numpy(dtype=object)
+    names = polygons["name_ko"].astype(str).to_numpy(dtype=object)
+    return codes, names
+
+
+def _exact_positions(
+    geoms: np.ndarray, polygons: gpd.GeoDataFrame, tolerance_m: float
+) -> np.ndarray:
+    """District position per geometry by the polygon rule (-1 when outside).
+
+    A geometry intersecting a district gets the first such district (``sig_cd``
+    order); one within ``tolerance_m`` of the city gets the nearest district.
+    """
+    found = np.full(len(geoms), -1, dtype=np.intp)
+    if not len(geoms):
+        return found
+    geom = gpd.GeoDataFrame(geometry=geoms, crs=WORKING_CRS)
+    position = pd.Series(np.arange(len(polygons)), index=polygons.index)
+    hit = gpd.sjoin(geom, polygons, how="inner", predicate="intersects")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    found[hit.index.to_numpy()] = position[hit["index_right"]].to_numpy()
+    missing = np.flatnonzero(found < 0)
+    if len(missing):
+        near = gpd.sjoin_nearest(
+            geom.iloc[missing], polygons, how="inner", max_distance=tolerance_m
+        )
+        near = near[~near.index.duplicated(keep="first")]
+        found[near.index.to_numpy()] = position[near["index_right"]].to_numpy()
+    return found
+
+
 def _exact_districts(
     points: gpd.GeoDataFrame, polygons: gpd.GeoDataFrame, tolerance_m: float
 ) -> tuple[pd.Series, pd.Series]:
-    """District code and name per point by the polygon rule (NaN when outside).
+    """District code and name per point by the polygon rule (NaN when outside)."""
+    found = _exact_positions(points.geometry.to_numpy(), polygons, tolerance_m)
+    inside = found >= 0
+    codes = polygons["sig_cd"].to_numpy(dtype=object)
+    names = polygons["name_ko"].to_numpy(dtype=object)
+    sig = np.full(len(found), np.nan, dtype=object)
+    name = np.full(len(found), np.nan, dtype=object)
+    sig[inside] = codes[found[inside]]
+    name[inside] = names[found[inside]]
+    return pd.Series(sig, index=points.index), pd.Series(name, index=points.index)
 
-    A point intersecting a district gets the first such district (``sig_cd``
-    order); one within ``tolerance_m`` of the city gets the nearest district.
+
+def district_index(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    tolerance_m: float = BOUNDARY_TOLERANCE_M,
+    chunk_rows: int | None = None,
+    geoms: np.ndarray | None = None,
+) -> np.ndarray:
+    """The district of each point (EPSG:5186, m): a position in :func:`district_table`.
+
+    A point intersecting a district polygon gets that district (the first in
+    ``sig_cd`` order on a shared boundary); a point outside every polygon but
+    within ``tolerance_m`` of one gets the nearest district; the others get -1.
+    For :data:`RASTER_MIN_POINTS` points or more, points in raster cells
+    (:data:`RASTER_CELL_M`) lying wholly inside one district, away from every
+    boundary, are tagged by array lookup; only the rest go through the polygon
+    test, so the result is the same as testing every point.
+
+    Parameters
+    ----------
+    x, y : ndarray of float
+        Easting and northing in EPSG:5186 (m).
+    tolerance_m : float, default 100
+        Points this far (m) outside every district get the nearest one.
+    chunk_rows : int, optional
+        Points sent to the polygon test at a time (default: all at once).
+    geoms : ndarray of shapely geometries, optional
+        The points themselves, when the caller has them (else made from x/y
+        for the points the raster leaves undecided).
+
+    Returns
+    -------
+    ndarray of intp
+        District position per point, -1 outside Seoul.
     """
-    geom = points[[points.geometry.name]]
-    hit = gpd.sjoin(geom, polygons, how="left", predicate="intersects")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    sig = hit["sig_cd"].reindex(points.index)
-    name = hit["name_ko"].reindex(points.index)
-    missing = sig.isna()
-    if missing.any():
-        near = gpd.sjoin_nearest(geom.loc[missing], polygons, how="left", max_distance=tolerance_m)
-        near = near[~near.index.duplicated(keep="first")]
-        sig.loc[near.index] = near["sig_cd"]
-        name.loc[near.index] = near["name_ko"]
-    return sig, name
+    polygons = _district_polygons()
+    if len(x) >= RASTER_MIN_POINTS:
+        found = _district_raster().lookup(x, y).astype(np.intp) - 1
+    else:
+        found = np.full(len(x), -1, dtype=np.intp)
+    exact = np.flatnonzero(found < 0)
+    step = max(chunk_rows or len(exact), 1)
+    for start in range(0, len(exact), step):
+        part = exact[start : start + step]
+        points = geoms[part] if geoms is not None else shapely.points(x[part], y[part])
+        found[part] = _exact_positions(points, polygons, tolerance_m)
+    return found
 
 
 def assign_districts(
@@ -454,13 +690,7 @@ def assign_districts(
 ) -> tuple[gpd.GeoDataFrame, list[int]]:
     """Tag points (EPSG:5186, with a ``_row`` column) with their district.
 
-    A point intersecting a district polygon gets that district (the first in
-    ``sig_cd`` order on a shared boundary); a point outside every polygon but
-    within ``tolerance_m`` of one gets the nearest district; the others are
-    outside. For :data:`RASTER_MIN_POINTS` points or more, points in raster
-    cells (:data:`RASTER_CELL_M`) lying wholly inside one district, away from
-    every boundary, are tagged by array lookup; only the rest go through the
-    polygon test, so the result is the same as testing every point.
+    Points by :func:`district_index`; other geometries by the polygon rule alone.
 
     Parameters
     ----------
@@ -482,22 +712,16 @@ def assign_districts(
         out = base.assign(sig_cd=pd.Series(dtype=str), name_ko=pd.Series(dtype=str))
         return gpd.GeoDataFrame(out, geometry=base.geometry.name, crs=WORKING_CRS), []
     geoms = base.geometry.to_numpy()
-    if len(base) >= RASTER_MIN_POINTS and bool((shapely.get_type_id(geoms) == 0).all()):
-        found = _district_raster().lookup(shapely.get_x(geoms), shapely.get_y(geoms))
+    if bool((shapely.get_type_id(geoms) == 0).all()):
+        found = district_index(
+            shapely.get_x(geoms), shapely.get_y(geoms), tolerance_m=tolerance_m, geoms=geoms
+        )
     else:
-        found = np.zeros(len(base), dtype=np.int16)
-    codes = polygons["sig_cd"].astype(str).to_numpy(dtype=object)
-    names = polygons["name_ko"].astype(str).to_numpy(dtype=object)
-    sig = pd.Series(np.where(found > 0, codes[found - 1], None), index=base.index, dtype=object)
-    name = pd.Series(np.where(found > 0, names[found - 1], None), index=base.index, dtype=object)
-    exact = found == 0
-    if exact.any():
-        e_sig, e_name = _exact_districts(base.loc[exact], polygons, tolerance_m)
-        sig.loc[exact] = e_sig
-        name.loc[exact] = e_name
-    inside = sig.notna().to_numpy()
+        found = _exact_positions(geoms, polygons, tolerance_m)
+    inside = found >= 0
     outside_rows = base.loc[~inside, "_row"].astype(int).tolist()
     out = base.loc[inside].copy()
-    out["sig_cd"] = sig[inside].astype(str)
-    out["name_ko"] = name[inside].astype(str)
+    codes, names = district_table()
+    out["sig_cd"] = pd.Series(codes[found[inside]], index=out.index, dtype=object).astype(str)
+    out["name_ko"] = pd.Series(names[found[inside]], index=out.index, dtype=object).astype(str)
     return gpd.GeoDataFrame(out, geometry=base.geometry.name, crs=WORKING_CRS), outside_rows

@@ -119,6 +119,7 @@ def read_layer(
     id_column: str | None = None,
     repair: bool = False,
     keep_columns: bool = True,
+    geometry: bool = True,
 ) -> LayerRead:
     """Read any supported file into EPSG:5186, with a report of what happened.
 
@@ -146,6 +147,11 @@ def read_layer(
         Keep every column of a point CSV. False reads only the columns the
         reader uses (coordinates, id, year, count, as-of date, district and
         Seoul-filter columns): what ``siting inspect`` does, in far less memory.
+    geometry : bool, default True
+        Build point geometries for a point CSV. False returns its frame as a
+        DataFrame without them (every other column and the report unchanged):
+        what ``siting inspect`` does, since its report needs only the
+        district of each point. Other formats always carry their geometries.
 
     Returns
     -------
@@ -166,8 +172,9 @@ def read_layer(
     p = check_input_file(path, layer=layer_name)
     layer = layer_name or p.name
     read = _read(
-        p, layer, kind=kind, crs=crs, id_column=id_column, repair=repair, keep=keep_columns
-    )
+        p, layer, kind=kind, crs=crs, id_column=id_column, repair=repair, keep=keep_columns,
+        geometry=geometry,
+    )  # fmt: skip
     r = read.report
     log.info(
         "%s: %s, %s, %s; %d rows read, %d kept, %d dropped, %d swapped",
@@ -186,6 +193,7 @@ def _read(
     id_column: str | None,
     repair: bool,
     keep: bool = True,
+    geometry: bool = True,
 ) -> LayerRead:
     if kind != "auto" and kind not in KIND_LABELS:
         raise ConfigError(
@@ -235,7 +243,7 @@ def _read(
     del frame  # read_points holds the only reference: rows it drops are freed at once
     read = read_points(
         table.pop(), SPECS[found], path=p, encoding=encoding, layer=layer, crs=declared,
-        id_column=id_column,
+        id_column=id_column, geometry=geometry,
     )  # fmt: skip
     if wanted is not None and len(wanted) < len(header):
         read.report.notes.append(

@@ -26,6 +26,7 @@ __all__ = [
     "by_district",
     "csv_columns",
     "find_column",
+    "has_repeats",
     "header_key",
     "load_csv",
     "parse_count",
@@ -264,12 +265,60 @@ def as_of_date(values: pd.Series) -> str | None:
     return str(max(dates))
 
 
-def seoul_rows(frame: pd.DataFrame, x_col: str, y_col: str) -> np.ndarray:
+#: Python's ``\s`` (``str.isspace``) as an RE2 class, for Arrow's regex kernels.
+_SPACE = (
+    r"[\t-\r\x{1c}-\x{20}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]"
+)
+#: ``re.match(r"\s*서\s*울", cell)``: the cell starts with 서울 (spaces allowed).
+_SEOUL_PREFIX = rf"^{_SPACE}*서{_SPACE}*울"
+
+
+def _starts_with_seoul(values: pd.Series) -> np.ndarray:
+    """Cells that begin with 서울 (white space allowed around 서), by Arrow's regex kernel."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(values.astype(str), from_pandas=True, type=pa.string())
+    found = pc.match_substring_regex(text, _SEOUL_PREFIX).fill_null(False)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _to_numeric(values: pd.Series, parsed: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """``pandas.to_numeric(values, errors="coerce")``, reusing plain-decimal floats if given."""
+    if parsed is None:
+        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    numbers, plain = parsed
+    out = np.array(numbers, dtype=float)
+    other = np.flatnonzero(~plain)
+    if len(other):
+        text = values.iloc[other]
+        out[other] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return out
+
+
+def seoul_rows(
+    frame: pd.DataFrame,
+    x_col: str,
+    y_col: str,
+    *,
+    parsed: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+) -> np.ndarray:
     """Mask of rows of a national dataset that may be in Seoul.
 
     A row is kept when its 개방자치단체코드/제공기관코드 is Seoul's, its 관리기관명
     or address names 서울, or its coordinates (either order) fall in Seoul's
     box; the polygon test decides later.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The rows as read (strings).
+    x_col, y_col : str
+        The coordinate columns.
+    parsed : ((ndarray, ndarray), (ndarray, ndarray)), optional
+        x and y as :func:`layers.coords.to_float_plain` gave them (values,
+        plain-decimal mask): only the other cells are parsed again.
     """
     keep = np.zeros(len(frame), dtype=bool)
     for col in ("개방자치단체코드", "제공기관코드", "관리기관코드"):
@@ -281,11 +330,12 @@ def seoul_rows(frame: pd.DataFrame, x_col: str, y_col: str) -> np.ndarray:
     for col in ("관리기관명", "제공기관명", "소재지도로명주소", "소재지지번주소"):
         found = find_column(frame, col)
         if found and not keep.all():
-            rest = ~keep
-            keep[rest] = frame[found][rest].str.match(r"\s*서\s*울").fillna(False).to_numpy(bool)
-    rest = ~keep
-    x = pd.to_numeric(frame[x_col][rest], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(frame[y_col][rest], errors="coerce").to_numpy(dtype=float)
+            rest = np.flatnonzero(~keep)
+            keep[rest] = _starts_with_seoul(frame[found].iloc[rest])
+    rest = np.flatnonzero(~keep)
+    px, py = parsed if parsed is not None else (None, None)
+    x = _to_numeric(frame[x_col].iloc[rest], None if px is None else (px[0][rest], px[1][rest]))
+    y = _to_numeric(frame[y_col].iloc[rest], None if py is None else (py[0][rest], py[1][rest]))
     keep[rest] = SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x)
     return keep
 
@@ -309,6 +359,25 @@ def by_district(frame: pd.DataFrame) -> dict[str, int]:
     return {str(names[k]): int(sizes[k]) for k in sorted(sizes, key=str)}
 
 
+def _all_distinct(values: pd.Series) -> bool:
+    """Whether no value repeats, decided by Arrow's hash kernel for Arrow-backed text.
+
+    Cheaper than ``duplicated`` when, as for identifiers, nothing repeats (a
+    False answer is then decided by pandas).
+    """
+    if not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return not bool(values.duplicated().any())
+    import pyarrow.compute as pc
+
+    return len(pc.unique(values.array.__arrow_array__())) == len(values)
+
+
+def has_repeats(values: pd.Series) -> bool:
+    """Whether a non-blank value occurs more than once in a text column."""
+    text = values.astype(str)
+    return not _all_distinct(text[text.str.len() > 0])
+
+
 def duplicate_note(
     frame: pd.DataFrame, column: str, report: ReadReport, *, kept: bool = True
 ) -> None:
@@ -318,6 +387,8 @@ def duplicate_note(
     """
     values = frame[column].astype(str)
     values = values[values.str.len() > 0]
+    if _all_distinct(values):
+        return
     dup = values[values.duplicated(keep=False)]
     if dup.empty:
         return

@@ -16,20 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.coords import CleanedPoints, clean_points, detect_crs, to_float
+from layers.coords import clean_xy, district_table, tagged_frame, to_float_plain
 from layers.districts import district_code
 from layers.encoding import read_text
-from layers.errors import CRSError, EmptyLayerError, InputError, ValidationError, format_rows
+from layers.errors import EmptyLayerError, InputError, ValidationError, format_rows
 from layers.readers._common import (
     REASON_OTHER_REGION,
     as_of_date,
-    by_district,
     duplicate_note,
     find_column,
+    has_repeats,
     header_key,
     load_csv,
     parse_count,
@@ -193,8 +192,14 @@ def read_points(
     layer: str,
     crs: str | None = None,
     id_column: str | None = None,
+    geometry: bool = True,
 ) -> LayerRead:
     """Clean a table of points read from ``path`` following ``spec``.
+
+    Each coordinate column is parsed once into a float array; the Seoul
+    filter, the per-row rules, reprojection and district tagging work on
+    arrays (:func:`layers.coords.clean_xy`), and the kept rows are taken from
+    ``frame`` once, at the end.
 
     Parameters
     ----------
@@ -212,6 +217,9 @@ def read_points(
         Declared CRS of the coordinate columns.
     id_column : str, optional
         The identifier column, named by the user: its values must be unique.
+    geometry : bool, default True
+        Build the point geometries. False returns a DataFrame with every other
+        column and the same report (what ``siting inspect`` needs).
 
     Returns
     -------
@@ -221,24 +229,32 @@ def read_points(
     """
     report = ReadReport(str(path), spec.kind, encoding=encoding, rows_read=len(frame))
     x_col, y_col = _coordinate_columns(frame, spec, layer)
+    x, x_plain = to_float_plain(frame[x_col])
+    y, y_plain = to_float_plain(frame[y_col])
     rows = np.arange(1, len(frame) + 1)
     if spec.national:
-        mask = seoul_rows(frame, x_col, y_col)
+        mask = seoul_rows(frame, x_col, y_col, parsed=((x, x_plain), (y, y_plain)))
         report.drop(REASON_OTHER_REGION, rows[~mask].tolist())
-        frame, rows = frame[mask], rows[mask]
-        if frame.empty:
+        if not mask.any():
             raise EmptyLayerError(
                 f"none of its {report.rows_read} rows is in Seoul (by 개방자치단체코드, "
                 "관리기관명, address or coordinates)",
                 layer=layer,
                 fix="download the Seoul part of the national dataset, or check the file",
             )
-    cleaned = _clean_in_chunks(frame, x_col, y_col, spec, layer=layer, crs=crs, rows=rows)
+        x, y, rows = x[mask], y[mask], rows[mask]
+    del x_plain, y_plain
+    cleaned = clean_xy(
+        x, y, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows,
+        chunk_rows=CHUNK_ROWS,
+    )  # fmt: skip
+    del x, y
     report.crs = cleaned.crs
     for reason, dropped in cleaned.dropped.items():
         report.drop(reason, dropped)
     report.swapped = cleaned.swapped
-    out = cleaned.frame
+    out = tagged_frame(frame, cleaned, rows=rows, positions=rows - 1, geometry=geometry)
+    del frame
     if out.empty:
         raise EmptyLayerError(
             f"no usable row: all {report.rows_read} rows were dropped ("
@@ -250,67 +266,21 @@ def read_points(
         )
     add_standard_columns(out, spec, report, layer, id_column=id_column)
     _district_mismatch_note(out, report)
-    report.by_district = by_district(out)
+    report.by_district = _by_district(cleaned.district)
     return LayerRead(out, report)
 
 
-#: Rows cleaned and tagged at a time: big files keep one chunk's geometries and spatial
-#: joins in memory at once, not the whole file's.
+#: Points sent to the exact district test at a time (its geometries and spatial
+#: joins are the only per-point objects made; the rest works on arrays).
 CHUNK_ROWS = 250_000
 
 
-def _clean_in_chunks(
-    frame: pd.DataFrame,
-    x_col: str,
-    y_col: str,
-    spec: PointSpec,
-    *,
-    layer: str,
-    crs: str | None,
-    rows: np.ndarray,
-) -> CleanedPoints:
-    """:func:`layers.coords.clean_points` over chunks of :data:`CHUNK_ROWS` rows.
-
-    The CRS is recognised once on every row (as for a small file), then each
-    chunk is cleaned in that CRS and the results are put back together in row order.
-    """
-    if len(frame) <= CHUNK_ROWS:
-        return clean_points(
-            frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
-        )
-    source = crs or detect_crs(
-        to_float(frame[x_col]), to_float(frame[y_col]), layer=layer, prefer=spec.prefer_crs
-    )
-    parts: list[CleanedPoints] = []
-    try:
-        for start in range(0, len(frame), CHUNK_ROWS):
-            stop = start + CHUNK_ROWS
-            parts.append(
-                clean_points(
-                    frame.iloc[start:stop], x_col, y_col, layer=layer, crs=source,
-                    prefer=spec.prefer_crs, row_numbers=rows[start:stop],
-                )
-            )  # fmt: skip
-    except CRSError:
-        # one chunk's values alone contradict the file's CRS (rows sorted by source):
-        # decide on the whole file, as for a small one
-        return clean_points(
-            frame, x_col, y_col, layer=layer, crs=crs, prefer=spec.prefer_crs, row_numbers=rows
-        )
-    dropped: dict[str, list[int]] = {}
-    for part in parts:
-        for reason, numbers in part.dropped.items():
-            dropped.setdefault(reason, []).extend(numbers)
-    kept = [part.frame for part in parts]
-    joined = gpd.GeoDataFrame(
-        pd.concat(kept, ignore_index=True), geometry=kept[0].geometry.name, crs=kept[0].crs
-    )
-    return CleanedPoints(
-        joined,
-        parts[0].crs,
-        {reason: sorted(numbers) for reason, numbers in dropped.items()},
-        sorted(r for part in parts for r in part.swapped),
-    )
+def _by_district(district: np.ndarray) -> dict[str, int]:
+    """Rows per district name in SIG_CD order, from district positions."""
+    codes, names = district_table()
+    counts = np.bincount(district, minlength=len(codes))
+    order = sorted(np.flatnonzero(counts).tolist(), key=lambda i: str(codes[i]))
+    return {str(names[i]): int(counts[i]) for i in order}
 
 
 def _district_mismatch_note(out: pd.DataFrame, report: ReadReport) -> None:
@@ -342,12 +312,6 @@ def _id_column(out: pd.DataFrame, spec: PointSpec, id_column: str | None, layer:
             fix="give --id-column the exact header of the identifier column",
         )
     return found
-
-
-def _repeats(values: pd.Series) -> bool:
-    text = values.astype(str)
-    text = text[text.str.len() > 0]
-    return bool(text.duplicated().any())
 
 
 def add_standard_columns(
@@ -391,7 +355,7 @@ def add_standard_columns(
         problems = duplicate_problems(out[id_col], id_col, out["source_row"].tolist())
         if problems:
             raise ValidationError(layer, problems, fix=f"make '{id_col}' unique")
-    if id_col and spec.kind == "points" and id_column is None and _repeats(out[id_col]):
+    if id_col and spec.kind == "points" and id_column is None and has_repeats(out[id_col]):
         # an id-like column that repeats (district codes, categories) is not a key
         duplicate_note(out, id_col, report, kept=False)
         id_col = None

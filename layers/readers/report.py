@@ -34,21 +34,29 @@ JSON_ROWS_LIMIT = 1000
 LINES_RANGES_LIMIT = 12
 
 
-def row_ranges(rows: Sequence[int]) -> list[tuple[int, int]]:
+def _runs(rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """First and last row of each run of consecutive row numbers (arrays)."""
+    values = np.asarray(rows, dtype=np.int64)
+    if values.size and not bool((values[1:] > values[:-1]).all()):
+        values = np.unique(values)  # the report's lists are sorted already; others may not be
+    if values.size == 0:
+        return values, values
+    breaks = np.flatnonzero(np.diff(values) != 1)
+    return values[np.r_[0, breaks + 1]], values[np.r_[breaks, values.size - 1]]
+
+
+def row_ranges(rows: Sequence[int], limit: int | None = None) -> list[tuple[int, int]]:
     """Runs of consecutive row numbers, as (first, last) pairs (vectorised).
+
+    ``limit`` keeps only the first runs.
 
     Examples
     --------
     >>> row_ranges([1, 2, 3, 7, 9, 10])
     [(1, 3), (7, 7), (9, 10)]
     """
-    values = np.unique(np.asarray(rows, dtype=np.int64))
-    if values.size == 0:
-        return []
-    breaks = np.flatnonzero(np.diff(values) != 1)
-    starts = values[np.r_[0, breaks + 1]]
-    ends = values[np.r_[breaks, values.size - 1]]
-    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+    starts, ends = _runs(rows)
+    return list(zip(starts[:limit].tolist(), ends[:limit].tolist(), strict=True))
 
 
 def format_row_ranges(rows: Sequence[int], limit: int = LINES_RANGES_LIMIT) -> str:
@@ -61,11 +69,14 @@ def format_row_ranges(rows: Sequence[int], limit: int = LINES_RANGES_LIMIT) -> s
     >>> format_row_ranges(list(range(1, 100, 2)), limit=3)
     '1, 3, 5, … and 47 more rows'
     """
-    runs = row_ranges(rows)
-    shown = [str(a) if a == b else f"{a}–{b}" for a, b in runs[:limit]]
+    starts, ends = _runs(rows)
+    shown = [
+        str(a) if a == b else f"{a}–{b}"
+        for a, b in zip(starts[:limit].tolist(), ends[:limit].tolist(), strict=True)
+    ]
     text = ", ".join(shown)
-    if len(runs) > limit:
-        rest = sum(b - a + 1 for a, b in runs[limit:])
+    if len(starts) > limit:
+        rest = int((ends[limit:] - starts[limit:] + 1).sum())
         text += f", … and {rest:,} more rows"
     return text
 
@@ -162,7 +173,7 @@ class ReadReport:
                 reason: {
                     "count": len(rows),
                     "rows": rows[:JSON_ROWS_LIMIT],
-                    "ranges": [list(r) for r in row_ranges(rows)[:JSON_ROWS_LIMIT]],
+                    "ranges": [list(r) for r in row_ranges(rows, JSON_ROWS_LIMIT)],
                 }
                 for reason, rows in self.dropped.items()
             },

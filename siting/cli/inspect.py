@@ -61,8 +61,9 @@ def inspect(
     from layers.readers import read_layer
 
     read = read_layer(
-        file, kind=kind, crs=crs, repair=repair, id_column=id_column, keep_columns=False
-    )
+        file, kind=kind, crs=crs, repair=repair, id_column=id_column, keep_columns=False,
+        geometry=False,
+    )  # fmt: skip
     report = read.report
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
