@@ -14,13 +14,16 @@ Examples
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from layers.errors import (
@@ -39,8 +42,10 @@ __all__ = [
     "ERROR_STATUS",
     "PROBLEM_JSON",
     "Problem",
+    "ErrorPage",
     "install_problem_handlers",
     "problem_response",
+    "register_error_pages",
     "status_of",
 ]
 
@@ -212,12 +217,55 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+#: Renders a problem document as an HTML page: ``page(request, error, problem) -> Response``.
+ErrorPage = Callable[[Request, Exception, dict[str, Any]], Response]
+#: URL path prefix → its HTML error page (the web pages register theirs on import).
+_ERROR_PAGES: dict[str, ErrorPage] = {}
+
+
+def register_error_pages(prefix: str, page: ErrorPage) -> None:
+    """Answer every error of a request under ``prefix`` with ``page`` instead of JSON.
+
+    The problem document is built by the same handlers as for the API (one
+    table, one wording) and handed to ``page``, a plain function run in a
+    worker thread (it may read the store). Other paths keep
+    ``application/problem+json``.
+    """
+    _ERROR_PAGES[prefix.rstrip("/")] = page
+
+
+def _error_page_of(path: str) -> ErrorPage | None:
+    for prefix, page in _ERROR_PAGES.items():
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return page
+    return None
+
+
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+
+def _pages_first(handler: Handler) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def respond(request: Request, exc: Exception) -> Response:
+        response = await handler(request, exc)
+        page = _error_page_of(request.url.path)
+        if page is None:
+            return response
+        problem: dict[str, Any] = json.loads(bytes(response.body))
+        try:
+            return await run_in_threadpool(page, request, exc, problem)
+        except Exception:
+            log.exception("the error page of %s failed; answering JSON", request.url.path)
+            return response
+
+    return respond
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Register every problem handler on ``app`` (once, in :func:`service.app.create_app`)."""
-    app.add_exception_handler(SitingError, _siting_error)
-    app.add_exception_handler(Problem, _problem)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(DataError, _data_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(SitingError, _pages_first(_siting_error))
+    app.add_exception_handler(Problem, _pages_first(_problem))
+    app.add_exception_handler(StarletteHTTPException, _pages_first(_http_error))
+    app.add_exception_handler(RequestValidationError, _pages_first(_validation_error))
+    app.add_exception_handler(IntegrityError, _pages_first(_integrity_error))
+    app.add_exception_handler(DataError, _pages_first(_data_error))
+    app.add_exception_handler(Exception, _pages_first(_unexpected))

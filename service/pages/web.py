@@ -8,9 +8,15 @@ Routes of the pages use :class:`PageRoute` (``APIRouter(route_class=PageRoute)``
   ``Origin`` header names another host is refused as well;
 * :class:`SignInRequired` becomes a redirect to the sign-in page,
   :class:`NotAllowed` the "not allowed" page (403), :class:`PageNotFound` a 404
-  page, and library errors (:class:`layers.errors.SitingError`) or service
-  problems (:class:`service.problems.Problem`) a page with the message, the rows
-  and the fix — never a JSON body in a browser.
+  page;
+* every other error under ``/web`` — library errors
+  (:class:`layers.errors.SitingError`), service problems
+  (:class:`service.problems.Problem`), an unknown path, a path that does not
+  parse, a wrong method, an internal error — goes through the service's one
+  problem table and is rendered by :func:`error_page` (registered with
+  :func:`service.problems.register_error_pages`): the not-found, not-allowed or
+  error page with the message, the rows and the fix, under the problem's
+  status — never a JSON body in a browser. The API keeps its JSON problems.
 
 Pages authenticate with the session cookie only; the JSON API keeps bearer
 tokens, so a cookie never authorises an API call (no CSRF exposure there).
@@ -33,7 +39,6 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
-from layers.errors import SitingError
 from service.db import get_session
 from service.models import User
 from service.pages import fmt
@@ -48,7 +53,7 @@ from service.pages.session import (
     password_stamp,
     same_token,
 )
-from service.problems import Problem, status_of
+from service.problems import register_error_pages
 
 __all__ = [
     "PREFIX",
@@ -56,6 +61,7 @@ __all__ = [
     "FormValues",
     "Formatter",
     "call_route",
+    "error_page",
     "NotAllowed",
     "PageNotFound",
     "PageRoute",
@@ -317,6 +323,7 @@ def render(
 
 
 def _error_page(request: Request, error: BaseException) -> Response:
+    """The page of a refusal the pages raise themselves (sign-in, role, not found, CSRF)."""
     if isinstance(error, SignInRequired):
         target = quote(safe_next(request.url.path), safe="/")
         return RedirectResponse(f"{PREFIX}/sign-in?next={target}", status_code=303)
@@ -326,30 +333,58 @@ def _error_page(request: Request, error: BaseException) -> Response:
         return render(request, "not_found.html", status_code=404)
     if isinstance(error, CsrfRefused):
         return render(request, "csrf.html", status_code=403)
-    if isinstance(error, SitingError):
-        status, title = status_of(error)
-        info = {
-            "title": title,
-            "detail": str(error),
-            "layer": error.layer,
-            "rows": list(error.rows or [])[:50],
-            "fix": error.fix,
-        }
-        return render(request, "error.html", {"problem": info}, status_code=status)
-    if isinstance(error, Problem):
-        if error.status == 404:
-            return render(request, "not_found.html", status_code=404)
-        if error.status in (401, 403):
-            return render(request, "not_allowed.html", status_code=403)
-        info = {
-            "title": error.title,
-            "detail": error.detail,
-            "layer": error.extra.get("layer"),
-            "rows": list(error.extra.get("rows") or [])[:50],
-            "fix": error.extra.get("fix"),
-        }
-        return render(request, "error.html", {"problem": info}, status_code=error.status)
     raise error
+
+
+def _signed_in(request: Request) -> None:
+    """Look up the session cookie again for a page rendered after the route's store session
+    ended (its rollback expired the user), or without a route (a 404 of the router)."""
+    request.state.web_session = None
+    if SESSION_COOKIE not in request.cookies:
+        request.state.web_session = ()
+        return
+    try:
+        with request.app.state.store.session() as db:
+            live = _live_session(request, db)
+            if live is not None:
+                db.expunge(live[1])
+    except Exception:  # the error page never fails for the store: it shows no account then
+        request.state.web_session = ()
+        log.warning("no session lookup for the error page of %s", request.url.path, exc_info=True)
+
+
+def _path_not_valid(problem: dict[str, Any]) -> bool:
+    """A request validation problem about the URL path (``/web/rounds/abc``): no such page."""
+    errors = problem.get("errors") or []
+    return bool(errors) and any((e.get("loc") or [None])[0] == "path" for e in errors)
+
+
+def error_page(request: Request, error: Exception, problem: dict[str, Any]) -> Response:
+    """The HTML page of an error under ``/web`` (registered with :mod:`service.problems`).
+
+    ``problem`` is the RFC 9457 document the API would answer (status, title,
+    detail; ``layer``, ``rows``, ``fix`` for library errors). A 404, or a URL
+    path that does not parse (``/web/rounds/abc``), gives the not-found page;
+    401 and 403 the not-allowed page; every other status the error page with
+    the message, the rows and the fix, under the same status.
+    """
+    _signed_in(request)
+    status = int(problem.get("status") or 500)
+    if status == 404 or (status == 422 and _path_not_valid(problem)):
+        return render(request, "not_found.html", status_code=404)
+    if status in (401, 403):
+        return render(request, "not_allowed.html", status_code=403)
+    info = {
+        "title": problem.get("title") or "",
+        "detail": problem.get("detail") or "",
+        "layer": problem.get("layer"),
+        "rows": list(problem.get("rows") or [])[:50],
+        "fix": problem.get("fix"),
+    }
+    return render(request, "error.html", {"problem": info}, status_code=status)
+
+
+register_error_pages(PREFIX, error_page)
 
 
 def _same_origin(request: Request) -> bool:
@@ -397,14 +432,7 @@ class PageRoute(APIRoute):
             try:
                 await _check_csrf(request)
                 return await handler(request)
-            except (
-                SignInRequired,
-                NotAllowed,
-                PageNotFound,
-                CsrfRefused,
-                SitingError,
-                Problem,
-            ) as err:
+            except (SignInRequired, NotAllowed, PageNotFound, CsrfRefused) as err:
                 return _error_page(request, err)
 
         return page_handler
