@@ -13,6 +13,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -47,7 +48,7 @@ def synthetic_haengjeongdong(seed: int = SEED) -> tuple[gpd.GeoDataFrame, dict[s
     legal = load_dongs().sort_values("emd_cd", ignore_index=True)
     groups: list[int] = []
     for _, count in legal.groupby("sig_cd", sort=True).size().items():
-        sizes = []
+        sizes: list[int] = []
         while sum(sizes) < count:
             sizes.append(int(rng.integers(1, 5)))
         groups += [g for g, size in enumerate(sizes) for _ in range(size)][:count]
@@ -62,15 +63,24 @@ def synthetic_haengjeongdong(seed: int = SEED) -> tuple[gpd.GeoDataFrame, dict[s
     return out.reset_index(drop=True), dict(zip(lookup.emd_cd, lookup.ADM_CD, strict=True))
 
 
+class Synthetic(NamedTuple):
+    """The synthetic 행정동 (EPSG:5186), 법정동 code -> ADM_CD, and the two files."""
+
+    frame: gpd.GeoDataFrame
+    map: dict[str, str]
+    gpkg: Path
+    geojson: Path
+
+
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Synthetic:
     root = tmp_path_factory.mktemp("hdong")
     admin, legal_to_admin = synthetic_haengjeongdong()
     gpkg = root / "synthetic_haengjeongdong_epsg5179.gpkg"
     geojson = root / "synthetic_haengjeongdong_wgs84.geojson"
     admin.to_crs("EPSG:5179").to_file(gpkg, layer="bnd_dong", driver="GPKG")
     admin.to_crs("EPSG:4326").to_file(geojson, driver="GeoJSON")
-    return {"frame": admin, "map": legal_to_admin, "gpkg": gpkg, "geojson": geojson, "root": root}
+    return Synthetic(admin, legal_to_admin, gpkg, geojson)
 
 
 @pytest.fixture(autouse=True)
@@ -95,11 +105,10 @@ def _run(args: list[str]) -> tuple[int, str]:
 # reading ------------------------------------------------------------------------------------
 
 
-def test_gpkg_in_5179_and_geojson_in_wgs84_read_the_same(synthetic: dict[str, object]) -> None:
-    frame = synthetic["frame"]
-    assert isinstance(frame, gpd.GeoDataFrame)
-    a = read_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
-    b = read_dong_boundaries(synthetic["geojson"])  # type: ignore[arg-type]
+def test_gpkg_in_5179_and_geojson_in_wgs84_read_the_same(synthetic: Synthetic) -> None:
+    frame = synthetic.frame
+    a = read_dong_boundaries(synthetic.gpkg)
+    b = read_dong_boundaries(synthetic.geojson)
     assert a.kind == b.kind == ADMIN_DONG and a.code_system == "10-digit 행정기관코드"
     assert a.source == "synthetic_haengjeongdong_epsg5179.gpkg" and a.sha256
     assert a.polygons.crs == b.polygons.crs == "EPSG:5186"
@@ -114,12 +123,12 @@ def test_gpkg_in_5179_and_geojson_in_wgs84_read_the_same(synthetic: dict[str, ob
 
 
 def test_locations_name_the_haengjeongdong_holding_the_point(
-    synthetic: dict[str, object],
+    synthetic: Synthetic,
 ) -> None:
     districts = load_districts()
     sites = points_in(districts, 300, seed=SEED).drop(columns=["sig_cd", "name_ko"])
     legal = add_site_location(sites)
-    admin = add_site_location(sites, dongs=synthetic["gpkg"])  # type: ignore[arg-type]
+    admin = add_site_location(sites, dongs=synthetic.gpkg)
     assert list(legal.columns[-6:]) == [*LOCATION_COLUMNS, "geometry"]
     assert list(admin.columns[-8:]) == [*LOCATION_COLUMNS, *DONG_DETAIL_COLUMNS, "geometry"]
     assert legal.attrs["dong_kind"] == LEGAL_DONG and admin.attrs["dong_kind"] == ADMIN_DONG
@@ -133,21 +142,19 @@ def test_locations_name_the_haengjeongdong_holding_the_point(
         legal_codes[(legal_codes.sig_cd == s) & (legal_codes.name_ko == n)].emd_cd.iloc[0]
         for s, n in zip(legal.sig_cd, legal.dong, strict=True)
     ]
-    expected = [synthetic["map"][c] for c in legal_code]  # type: ignore[index]
+    expected = [synthetic.map[c] for c in legal_code]
     assert admin["dong_cd"].tolist() == expected
-    names = dict(
-        zip(synthetic["frame"]["ADM_CD"], synthetic["frame"]["ADM_NM"], strict=True)  # type: ignore[index]
-    )
+    names = dict(zip(synthetic.frame["ADM_CD"], synthetic.frame["ADM_NM"], strict=True))
     assert admin["dong"].tolist() == [names[c].split()[-1] for c in expected]
-    assert admin.attrs["dong_summary"]["dong_boundaries"]["dongs"] == len(synthetic["frame"])  # type: ignore[arg-type]
+    assert admin.attrs["dong_summary"]["dong_boundaries"]["dongs"] == len(synthetic.frame)
 
 
 def test_the_environment_variable_is_the_installation_setting(
-    synthetic: dict[str, object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    synthetic: Synthetic, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     site = gpd.GeoDataFrame(geometry=gpd.points_from_xy([X0], [Y0]), crs="EPSG:5186")
     assert dong_kind() == LEGAL_DONG and "dong_cd" not in add_site_location(site)
-    monkeypatch.setenv(ENV_VAR, str(synthetic["geojson"]))
+    monkeypatch.setenv(ENV_VAR, str(synthetic.geojson))
     assert configured_dongs().source == "synthetic_haengjeongdong_wgs84.geojson"
     located = add_site_location(site)
     assert located["dong_kind"].tolist() == [ADMIN_DONG]
@@ -156,7 +163,7 @@ def test_the_environment_variable_is_the_installation_setting(
     assert dong_kind() == LEGAL_DONG
     # The process-wide choice (the CLI option) wins over the environment.
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing.gpkg"))
-    use_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
+    use_dong_boundaries(synthetic.gpkg)
     assert configured_dongs().source == "synthetic_haengjeongdong_epsg5179.gpkg"
     use_dong_boundaries(None)
     with pytest.raises(InputError, match=r"missing.gpkg.*does not exist(?s:.*)SITING_DONG"):
@@ -167,9 +174,9 @@ def test_the_environment_variable_is_the_installation_setting(
 
 
 def test_coordinates_contradicting_the_declared_crs_are_refused(
-    synthetic: dict[str, object], tmp_path: Path
+    synthetic: Synthetic, tmp_path: Path
 ) -> None:
-    frame = synthetic["frame"].to_crs("EPSG:5179")  # type: ignore[union-attr]
+    frame = synthetic.frame.to_crs("EPSG:5179")
     lying = _write(
         frame.set_crs("EPSG:5186", allow_override=True), tmp_path / "a.gpkg", "EPSG:5186"
     )
@@ -182,18 +189,16 @@ def test_coordinates_contradicting_the_declared_crs_are_refused(
         read_dong_boundaries(tmp_path / "noprj.shp")
 
 
-def test_missing_columns_name_what_is_looked_for(
-    synthetic: dict[str, object], tmp_path: Path
-) -> None:
-    frame = synthetic["frame"].rename(columns={"ADM_CD": "CODE", "ADM_NM": "NAME"})  # type: ignore[union-attr]
+def test_missing_columns_name_what_is_looked_for(synthetic: Synthetic, tmp_path: Path) -> None:
+    frame = synthetic.frame.rename(columns={"ADM_CD": "CODE", "ADM_NM": "NAME"})
     path = _write(frame, tmp_path / "b.geojson", "EPSG:4326")
     with pytest.raises(InputError, match=r"(?s)layer 'b.geojson': has no a 행정동 code column.*"
                        r"and no a 행정동 name column.*columns are: CODE, NAME.*fix: rename"):  # fmt: skip
         read_dong_boundaries(path)
 
 
-def test_every_problem_is_reported_at_once(synthetic: dict[str, object], tmp_path: Path) -> None:
-    frame = synthetic["frame"].copy()  # type: ignore[union-attr]
+def test_every_problem_is_reported_at_once(synthetic: Synthetic, tmp_path: Path) -> None:
+    frame = synthetic.frame.copy()
     frame.loc[1, "ADM_CD"] = frame.loc[0, "ADM_CD"]  # rows 1 and 2 share a code
     frame.loc[2, "ADM_NM"] = ""
     frame.loc[3, "ADM_CD"] = "1111"
@@ -213,16 +218,14 @@ def test_every_problem_is_reported_at_once(synthetic: dict[str, object], tmp_pat
     assert "fix: export Seoul's 행정동 again" in text
 
 
-def test_a_file_without_seoul_is_empty(synthetic: dict[str, object], tmp_path: Path) -> None:
-    frame = synthetic["frame"].assign(ADM_CD=lambda f: "26" + f["ADM_CD"].str[2:])  # type: ignore[union-attr]
+def test_a_file_without_seoul_is_empty(synthetic: Synthetic, tmp_path: Path) -> None:
+    frame = synthetic.frame.assign(ADM_CD=lambda f: "26" + f["ADM_CD"].str[2:])
     with pytest.raises(EmptyLayerError, match=r"no 행정동 of Seoul: no ADM_CD starts with 11"):
         read_dong_boundaries(_write(frame, tmp_path / "d.gpkg"))
 
 
-def test_the_cli_option_gives_one_message_and_exit_2(
-    synthetic: dict[str, object], tmp_path: Path
-) -> None:
-    frame = synthetic["frame"].copy()  # type: ignore[union-attr]
+def test_the_cli_option_gives_one_message_and_exit_2(synthetic: Synthetic, tmp_path: Path) -> None:
+    frame = synthetic.frame.copy()
     frame.loc[5, "ADM_CD"] = frame.loc[4, "ADM_CD"]
     path = _write(frame, tmp_path / "dup.gpkg")
     code, output = _run(["--dong-boundaries", str(path), "inspect", str(path)])
@@ -261,7 +264,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_propose_names_haengjeongdong_with_the_option_and_beopjeongdong_without(
-    synthetic: dict[str, object], small_case: list[str], tmp_path: Path
+    synthetic: Synthetic, small_case: list[str], tmp_path: Path
 ) -> None:
     code, output = _run([*small_case, "--out", str(tmp_path / "legal")])
     assert code == 0, output
@@ -272,7 +275,7 @@ def test_propose_names_haengjeongdong_with_the_option_and_beopjeongdong_without(
     summary = json.loads((tmp_path / "legal" / "summary.json").read_text(encoding="utf-8"))
     assert summary["dong_kind"] == LEGAL_DONG
 
-    args = ["--dong-boundaries", str(synthetic["gpkg"]), *small_case]
+    args = ["--dong-boundaries", str(synthetic.gpkg), *small_case]
     code, output = _run([*args, "--out", str(tmp_path / "admin")])
     assert code == 0, output
     admin = _rows(tmp_path / "admin" / "proposals.csv")
@@ -287,14 +290,14 @@ def test_propose_names_haengjeongdong_with_the_option_and_beopjeongdong_without(
     assert set(layer["dong_kind"]) == {ADMIN_DONG}
 
 
-def test_map_popups_and_outlines_say_haengjeongdong(synthetic: dict[str, object]) -> None:
+def test_map_popups_and_outlines_say_haengjeongdong(synthetic: Synthetic) -> None:
     from maps import proposals_map, render_offline
 
     districts = load_districts()
     sites = synthetic_proposals(districts[districts.sig_cd == "11290"], 3, seed=SEED)
     legal_page = render_offline(proposals_map(districts, sites))
     assert "(법정동)" in legal_page and "행정동" not in legal_page
-    use_dong_boundaries(synthetic["gpkg"])  # type: ignore[arg-type]
+    use_dong_boundaries(synthetic.gpkg)
     located = add_site_location(sites)
     page = render_offline(proposals_map(districts, located))
     for code in located["dong_cd"]:
