@@ -392,8 +392,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col_lonlat": ("경도, 위도", "Lon, lat"),
     "col_exclude": ("제외", "Exclude"),
     "dong_note": (
-        "동은 법정동입니다 (행정동 경계는 번들 자료에 없음). 좌표는 WGS84 경도·위도(소수 6자리).",
-        "The dong is the legal dong (법정동; administrative dong boundaries are not bundled). "
+        "동은 관리자가 행정동 경계 파일을 설치했으면 행정동(결과 CSV의 dong_kind 열이 '행정동', "
+        "dong_cd 열이 행정동 코드), 아니면 번들 경계의 법정동입니다. "
+        "좌표는 WGS84 경도·위도(소수 6자리).",
+        "The dong is the administrative dong (행정동) when the administrator installed a 행정동 "
+        "boundary file (the result CSV's dong_kind column then says 행정동 and dong_cd gives its "
+        "code), otherwise the legal dong (법정동) of the bundled boundaries. "
         "Coordinates are WGS84 lon/lat (6 decimals).",
     ),
     "adjust_title": ("고쳐서 다시 실행", "Adjust and run again"),
