@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -54,6 +54,15 @@ class Settings(BaseSettings):
         (``SITING_JOB_ATTEMPTS``; 2: one retry after a crash or a restart).
     run_migrations : bool
         Upgrade the database schema at start-up (True).
+    dong_boundaries : Path, optional
+        The installation's 행정동 boundary file (``SITING_DONG_BOUNDARIES``;
+        GeoPackage, Shapefile or GeoJSON with ADM_CD/ADM_NM-like columns):
+        proposed sites are then named by 행정동 and its code instead of the
+        bundled 법정동 (:mod:`layers.dong_boundaries`). Jobs read the
+        environment variable itself in the process that runs them: local
+        worker processes inherit it from the service; on a Dask cluster set it
+        on every worker. ``siting --dong-boundaries FILE serve`` checks the file
+        at start and sets the variable. Blank: the bundled 법정동.
     """
 
     model_config = SettingsConfigDict(env_prefix="SITING_", extra="ignore")
@@ -68,6 +77,13 @@ class Settings(BaseSettings):
     tile_url: str | None = None
     job_attempts: int = Field(default=2, ge=1)
     run_migrations: bool = True
+    dong_boundaries: Path | None = None
+
+    @field_validator("dong_boundaries", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        """``SITING_DONG_BOUNDARIES=""`` means no 행정동 file (the bundled 법정동)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     def database_url(self) -> str:
         """The SQLAlchemy URL of the store (SQLite in the data folder by default)."""
