@@ -304,3 +304,33 @@ def test_map_popups_and_outlines_say_haengjeongdong(synthetic: Synthetic) -> Non
         assert f"(행정동 {code})" in page or json.dumps(f"(행정동 {code})")[1:-1] in page
     assert "(법정동)" not in page
     assert "행정동 경계" in page or json.dumps("행정동 경계")[1:-1] in page
+
+
+def test_spawned_worker_processes_inherit_the_installation_setting(
+    synthetic: Synthetic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's local executor starts workers with ``spawn``: they see the environment."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    monkeypatch.setenv(ENV_VAR, str(synthetic.gpkg))
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(dong_kind).result(timeout=300) == ADMIN_DONG
+    monkeypatch.setenv(ENV_VAR, "")
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        assert pool.submit(dong_kind).result(timeout=300) == LEGAL_DONG
+
+
+def test_a_cp949_shapefile_with_sgis_columns_reads(synthetic: Synthetic, tmp_path: Path) -> None:
+    """SGIS ships EPSG:5179 shapefiles with CP949 attributes, 8-digit ADM_CD and short names."""
+    frame = synthetic.frame.assign(
+        ADM_CD=lambda f: f["ADM_CD"].str[:8], ADM_NM=lambda f: f["ADM_NM"].str.split().str[-1]
+    )
+    path = tmp_path / "bnd_dong_synthetic.shp"
+    frame.to_crs("EPSG:5179").to_file(path, encoding="cp949")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    read = read_dong_boundaries(path)
+    assert read.code_system == "8-digit 통계청 (SGIS) 행정동 code"
+    assert read.polygons["name_ko"].str.fullmatch(r"합성\d+동").all()
+    assert len(read.polygons) == len(frame)
