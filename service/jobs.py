@@ -299,8 +299,8 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
                 message=f"failed: {error}"[:2000],
                 finished_at=utcnow(),
             )
-            if not recorded:  # dismissed or given up on while it ran: its error is moot
-                return "superseded"
+            if not recorded:  # dismissed (its staging folder deleted under it?) or given up on
+                return _stopped(sessions, beat)
             if not _is_siting_error(error):
                 log.error("job %s failed:\n%s", job_id, traceback.format_exc())
             return "failed"
@@ -330,7 +330,7 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
 
 
 def _stopped(sessions: Callable[[], Session], beat: _Beat) -> str:
-    """A run stopped at a progress point: note where on a dismissed job's row.
+    """A run stopped (at a progress point, or by an error once dismissed): note where.
 
     Returns ``dismissed``, or ``superseded`` when the attempt was given up on
     (its newer attempt owns the row).
@@ -344,7 +344,7 @@ def _stopped(sessions: Callable[[], Session], beat: _Beat) -> str:
         )
         session.commit()
     log.info(
-        "job %s attempt %d stopped at progress point %d (%d %%: %s)",
+        "job %s attempt %d stopped after %d progress points (%d %%: %s)",
         beat.job_id,
         beat.attempt,
         beat.points,

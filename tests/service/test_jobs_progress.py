@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
 from layers.districts import load_districts
-from layers.progress import Cancelled
+from layers.progress import Cancelled, track
 from service.jobs import PROGRESS_S, JobContext, _Beat
 from service.models import Job
 from service.processes import run_propose_process
@@ -235,3 +235,70 @@ def test_dismissing_a_running_propose_job_stops_it_at_the_next_progress_point(
         timeout=120,
     )
     assert r.status_code == 200, r.text
+
+
+# -- on a Dask cluster: the same code path ------------------------------------------------
+
+
+def _steps(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``steps`` bounded steps, each a library progress point; writes only at the end."""
+    for _ in track(range(int(inputs["steps"])), "steps"):
+        time.sleep(float(inputs["pause"]))
+    (ctx.out_dir / "done.txt").write_text("done\n", encoding="utf-8")
+    return {"steps": inputs["steps"]}, ["done.txt"]
+
+
+def test_a_job_dismissed_on_a_dask_cluster_stops_too(
+    app: FastAPI, settings: Settings, store: str, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    from distributed import LocalCluster
+
+    from service.executor import DaskExecutor
+    from service.jobs import JobRunner
+
+    if not store.startswith("sqlite"):
+        pytest.skip("the Dask executor is exercised once, on the embedded store")
+    owner = make_user("city-dask-stop", "city")["user"]["id"]
+    data = Path(settings.data)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        executor = DaskExecutor(cluster.scheduler_address)
+        runner = JobRunner(
+            app.state.store.session, settings.database_url(), data, executor, lambda _: _steps
+        )
+        try:
+            ids = []
+            for steps in (400, 2):
+                with app.state.store.session() as session:
+                    job = Job(process="test-steps", owner_id=owner)
+                    job.inputs = {"steps": steps, "pause": 0.05}
+                    session.add(job)
+                    session.commit()
+                    ids.append(str(job.id))
+            long_job, next_job = ids
+            runner.dispatch(long_job)
+            for _ in range(POLLS):
+                if _row(app, long_job)[0] >= 5:
+                    break
+                time.sleep(POLL_S)
+            with app.state.store.session() as session:
+                job = session.get(Job, long_job)
+                assert job is not None and job.status == "running"
+                runner.dismiss(session, job)
+                session.commit()
+            for _ in range(POLLS):
+                message = _row(app, long_job)[1]
+                if message.startswith("dismissed; its run stopped"):
+                    break
+                time.sleep(POLL_S)
+            assert message.startswith("dismissed; its run stopped at "), message
+            stopped_at = int(message.rsplit("steps ", 1)[1].split("/")[0])
+            assert stopped_at < 400  # it did not run to its end
+            runner.dispatch(next_job)  # the cluster's only thread takes the next job
+            assert runner.wait(next_job, 120)
+            assert _row(app, next_job)[2] == "successful"
+        finally:
+            runner.shutdown()
+    assert not (data / "jobs" / long_job).exists()
+    assert not list((data / "jobs" / ".staging").glob(f"{long_job}-*"))
