@@ -157,8 +157,8 @@ def test_replace_on_grid_moves_a_badly_placed_camera(grid_path: Path, tmp_path: 
     d_x, d_y = _cell_centre(ROWS - 1, COLS - 1)  # the highest-scored D cell
     devices = _csv(
         tmp_path / "cctv.csv",
-        "device_id,x,y,install_year",
-        [f"old,{d_x - 50},{d_y + 50},2012", f"new,{d_x - 400},{d_y},2023"],
+        "device_id,x,y,install_year,n_devices",
+        [f"old,{d_x - 50},{d_y + 50},2012,4", f"new,{d_x - 400},{d_y},2023,4"],
     )
     candidates = _csv(tmp_path / "lights.csv", "candidate_id,x,y", [f"L1,{d_x - 5},{d_y}"])
     out = tmp_path / "replace"
