@@ -190,10 +190,10 @@ def test_coordinates_contradicting_the_declared_crs_are_refused(
 
 
 def test_missing_columns_name_what_is_looked_for(synthetic: Synthetic, tmp_path: Path) -> None:
-    frame = synthetic.frame.rename(columns={"ADM_CD": "CODE", "ADM_NM": "NAME"})
+    frame = synthetic.frame.rename(columns={"ADM_CD": "DONG_ID", "ADM_NM": "LABEL"})
     path = _write(frame, tmp_path / "b.geojson", "EPSG:4326")
-    with pytest.raises(InputError, match=r"(?s)layer 'b.geojson': has no a 행정동 code column.*"
-                       r"and no a 행정동 name column.*columns are: CODE, NAME.*fix: rename"):  # fmt: skip
+    with pytest.raises(InputError, match=r"(?s)layer 'b.geojson': has no 행정동 code column.*"
+                       r"and no 행정동 name column.*columns are: DONG_ID, LABEL.*fix: rename"):  # fmt: skip
         read_dong_boundaries(path)
 
 
@@ -323,9 +323,14 @@ def test_spawned_worker_processes_inherit_the_installation_setting(
 
 
 def test_a_cp949_shapefile_with_sgis_columns_reads(synthetic: Synthetic, tmp_path: Path) -> None:
-    """SGIS ships EPSG:5179 shapefiles with CP949 attributes, 8-digit ADM_CD and short names."""
+    """SGIS ships EPSG:5179 shapefiles with CP949 attributes, 8-digit ADM_CD and short names.
+
+    SGIS numbers Seoul's districts 11010 … 11250 in SIG_CD order (종로구 11110 is 11010).
+    """
+    sgis = {sig: f"11{10 * (i + 1):03d}" for i, sig in enumerate(sorted(load_districts().sig_cd))}
     frame = synthetic.frame.assign(
-        ADM_CD=lambda f: f["ADM_CD"].str[:8], ADM_NM=lambda f: f["ADM_NM"].str.split().str[-1]
+        ADM_CD=lambda f: [sgis[c[:5]] + c[5:8] for c in f["ADM_CD"]],
+        ADM_NM=lambda f: f["ADM_NM"].str.split().str[-1],
     )
     path = tmp_path / "bnd_dong_synthetic.shp"
     frame.to_crs("EPSG:5179").to_file(path, encoding="cp949")
@@ -334,3 +339,16 @@ def test_a_cp949_shapefile_with_sgis_columns_reads(synthetic: Synthetic, tmp_pat
     assert read.code_system == "8-digit 통계청 (SGIS) 행정동 code"
     assert read.polygons["name_ko"].str.fullmatch(r"합성\d+동").all()
     assert len(read.polygons) == len(frame)
+    assert read.polygons.set_index("dong_cd")["sig_cd"].to_dict() == {
+        sgis[c[:5]] + c[5:8]: c[:5] for c in synthetic.frame["ADM_CD"]
+    }
+
+
+def test_boundaries_shifted_like_a_missing_datum_shift_are_refused(
+    synthetic: Synthetic, tmp_path: Path
+) -> None:
+    """A Bessel-datum file converted without its datum shift lands ~360 m off (KOSTAT 2013 copies)."""
+    frame = synthetic.frame.copy()
+    frame["geometry"] = frame.geometry.translate(xoff=-250.0, yoff=260.0)  # 361 m
+    with pytest.raises(ValidationError, match=r"dongs lie in another 자치구 than their code says"):
+        read_dong_boundaries(_write(frame, tmp_path / "shifted.geojson", "EPSG:4326"))
