@@ -339,7 +339,7 @@ def _read_file(file: Path) -> tuple[gpd.GeoDataFrame, str, str]:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError
 
-    from layers.readers.vector import bessel_crs, dbf_encoding
+    from layers.readers.vector import bessel_crs
 
     layer = file.name
     if file.suffix.lower() not in SUFFIXES:
@@ -348,7 +348,7 @@ def _read_file(file: Path) -> tuple[gpd.GeoDataFrame, str, str]:
             layer=layer,
             fix="give a GeoPackage (.gpkg), a Shapefile (.shp with .dbf, .shx, .prj) or GeoJSON",
         )
-    encoding = dbf_encoding(file) if file.suffix.lower() == ".shp" else None
+    encoding = _shapefile_encoding(file) if file.suffix.lower() == ".shp" else None
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(file)]
         infos = [(n, pyogrio.read_info(file, layer=n, encoding=encoding)) for n in names]
@@ -405,6 +405,34 @@ def _read_file(file: Path) -> tuple[gpd.GeoDataFrame, str, str]:
         log.info("%s: %s", layer, note)
         frame = frame.set_crs(crs, allow_override=True)
     return frame, code_col, name_col
+
+
+def _shapefile_encoding(shp: Path) -> str | None:
+    """CP949 for a shapefile without .cpg whose records are CP949 Hangul; else GDAL's choice.
+
+    :func:`layers.readers.vector.dbf_encoding` first; when it cannot tell (it
+    also sniffs the binary field descriptors, which refuse some files, such as
+    KOSTAT's 2013 행정동 shapefile), the records alone are sniffed.
+    """
+    import struct
+
+    from layers.encoding import sniff_encoding
+    from layers.errors import EncodingError
+    from layers.readers.vector import dbf_encoding
+
+    found = dbf_encoding(shp)
+    if found is not None or any(shp.with_suffix(s).exists() for s in (".cpg", ".CPG")):
+        return found
+    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
+    data = dbf.read_bytes() if dbf is not None else b""
+    if len(data) < 32:
+        return None
+    (header,) = struct.unpack("<H", data[8:10])
+    records = data[header:].replace(b"\x00", b" ").rstrip(b"\x1a")
+    try:
+        return "cp949" if sniff_encoding(records, layer=shp.name) == "cp949" else None
+    except EncodingError:
+        return None
 
 
 def _codes(values: pd.Series) -> pd.Series:
@@ -521,9 +549,18 @@ def dong_problems(
             f"rows {rows_of(bad_code.to_numpy())}"
         )
     problems.extend(duplicate_problems(codes, code_column, rows))
-    blank = (polygons["name_ko"].astype(str).str.len() == 0).to_numpy()
+    names = polygons["name_ko"].astype(str)
+    blank = (names.str.len() == 0).to_numpy()
     if blank.any():
         problems.append(f"no 행정동 name: rows {rows_of(blank)}")
+    garbled = ~blank & ~names.str.contains("[가-힣]", regex=True).to_numpy()
+    if garbled.any():
+        sample = ", ".join(repr(n) for n in names[garbled].head(3))
+        problems.append(
+            f"{int(garbled.sum())} 행정동 name(s) have no Hangul ({sample}): read in the wrong "
+            f"encoding? Put a .cpg file saying CP949 (or UTF-8) next to the .shp: "
+            f"rows {rows_of(garbled)}"
+        )
 
     districts = load_districts()
     by_code = np.array(

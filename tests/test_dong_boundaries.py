@@ -352,3 +352,13 @@ def test_boundaries_shifted_like_a_missing_datum_shift_are_refused(
     frame["geometry"] = frame.geometry.translate(xoff=-250.0, yoff=260.0)  # 361 m
     with pytest.raises(ValidationError, match=r"dongs lie in another 자치구 than their code says"):
         read_dong_boundaries(_write(frame, tmp_path / "shifted.geojson", "EPSG:4326"))
+
+
+def test_names_without_hangul_point_at_the_encoding(synthetic: Synthetic, tmp_path: Path) -> None:
+    """CP949 names read as Latin-1 (a .dbf without .cpg GDAL guessed wrong) become mojibake."""
+    frame = synthetic.frame.copy()
+    frame["ADM_NM"] = [n.encode("cp949").decode("latin-1") for n in frame["ADM_NM"]]
+    with pytest.raises(
+        ValidationError, match=r"name\(s\) have no Hangul .*\.cpg file saying CP949"
+    ):
+        read_dong_boundaries(_write(frame, tmp_path / "latin1.gpkg"))
