@@ -216,7 +216,10 @@ class Job(Base):
 
     ``status`` is one of :data:`JOB_STATUSES`; ``progress`` in % (0–100);
     ``artifacts_dir`` is relative to the data folder; ``attempt`` counts runs
-    (a restart after a crash re-runs or fails the job).
+    (a restart after a crash re-runs or fails the job). ``published_at`` /
+    ``published_by_id``: when and by whom city staff published the job's
+    shareable results to every signed-in user (``None``: not published; see
+    :mod:`service.publication`).
     """
 
     __tablename__ = "jobs"
@@ -238,6 +241,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
 class AuditEntry(Base):

@@ -11,9 +11,18 @@ Collections:
     district polygons (everyone signed in reads published results).
 ``job-{id}-proposals``
     The proposed sites of each successful ``propose`` job the caller may read (city
-    staff: all; a planner: its district's). Only the ``proposals`` layer is
-    published: the covered demand, the candidates, the smart-pole clutter layer and
-    every replacement plan hold positions of existing devices and stay out.
+    staff: all; a planner: its district's; everyone: the published ones). Only the
+    ``proposals`` layer is published: the covered demand, the candidates, the
+    smart-pole clutter layer and every replacement plan hold positions of existing
+    devices and stay out.
+``job-{id}-sites``
+    The sites of each successful ``plan`` job (layer ``sites`` of
+    ``plan_sites.gpkg``; also a citywide ``propose`` run by quota), read like the
+    proposals.
+
+A reader of a published job who does not work on it (a viewer, another district's
+planner) gets its shared view (:mod:`service.job_sites`): sites on existing CCTV
+poles and the existing-device ids and exact distances are left out.
 
 Geometries are GeoJSON in WGS84 longitude/latitude (CRS84); ``bbox`` filters in the
 same; ``limit`` (default 100, at most 10,000) and ``offset`` page, with ``next``/``prev``
@@ -34,9 +43,10 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.job_sites import SITE_LAYERS, collection_id, shared_frame, sites_layer
 from service.models import Job, Round, RoundVersion, User
 from service.problems import Problem
-from service.routes_processes import can_read_job
+from service.routes_processes import can_read_job, reads_shared_view, visible_jobs_query
 from service.routes_uploads import ApiUser, route_session
 
 __all__ = ["CONFORMANCE", "router"]
@@ -113,13 +123,17 @@ def _dongs() -> _Layer:
 
 
 @lru_cache(maxsize=64)
-def _proposals(path: str, mtime: float) -> _Layer:
+def _sites(path: str, layer: str, mtime: float, shared: bool) -> _Layer:
+    """A job's sites layer (``shared``: its shared view); ids are ``order`` when unique,
+    else the row number, given before rows are left out so they match the whole layer."""
     import pyogrio
 
-    frame = pyogrio.read_dataframe(path, layer="proposals")
+    frame = pyogrio.read_dataframe(path, layer=layer)
     frame["fid"] = [str(i) for i in range(1, len(frame) + 1)]
-    if "order" in frame:
+    if "order" in frame and frame["order"].is_unique:
         frame["fid"] = frame["order"].astype(int).astype(str)
+    if shared:
+        frame = shared_frame(frame)
     return _Layer.from_frame(frame, "fid")
 
 
@@ -181,16 +195,30 @@ def _published_versions(session: Session) -> list[tuple[RoundVersion, Round]]:
     return [(v, r) for v, r in rows]
 
 
-def _proposal_jobs(session: Session, user: User) -> list[Job]:
-    if user.role == "viewer":
-        return []
-    query = select(Job).where(Job.process == "propose", Job.status == "successful")
-    if user.role != "city":
-        query = query.where(
-            (Job.owner_id == user.id)
-            | ((Job.district == user.district) & Job.district.is_not(None))
+def _site_jobs(session: Session, user: User) -> list[Job]:
+    """Successful propose and plan jobs the user may read, oldest first."""
+    query = (
+        visible_jobs_query(user)
+        .where(Job.process.in_(("propose", "plan")), Job.status == "successful")
+        .order_by(None)
+        .order_by(Job.created_at, Job.id)
+    )
+    return [j for j in session.scalars(query) if can_read_job(user, j)]
+
+
+def _site_titles(job: Job) -> tuple[str, str]:
+    """Title and description of a job's sites collection."""
+    device = job.inputs.get("device") or (job.results or {}).get("summary", {}).get("device", "")
+    if job.process == "plan":
+        return (
+            f"Planned {device} sites, job {job.id[:8]}",
+            f"sites planned by job {job.id} ({device}) for the funded districts; "
+            "new positions only",
         )
-    return [j for j in session.scalars(query.order_by(Job.created_at)) if can_read_job(user, j)]
+    return (
+        f"Proposed {device} sites, job {job.id[:8]}",
+        f"sites proposed by job {job.id} ({device}); new positions only",
+    )
 
 
 def _resolve(request: Request, session: Session, user: User, cid: str) -> tuple[str, str, _Layer]:
@@ -220,24 +248,23 @@ def _resolve(request: Request, session: Session, user: User, cid: str) -> tuple[
                     f"{version.version}, joined to the district polygons",
                     layer,
                 )
-    if cid.startswith("job-") and cid.endswith("-proposals"):
-        job_id = cid[len("job-") : -len("-proposals")]
-        job = session.get(Job, job_id)
+    suffixes = tuple(f"-{suffix}" for _, suffix in SITE_LAYERS.values())
+    if cid.startswith("job-") and cid.endswith(suffixes):
+        job = session.get(Job, cid[len("job-") :].rsplit("-", 1)[0])
+        found = sites_layer(job) if job is not None else None
         if (
             job is not None
-            and job.process == "propose"
-            and job.status == "successful"
+            and found is not None
             and job.artifacts_dir
+            and collection_id(job) == cid
             and can_read_job(user, job)
         ):
-            path = Path(request.app.state.settings.data) / job.artifacts_dir / "proposal.gpkg"
+            path = Path(request.app.state.settings.data) / job.artifacts_dir / found[0]
             if path.is_file():
-                device = job.inputs.get("device", "")
-                return (
-                    f"Proposed {device} sites, job {job.id[:8]}",
-                    f"sites proposed by job {job.id} ({device}); new positions only",
-                    _proposals(str(path), path.stat().st_mtime),
-                )
+                title, description = _site_titles(job)
+                shared = reads_shared_view(user, job)
+                layer = _sites(str(path), found[1], path.stat().st_mtime, shared)
+                return title, description, layer
     raise Problem(404, f"no collection {cid!r} you may read; GET /collections lists them")
 
 
@@ -344,7 +371,8 @@ def conformance() -> dict[str, Any]:
 
 @router.get("/collections", summary="Collections you may read", responses={401: _PROBLEM})
 def collections(request: Request, user: ApiUser) -> dict[str, Any]:
-    """Districts, dongs, published round versions and your proposal jobs."""
+    """Districts, dongs, published round versions, and the sites of the propose and plan
+    jobs you may read."""
     with route_session(request) as session:
         docs = [
             _collection_doc(
@@ -369,17 +397,12 @@ def collections(request: Request, user: ApiUser) -> dict[str, Any]:
                     None,
                 )
             )
-        for job in _proposal_jobs(session, user):
-            device = job.inputs.get("device", "")
-            docs.append(
-                _collection_doc(
-                    request,
-                    f"job-{job.id}-proposals",
-                    f"Proposed {device} sites, job {job.id[:8]}",
-                    f"sites proposed by job {job.id}",
-                    None,
-                )
-            )
+        for job in _site_jobs(session, user):
+            sites_cid = collection_id(job)
+            if sites_cid is None:
+                continue
+            title, description = _site_titles(job)
+            docs.append(_collection_doc(request, sites_cid, title, description, None))
         base = _base(request)
         return {
             "collections": docs,

@@ -5,11 +5,16 @@
   ``Prefer: respond-async`` the answer is ``201`` + ``Location: /jobs/{id}`` at once;
   without it the request waits for the job (up to :data:`SYNC_WAIT_S`) and returns
   the results (or the problem); a job still running then is answered like an async one.
-- ``GET /jobs`` (yours; city staff see all), ``GET /jobs/{id}`` (status, progress %,
-  message), ``GET /jobs/{id}/results``, ``DELETE /jobs/{id}`` (dismiss: artifacts
-  deleted), ``GET /jobs/{id}/artifacts/{name}`` (download).
+- ``GET /jobs`` (yours and the published ones; city staff see all), ``GET /jobs/{id}``
+  (status, progress %, message), ``GET /jobs/{id}/results``, ``DELETE /jobs/{id}``
+  (dismiss: artifacts deleted), ``GET /jobs/{id}/artifacts/{name}`` (download).
+- ``POST /jobs/{id}/publication`` / ``DELETE /jobs/{id}/publication``: city staff
+  publish a successful plan, propose or replace job, or withdraw it
+  (:mod:`service.publication`).
 
-A job of another district is answered 404, as if it did not exist.
+A job of another district is answered 404, as if it did not exist, unless it is
+published: then viewers and other districts read its shared view only (summary
+figures, per-district tables, new sites; never existing-device positions).
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import select
+from fastapi.responses import FileResponse, JSONResponse, Response
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from service.audit import record
 from service.db import Store
 from service.executor import make_executor
+from service.job_sites import collection_id
 from service.jobs import TERMINAL, JobRunner
 from service.models import Job, Upload, User
 from service.problems import Problem
@@ -42,9 +48,19 @@ from service.processes import (
     scope_inputs,
     validate_inputs,
 )
+from service.publication import publish, shared_csv, shared_files, shared_summary, unpublish
 from service.routes_uploads import ApiUser, can_read_upload, route_session
 
-__all__ = ["SYNC_WAIT_S", "can_read_job", "job_doc", "lifespan", "router"]
+__all__ = [
+    "SYNC_WAIT_S",
+    "can_read_job",
+    "can_work_on_job",
+    "job_doc",
+    "lifespan",
+    "reads_shared_view",
+    "router",
+    "visible_jobs_query",
+]
 
 log = logging.getLogger(__name__)
 
@@ -108,19 +124,34 @@ def _runner(request: Request) -> JobRunner:
     return runner
 
 
-def can_read_job(user: User, job: Job) -> bool:
-    """City staff read every job; a planner its own and its district's; viewers none."""
+def can_work_on_job(user: User, job: Job) -> bool:
+    """Whether a user reads a job whole, dismisses it and re-runs it: city staff every job,
+    a planner its own and its district's; viewers none."""
     if user.role == "city" or job.owner_id == user.id:
         return True
     return user.role == "district" and job.district is not None and job.district == user.district
+
+
+def can_read_job(user: User, job: Job) -> bool:
+    """Whether a user may read a job: every job it works on, and every published job."""
+    return can_work_on_job(user, job) or job.published_at is not None
+
+
+def reads_shared_view(user: User, job: Job) -> bool:
+    """Whether a user reads a job only because it is published (its shared view only)."""
+    return not can_work_on_job(user, job)
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def job_doc(job: Job) -> dict[str, Any]:
-    """The OGC status document of a job (with progress %, message, attempt and error)."""
+def job_doc(job: Job, *, shared: bool = False) -> dict[str, Any]:
+    """The OGC status document of a job (with progress %, message, attempt and error).
+
+    ``published`` is when city staff published it (``null``: not published). With
+    ``shared`` (a reader of the published job only) the inputs are left out.
+    """
     links = [{"href": f"/jobs/{job.id}", "rel": "self", "type": "application/json"}]
     if job.status == "successful":
         links.append(
@@ -130,10 +161,11 @@ def job_doc(job: Job) -> dict[str, Any]:
                 "type": "application/json",
             }
         )
-        if job.process == "propose":
+        collection = collection_id(job)
+        if collection is not None:
             links.append(
                 {
-                    "href": f"/collections/job-{job.id}-proposals/items",
+                    "href": f"/collections/{collection}/items",
                     "rel": "items",
                     "type": "application/geo+json",
                     "title": "proposed sites (OGC API – Features)",
@@ -152,30 +184,37 @@ def job_doc(job: Job) -> dict[str, Any]:
         "started": _iso(job.started_at),
         "finished": _iso(job.finished_at),
         "updated": _iso(job.heartbeat_at or job.finished_at or job.created_at),
-        "inputs": {k: v for k, v in job.inputs.items() if k not in (FILES_KEY, SERVICE_KEY)},
+        "published": _iso(job.published_at),
+        "inputs": {}
+        if shared
+        else {k: v for k, v in job.inputs.items() if k not in (FILES_KEY, SERVICE_KEY)},
         "links": links,
     }
-    if job.error:
+    if job.error and not shared:
         doc["error"] = job.error
     return doc
 
 
-def _results_doc(job: Job) -> dict[str, Any]:
+def _results_doc(job: Job, *, shared: bool = False) -> dict[str, Any]:
     results = job.results or {}
+    names = shared_files(job) if shared else results.get("files", [])
+    summary = results.get("summary", {})
     files = [
         {
             "href": f"/jobs/{job.id}/artifacts/{name}",
             "rel": "enclosure",
             "title": name,
         }
-        for name in results.get("files", [])
+        for name in names
     ]
-    return {"summary": results.get("summary", {}), "files": files}
+    return {"summary": shared_summary(summary) if shared else summary, "files": files}
 
 
-def _job_for(session: Session, user: User, job_id: str) -> Job:
+def _job_for(session: Session, user: User, job_id: str, *, work: bool = False) -> Job:
+    """The job if the user may read it (``work``: read whole, dismiss, re-run); else 404."""
     job = session.get(Job, job_id)
-    if job is None or not can_read_job(user, job):
+    allowed = can_work_on_job if work else can_read_job
+    if job is None or not allowed(user, job):
         raise Problem(404, f"no job {job_id!r} you may read")
     return job
 
@@ -278,7 +317,7 @@ def _create_job(request: Request, user: User, process_id: str, body: dict[str, A
 
         def job_path(job_id: str, name: str, process_id: str) -> str:
             job = session.get(Job, job_id)
-            if job is None or not can_read_job(user, job):
+            if job is None or not can_work_on_job(user, job):
                 raise ProcessInputError(
                     f"input {name!r}: no job {job_id!r} you may read", input=name
                 )
@@ -338,28 +377,43 @@ def list_jobs(
     request: Request,
     status: Annotated[str | None, Query(description="only jobs in this state")] = None,
     process: Annotated[str | None, Query(alias="processID")] = None,
+    published: Annotated[
+        bool | None, Query(description="only published (true) or unpublished (false) jobs")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    """OGC job list."""
+    """OGC job list: city staff see every job, a planner its own, its district's and the
+    published ones, a viewer the published ones only."""
     with route_session(request) as session:
-        query = select(Job).order_by(Job.created_at.desc(), Job.id)
-        if user.role == "viewer":
-            return {"jobs": [], "links": []}
-        if user.role != "city":
-            query = query.where(
-                (Job.owner_id == user.id)
-                | ((Job.district == user.district) & Job.district.is_not(None))
-            )
+        query = visible_jobs_query(user)
         if status:
             query = query.where(Job.status == status)
         if process:
             query = query.where(Job.process == process)
+        if published is not None:
+            query = query.where(
+                Job.published_at.is_not(None) if published else Job.published_at.is_(None)
+            )
         rows = session.scalars(query.offset(offset).limit(limit)).all()
         return {
-            "jobs": [job_doc(j) for j in rows],
+            "jobs": [job_doc(j, shared=reads_shared_view(user, j)) for j in rows],
             "links": [{"href": "/jobs", "rel": "self", "type": "application/json"}],
         }
+
+
+def visible_jobs_query(user: User, *, published: bool = True) -> Select[Job]:
+    """The jobs a user may read (:func:`can_read_job`), newest first, as a query;
+    without ``published``, only those it works on (:func:`can_work_on_job`)."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id)
+    if user.role == "city":
+        return query
+    own = (Job.owner_id == user.id) | (
+        (Job.district == user.district) & Job.district.is_not(None)
+        if user.role == "district"
+        else false()
+    )
+    return query.where(own | Job.published_at.is_not(None) if published else own)
 
 
 @router.get(
@@ -370,7 +424,8 @@ def list_jobs(
 def get_job(job_id: str, user: ApiUser, request: Request) -> dict[str, Any]:
     """The status document."""
     with route_session(request) as session:
-        return job_doc(_job_for(session, user, job_id))
+        job = _job_for(session, user, job_id)
+        return job_doc(job, shared=reads_shared_view(user, job))
 
 
 @router.get(
@@ -390,22 +445,30 @@ def get_results(job_id: str, user: ApiUser, request: Request) -> JSONResponse:
                 f"job {job_id} is {job.status}; results exist once it is successful",
                 title="Result not ready",
             )
-        return JSONResponse(_results_doc(job))
+        return JSONResponse(_results_doc(job, shared=reads_shared_view(user, job)))
 
 
 @router.delete(
     "/jobs/{job_id}",
     summary="Dismiss a job (its artifacts are deleted)",
-    responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM},
+    responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM},
 )
 def dismiss_job(
     job_id: str,
     request: Request,
     user: ApiUser,
 ) -> dict[str, Any]:
-    """City staff or the job's owner (or its district's planner) dismiss it."""
+    """City staff or the job's owner (or its district's planner) dismiss it; a published
+    job is unpublished first (409 until then)."""
     with route_session(request) as session:
-        job = _job_for(session, user, job_id)
+        job = _job_for(session, user, job_id, work=True)
+        if job.published_at is not None:
+            raise Problem(
+                409,
+                f"job {job_id} is published; city staff unpublish it "
+                f"(DELETE /jobs/{job_id}/publication) before it can be dismissed",
+                title="Published job",
+            )
         if job.status != "dismissed":
             before = {"status": job.status}
             _runner(request).dismiss(session, job)
@@ -432,15 +495,52 @@ def get_artifact(
     name: str,
     request: Request,
     user: ApiUser,
-) -> FileResponse:
-    """Files only inside the job's folder; names as listed in the results."""
+) -> Response:
+    """Files only inside the job's folder; names as listed in the results. A reader of a
+    published job gets the shared files only, site tables without existing devices."""
     with route_session(request) as session:
         job = _job_for(session, user, job_id)
         if job.status != "successful" or not job.artifacts_dir:
             raise Problem(404, f"job {job_id} has no artifacts ({job.status})")
-        listed = set((job.results or {}).get("files", []))
+        shared = reads_shared_view(user, job)
+        listed = set(shared_files(job) if shared else (job.results or {}).get("files", []))
         root = (Path(request.app.state.settings.data) / job.artifacts_dir).resolve()
         path = (root / name).resolve()
         if name not in listed or not path.is_relative_to(root) or not path.is_file():
             raise Problem(404, f"job {job_id} has no artifact {name!r}")
+        if shared:
+            return Response(
+                shared_csv(path, name),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{path.name}"'},
+            )
         return FileResponse(path, filename=path.name)
+
+
+@router.post(
+    "/jobs/{job_id}/publication",
+    summary="Publish a successful plan, propose or replace job (city staff)",
+    responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM, 409: _PROBLEM},
+)
+def publish_job(job_id: str, request: Request, user: ApiUser) -> dict[str, Any]:
+    """Viewers and every district then read its shared view; audit-logged. Publishing a
+    published job changes nothing."""
+    with route_session(request) as session:
+        job = _job_for(session, user, job_id)
+        if publish(session, user, job):
+            session.commit()
+        return job_doc(job)
+
+
+@router.delete(
+    "/jobs/{job_id}/publication",
+    summary="Withdraw a job's publication (city staff)",
+    responses={401: _PROBLEM, 403: _PROBLEM, 404: _PROBLEM},
+)
+def unpublish_job(job_id: str, request: Request, user: ApiUser) -> dict[str, Any]:
+    """Only those who work on the job read it again; audit-logged."""
+    with route_session(request) as session:
+        job = _job_for(session, user, job_id)
+        if unpublish(session, user, job):
+            session.commit()
+        return job_doc(job)

@@ -24,9 +24,10 @@ router = APIRouter(prefix=PREFIX, route_class=PageRoute, include_in_schema=False
 def home(
     request: Request, user: PageUser, db: Annotated[Session, Depends(get_session)]
 ) -> Response:
-    """What this role can do: rounds needing attention, the district's grant, links."""
+    """What this role can do: rounds needing attention, the district's grant, the
+    published plans (every role reads them), links."""
     from service import rounds as api
-    from service.pages.jobs import district_grant
+    from service.pages.jobs import district_grant, published_jobs
 
     rounds = api.list_rounds(user, db)
     if user.role == "district":
@@ -38,7 +39,11 @@ def home(
     return render(
         request,
         "home.html",
-        {"rounds": shown[:10], "grant": district_grant(db, user.district)},
+        {
+            "rounds": shown[:10],
+            "grant": district_grant(db, user.district),
+            "published_plans": published_jobs(db, limit=20),
+        },
         user=user,
     )
 

@@ -430,6 +430,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No base map (the service setting tile_url is empty)",
     ),
     "legend": ("범례", "Legend"),
+    # publication of jobs (plans, proposals, replacement plans)
+    "publication_title": ("공개", "Publication"),
+    "publish_job": ("공개", "Publish"),
+    "unpublish_job": ("공개 취소", "Unpublish"),
+    "publish_hint": (
+        "공개하면 열람자(의회 등)와 모든 자치구가 이 결과를 읽기 전용으로 봅니다. 입력값과 "
+        "기존 시설 위치(기존 CCTV 지주에 카메라를 더하는 위치 포함)는 보이지 않습니다.",
+        "Once published, viewers (council staff) and every district read this result "
+        "read-only. The inputs and the positions of existing devices (including sites that add "
+        "cameras to existing CCTV poles) are not shown.",
+    ),
+    "job_published": ("{when} 공개됨", "Published {when}"),
+    "job_not_published": (
+        "공개 전 (작업한 부서와 서울시만 볼 수 있음)",
+        "Not published (only its district and city staff see it)",
+    ),
+    "publish_ask_city": (
+        "공개는 서울시 담당자가 합니다.",
+        "City staff publish results.",
+    ),
+    "shared_view_note": (
+        "공개된 결과입니다 (읽기 전용). 기존 시설의 위치는 빼고 보여 줍니다.",
+        "A published result (read-only). Positions of existing devices are left out.",
+    ),
+    "sites_hidden": (
+        "기존 CCTV 지주에 카메라를 더하는 {n}곳은 기존 시설 위치라서 표시하지 않습니다.",
+        "{n} sites that add cameras to existing CCTV poles are not shown: they are positions "
+        "of existing devices.",
+    ),
+    "replace_shared_note": (
+        "교체 대상은 기존 시설이라 위치를 공개하지 않습니다. 자치구별 집계를 내려받을 수 있습니다.",
+        "Replacement targets are existing devices: their positions are not published. The "
+        "per-district table can be downloaded.",
+    ),
+    "published_plans": ("공개된 계획", "Published plans"),
+    "published_plans_none": ("아직 공개된 계획이 없습니다.", "No plan has been published yet."),
+    "col_published_at": ("공개일", "Published"),
 }
 
 

@@ -6,6 +6,12 @@ Jobs are created by :func:`service.routes_processes.execute_process`, the code o
 ``POST /processes/{id}/execution`` (input validation, role and district scoping,
 audit log, the durable job runner); these pages only build its inputs and read
 the job's artifacts.
+
+City staff publish a successful plan, propose or replace job from its page (the
+code of ``POST /jobs/{id}/publication``, :mod:`service.publication`); viewers and
+other districts then open it read-only, with its shared view only: no inputs, no
+re-run form, sites on existing devices left out of the map, the table and the
+downloads.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +30,7 @@ from sqlalchemy.orm import Session
 from layers.errors import InputError
 from layers.money import parse_krw
 from service.db import get_session
+from service.job_sites import SITE_TABLES, at_existing_device
 from service.models import Job, Round, RoundVersion, User
 from service.pages.i18n import Translator
 from service.pages.uploads import visible_uploads
@@ -31,19 +39,31 @@ from service.pages.web import (
     Formatter,
     PageNotFound,
     PageRoute,
+    PageUser,
     call_route,
     lang_of,
     render,
     require_page_role,
 )
 from service.processes import FILES_KEY, PROCESSES, InputSpec
-from service.routes_processes import can_read_job, execute_process, get_artifact
+from service.publication import PUBLISHABLE, shared_files, shared_summary
+from service.routes_processes import (
+    can_read_job,
+    can_work_on_job,
+    execute_process,
+    get_artifact,
+    publish_job,
+    reads_shared_view,
+    unpublish_job,
+    visible_jobs_query,
+)
 
-__all__ = ["RUN_PROCESSES", "district_grant", "router", "sites_of"]
+__all__ = ["RUN_PROCESSES", "district_grant", "published_jobs", "router", "sites_of"]
 
 router = APIRouter(prefix=f"{PREFIX}/jobs", route_class=PageRoute, include_in_schema=False)
 
 Planner = Annotated[User, Depends(require_page_role("city", "district"))]
+CityStaff = Annotated[User, Depends(require_page_role("city"))]
 Db = Annotated[Session, Depends(get_session)]
 
 #: Processes offered on the page, with the inputs shown (others keep their defaults).
@@ -132,13 +152,18 @@ def _fields(process_id: str) -> list[dict[str, Any]]:
 
 
 def _visible_jobs(db: Session, user: User) -> list[Job]:
-    query = select(Job).order_by(Job.created_at.desc(), Job.id)
-    if user.role != "city":
-        query = query.where(
-            (Job.owner_id == user.id)
-            | ((Job.district == user.district) & Job.district.is_not(None))
-        )
-    return list(db.scalars(query.limit(100)))
+    return list(db.scalars(visible_jobs_query(user, published=False).limit(100)))
+
+
+def published_jobs(db: Session, limit: int = 50) -> list[Job]:
+    """Published jobs, most recently published first (every signed-in user reads them)."""
+    query = (
+        select(Job)
+        .where(Job.published_at.is_not(None))
+        .order_by(Job.published_at.desc(), Job.id)
+        .limit(limit)
+    )
+    return list(db.scalars(query))
 
 
 def _run_form(
@@ -259,20 +284,29 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
     return RedirectResponse(f"{PREFIX}/jobs/{job_id}", status_code=303)
 
 
-def _job_or_404(db: Session, user: User, job_id: str) -> Job:
+def _job_or_404(db: Session, user: User, job_id: str, *, work: bool = False) -> Job:
+    """The job if the user may read it (``work``: re-run it too); else the 404 page."""
     job = db.get(Job, job_id)
-    if job is None or not can_read_job(user, job):
+    allowed = can_work_on_job if work else can_read_job
+    if job is None or not allowed(user, job):
         raise PageNotFound
     return job
 
 
-def sites_of(data_dir: Path, job: Job) -> tuple[list[dict[str, Any]], str | None]:
-    """The sites of a finished job (rows of its first CSV with lon/lat), and that file's name."""
+def sites_of(
+    data_dir: Path, job: Job, *, shared: bool = False
+) -> tuple[list[dict[str, Any]], str | None, int]:
+    """The sites of a finished job (rows of its first CSV with lon/lat), that file's name,
+    and how many rows were left out.
+
+    With ``shared`` (a reader of the published job only) only the site tables are read
+    (:data:`service.job_sites.SITE_TABLES`) and rows on existing devices are left out.
+    """
     if job.status != "successful" or not job.artifacts_dir:
-        return [], None
+        return [], None, 0
     root = (data_dir / job.artifacts_dir).resolve()
     for name in (job.results or {}).get("files", []):
-        if not str(name).endswith(".csv"):
+        if not str(name).endswith(".csv") or (shared and str(name) not in SITE_TABLES):
             continue
         path = (root / name).resolve()
         if not path.is_relative_to(root) or not path.is_file():
@@ -281,13 +315,15 @@ def sites_of(data_dir: Path, job: Job) -> tuple[list[dict[str, Any]], str | None
             reader = csv.DictReader(handle)
             if not {"lon", "lat"} <= set(reader.fieldnames or []):
                 continue
-            rows = []
-            for i, row in enumerate(reader):
-                if i >= _SITES_LIMIT:
-                    break
-                rows.append(row)
-            return rows, str(name)
-    return [], None
+            rows: list[dict[str, Any]] = []
+            hidden = 0
+            for row in reader:
+                if shared and at_existing_device(row):
+                    hidden += 1
+                elif len(rows) < _SITES_LIMIT:
+                    rows.append(row)
+            return rows, str(name), hidden
+    return [], None, 0
 
 
 def _site_label(row: dict[str, Any]) -> str:
@@ -301,10 +337,11 @@ def _site_label(row: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _job_context(request: Request, job: Job) -> dict[str, Any]:
+def _job_context(request: Request, job: Job, user: User) -> dict[str, Any]:
     t = Translator(lang_of(request))
     data_dir = Path(request.app.state.settings.data)
-    sites, sites_file = sites_of(data_dir, job)
+    shared = reads_shared_view(user, job)
+    sites, sites_file, hidden = sites_of(data_dir, job, shared=shared)
     radius_default = float(job.inputs.get("radius") or 50.0)
     excluded = set(job.inputs.get("exclude_candidate") or [])
     map_sites = []
@@ -333,30 +370,56 @@ def _job_context(request: Request, job: Job) -> dict[str, Any]:
         "sites": map_sites,
     }
     inputs = {k: v for k, v in job.inputs.items() if k != FILES_KEY}
+    summary = (job.results or {}).get("summary", {})
+    publishable = job.process in PUBLISHABLE and job.status == "successful"
     return {
         "job": job,
-        "inputs": inputs,
-        "summary": (job.results or {}).get("summary", {}),
-        "files": (job.results or {}).get("files", []),
+        "shared": shared,
+        "inputs": {} if shared else inputs,
+        "summary": shared_summary(summary) if shared else summary,
+        "files": shared_files(job) if shared else (job.results or {}).get("files", []),
         "sites": sites,
         "sites_file": sites_file,
+        "sites_hidden": hidden,
         "map_config": map_config,
-        "excluded": sorted(excluded),
-        "must_include": ", ".join(job.inputs.get("must_include") or []),
+        "excluded": [] if shared else sorted(excluded),
+        "must_include": "" if shared else ", ".join(job.inputs.get("must_include") or []),
         "terminal": job.status in _TERMINAL,
-        "can_rerun": job.process in RUN_PROCESSES and job.status in _TERMINAL,
+        "can_rerun": not shared
+        and user.role != "viewer"
+        and job.process in RUN_PROCESSES
+        and job.status in _TERMINAL,
+        "publishable": publishable,
+        "can_publish": publishable and user.role == "city",
     }
 
 
 @router.get("/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: str, user: Planner, db: Db) -> Response:
-    """Progress while it runs; then the sites on the map, the table and the adjust form."""
+def job_page(request: Request, job_id: str, user: PageUser, db: Db) -> Response:
+    """Progress while it runs; then the sites on the map, the table and the adjust form
+    (read-only, without the form, for a reader of the published job only)."""
     job = _job_or_404(db, user, job_id)
-    return render(request, "job.html", _job_context(request, job), user=user)
+    return render(request, "job.html", _job_context(request, job, user), user=user)
+
+
+@router.post("/{job_id}/publication", response_class=HTMLResponse)
+async def job_publication(request: Request, job_id: str, user: CityStaff) -> Response:
+    """Publish (``action=publish``) or withdraw (``action=unpublish``) a job, then back to it.
+
+    The API route's own checks apply (404 for an unknown job, 409 for one that is not a
+    successful plan, propose or replace job); its problems become pages.
+    """
+    form = await request.form()
+    action = str(form.get("action") or "")
+    if action not in ("publish", "unpublish"):
+        raise PageNotFound
+    route = publish_job if action == "publish" else unpublish_job
+    await run_in_threadpool(call_route, route, job_id=job_id, request=request, user=user)
+    return RedirectResponse(f"{PREFIX}/jobs/{job_id}", status_code=303)
 
 
 @router.get("/{job_id}/status", response_class=HTMLResponse)
-def job_status(request: Request, job_id: str, user: Planner, db: Db) -> Response:
+def job_status(request: Request, job_id: str, user: PageUser, db: Db) -> Response:
     """The progress fragment htmx polls; a finished job reloads the whole page."""
     job = _job_or_404(db, user, job_id)
     response = render(request, "_job_status.html", {"job": job}, user=user)
@@ -369,7 +432,7 @@ def job_status(request: Request, job_id: str, user: Planner, db: Db) -> Response
 async def rerun(request: Request, job_id: str, user: Planner, db: Db) -> Response:
     """Run again with candidates excluded or forced in, or another count."""
     t = Translator(lang_of(request))
-    job = _job_or_404(db, user, job_id)
+    job = _job_or_404(db, user, job_id, work=True)
     if job.process not in RUN_PROCESSES or job.process not in PROCESSES:
         raise PageNotFound
     form = await request.form()
@@ -386,7 +449,7 @@ async def rerun(request: Request, job_id: str, user: Planner, db: Db) -> Respons
     count = str(form.get("count") or "").strip()
     if count:
         if not count.isdigit() or not 1 <= int(count) <= 100_000:
-            context = _job_context(request, job) | {"errors": {"count": t("err_count")}}
+            context = _job_context(request, job, user) | {"errors": {"count": t("err_count")}}
             return render(request, "job.html", context, user=user, status_code=422)
         inputs["count"] = int(count)
     new_id = await _start(request, db, user, job.process, inputs)
@@ -394,8 +457,9 @@ async def rerun(request: Request, job_id: str, user: Planner, db: Db) -> Respons
 
 
 @router.get("/{job_id}/files/{name}")
-def job_file(request: Request, job_id: str, name: str, user: Planner, db: Db) -> Response:
-    """Download one artifact of a successful job (the API's own checks)."""
+def job_file(request: Request, job_id: str, name: str, user: PageUser, db: Db) -> Response:
+    """Download one artifact of a successful job (the API's own checks: a reader of the
+    published job gets the shared files only)."""
     _job_or_404(db, user, job_id)
     response: Response = call_route(
         get_artifact, job_id=job_id, name=name, request=request, user=user, session=db
