@@ -321,6 +321,8 @@ def run_propose(
     lattice_spacing: float | None = None,
     lattice_fill: bool = False,
     aged_credit: float | None = None,
+    existing_cover: Literal["cameras", "disc"] | None = None,
+    camera_fov: float | None = None,
     demand_spacing: float | None = None,
     where_path: str | os.PathLike[str] | None = None,
     buildings_path: str | os.PathLike[str] | None = None,
@@ -366,6 +368,12 @@ def run_propose(
         Weight column of the demand layer.
     radius, min_spacing, lattice_spacing, aged_credit : float, optional
         Profile overrides (m, m, m, 0–1).
+    existing_cover : {"cameras", "disc"}, optional
+        How much of its disc an existing CCTV site watches: ``cameras``
+        (default) ``min(1, cameras × camera_fov / 360)``, ``disc`` all of it
+        (:mod:`siting.existing_cover`).
+    camera_fov : float, optional
+        Horizontal field of view of one camera (degrees); default 90.
     lattice_fill : bool, default False
         With ``candidates_path``: add lattice points where no candidate reaches demand.
     demand_spacing : float, optional
@@ -430,6 +438,8 @@ def run_propose(
         radius_m=radius,
         lattice_spacing_m=lattice_spacing,
         aged_credit=aged_credit,
+        existing_cover=existing_cover,
+        camera_fov_deg=camera_fov,
         demand_spacing_m=demand_spacing,
     )
     area = study_area(districts)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import pandas as pd
@@ -95,6 +96,8 @@ def run_replace(
     budget: float | None = None,
     move_within_m: float | None = None,
     radius: float | None = None,
+    existing_cover: Literal["cameras", "disc"] | None = None,
+    camera_fov: float | None = None,
     crs: str | None = None,
     overwrite: bool = False,
     progress: bool = False,
@@ -124,6 +127,10 @@ def run_replace(
         (데이터기준일자 / 작업일자), else the current year (the summary says which).
     radius : float, optional
         Coverage radius override (m).
+    existing_cover, camera_fov : optional
+        How much of its disc a CCTV site watches (``cameras``, default:
+        ``min(1, cameras × camera_fov / 360)``, camera_fov 90°; or ``disc``:
+        all of it; :mod:`siting.existing_cover`).
     crs : str, optional
         CRS of CSV coordinates.
     overwrite, progress : bool
@@ -138,7 +145,9 @@ def run_replace(
             f"replacement plans are for cctv or wifi, not {device!r}",
             fix="pass --device cctv or --device wifi",
         )
-    prof = get_profile(device, radius_m=radius)
+    prof = get_profile(
+        device, radius_m=radius, existing_cover=existing_cover, camera_fov_deg=camera_fov
+    )
     area = study_area(districts)
     codes = area["sig_cd"].tolist()
     if (grid_path is None) == (demand_path is None):

@@ -41,6 +41,27 @@ class ReplaceDevice(StrEnum):
     wifi = "wifi"
 
 
+class ExistingCover(StrEnum):
+    """How much of its disc an existing CCTV site watches."""
+
+    cameras = "cameras"
+    disc = "disc"
+
+
+ExistingCoverOption = Annotated[
+    ExistingCover,
+    typer.Option(
+        "--existing-cover",
+        help="Existing CCTV site watches min(1, cameras × --camera-fov / 360°) of its disc "
+        "(cameras, default) or its whole disc whatever its camera count (disc).",
+    ),
+]
+CameraFov = Annotated[
+    float | None,
+    typer.Option("--camera-fov", help="Horizontal field of view of one camera (°); default 90."),
+]
+
+
 class SolverChoice(StrEnum):
     """Solvers of the maximal covering problem."""
 
@@ -134,6 +155,8 @@ def propose(
             help="Coverage credit of aged existing devices (0–1; CCTV aged ≥ 8 y, Wi-Fi ≥ 7 y).",
         ),
     ] = None,
+    existing_cover: ExistingCoverOption = ExistingCover.cameras,
+    camera_fov: CameraFov = None,
     reference_year: Annotated[
         int | None,
         typer.Option("--reference-year", help="Year ages are measured at (default: data as-of)."),
@@ -230,6 +253,8 @@ def propose(
         lattice_spacing=lattice_spacing,
         lattice_fill=lattice_fill,
         aged_credit=aged_credit,
+        existing_cover=existing_cover.value,
+        camera_fov=camera_fov,
         demand_spacing=demand_spacing,
         where_path=where,
         buildings_path=buildings,
@@ -291,6 +316,14 @@ def propose(
         f"{n(s['seconds'], 2)} s; cost {n(s['cost_krw'], 0)} KRW"
     )
     for service in s["services"]:
+        watch = service.get("existing_cover") or {}
+        if watch.get("n_sites"):
+            assumed = watch.get("n_sites_count_assumed") or 0
+            stdout.print(
+                f"existing {service['service']} ({n(watch['n_sites'])} sites): "
+                f"{watch['interpretation']}"
+                + (f"; {n(assumed)} sites without a camera count counted as 1" if assumed else "")
+            )
         if "new_area_m2" in service:
             stdout.print(
                 f"{service['service']}: {n(service['new_area_m2'], 0)} m² of D/E area newly "
@@ -329,6 +362,8 @@ def replace(
         float | None, typer.Option("--move-within", help="Largest move to a candidate (m).")
     ] = None,
     radius: Radius = None,
+    existing_cover: ExistingCoverOption = ExistingCover.cameras,
+    camera_fov: CameraFov = None,
     crs: Crs = None,
     overwrite: Overwrite = False,
 ) -> None:
@@ -355,6 +390,8 @@ def replace(
         budget=budget_krw,
         move_within_m=move_within,
         radius=radius,
+        existing_cover=existing_cover.value,
+        camera_fov=camera_fov,
         crs=crs,
         overwrite=overwrite,
         progress=True,
@@ -373,4 +410,7 @@ def replace(
         f"({n(s['n_aged'])} aged, {n(s['n_low_resolution'])} low-resolution, "
         f"{n(s['n_moved'])} moved); cost {n(s['cost_krw'], 0)} KRW"
     )
+    watch = s.get("existing_cover") or {}
+    if device.value == "cctv" and watch.get("n_sites"):
+        stdout.print(f"CCTV sites: {watch['interpretation']}")
     print_written(out, files)
