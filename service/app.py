@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 #: Modules whose ``router`` the app includes, in order (one line each).
 ROUTER_MODULES: list[str] = [
     "service.audit",
-    "service.rounds",
+    "service.routes_rounds",
     "service.routes_uploads",
     "service.routes_processes",
     "service.routes_features",

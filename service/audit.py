@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from service.auth import require_role
-from service.db import get_session, releases_session
+from service.db import route_session
 from service.models import AuditEntry, User
+from service.problems import problem_responses
 
 __all__ = ["AuditOut", "record", "router", "snapshot"]
 
@@ -94,11 +95,15 @@ class AuditOut(BaseModel):
     after: dict[str, Any] | None
 
 
-@router.get("/audit", response_model=list[AuditOut], summary="Read the audit log (city)")
-@releases_session
+@router.get(
+    "/audit",
+    response_model=list[AuditOut],
+    summary="Read the audit log (city)",
+    responses=problem_responses(403),
+)
 def read_audit(
     _user: Annotated[User, Depends(require_role("city"))],
-    session: Annotated[Session, Depends(get_session)],
+    request: Request,
     entity: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     entity_id: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
     action: Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")] = None,
@@ -113,5 +118,6 @@ def read_audit(
         query = query.where(AuditEntry.entity_id == entity_id)
     if action is not None:
         query = query.where(AuditEntry.action == action)
-    rows = session.scalars(query.limit(limit).offset(offset))
-    return [AuditOut.model_validate(row, from_attributes=True) for row in rows]
+    with route_session(request) as session:
+        rows = session.scalars(query.limit(limit).offset(offset))
+        return [AuditOut.model_validate(row, from_attributes=True) for row in rows]

@@ -14,13 +14,12 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
@@ -36,14 +35,11 @@ __all__ = [
     "get_store",
     "make_engine",
     "normalise_url",
-    "releases_session",
+    "route_session",
     "upgrade",
 ]
 
 log = logging.getLogger(__name__)
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -160,29 +156,32 @@ def get_store(request: Request) -> Store:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a session for one request; routes call ``session.commit()``."""
+    """FastAPI dependency: a session for one request; the caller commits.
+
+    It is closed only after the answer has been serialised (in another worker
+    thread), so API routes never take it: they use :func:`route_session`.
+    """
     with get_store(request).session() as session:
         yield session
 
 
-def releases_session(route: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Decorate a sync route taking ``session`` (:func:`get_session`): close it on return.
+def route_session(request: Request) -> AbstractContextManager[Session]:
+    """The session of an API route body: ``with route_session(request) as session:``.
 
-    A ``get_session`` dependency is torn down only after FastAPI has serialised the
-    answer in another worker thread; a route that merely read would hold its store
-    connection across that thread hop, and under load the requests queueing for
-    threads could exhaust the pool and deadlock the server. Closing the session when
-    the body returns (answers are built from plain values, never lazy ORM rows) puts
-    the connection back at once. Put it under the ``@router`` decorator.
+    The one way API routes reach the store. The session (and its connection) is
+    closed when the ``with`` block ends, inside the route body, so the connection is
+    back in the pool before FastAPI validates and serialises the answer in another
+    worker thread. A session from the :func:`get_session` dependency is closed only
+    after that thread hop; under load the requests queueing for threads while holding
+    connections exhaust the pool and deadlock the server. Build the answer from plain
+    values inside the block (the session keeps loaded columns after a commit, but
+    never touch lazy relationships after the block).
+
+    Examples
+    --------
+    >>> @router.get("/uploads/{upload_id}")  # doctest: +SKIP
+    ... def get_upload(upload_id: str, user: ApiUser, request: Request) -> dict[str, Any]:
+    ...     with route_session(request) as session:
+    ...         return upload_doc(session.get(Upload, upload_id))
     """
-
-    @functools.wraps(route)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return route(*args, **kwargs)
-        finally:
-            session = kwargs.get("session")
-            if isinstance(session, Session):
-                session.close()
-
-    return wrapper
+    return get_store(request).session()

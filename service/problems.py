@@ -5,6 +5,12 @@ Every error leaves the service as ``application/problem+json`` with
 :class:`~layers.errors.SitingError` adds ``layer``, ``rows`` and ``fix``,
 and ``detail`` is the very message the CLI prints after ``error:``.
 
+The OpenAPI document says so too: :func:`install_problem_handlers` makes every
+error response of every operation (FastAPI's 422 for request validation included)
+an ``application/problem+json`` body of the ``Problem`` schema (:data:`PROBLEM_SCHEMA`,
+:func:`document_problems`); routes list the statuses they answer with
+``responses=problem_responses(403, 404)``.
+
 Examples
 --------
 >>> from layers.errors import CRSError
@@ -41,10 +47,13 @@ from layers.errors import (
 __all__ = [
     "ERROR_STATUS",
     "PROBLEM_JSON",
+    "PROBLEM_SCHEMA",
     "Problem",
     "ErrorPage",
+    "document_problems",
     "install_problem_handlers",
     "problem_response",
+    "problem_responses",
     "register_error_pages",
     "status_of",
 ]
@@ -79,6 +88,108 @@ _TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+
+
+#: JSON Schema of every problem document the service sends (RFC 9457 members and the
+#: service's extensions; a member whose value would be null is left out).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document (application/problem+json).",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "Problem type URI (about:blank)"},
+        "title": {"type": "string", "description": "Short summary of the problem type"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {
+            "type": "string",
+            "description": "What went wrong and what to do (for library errors: the message "
+            "the CLI prints after 'error:')",
+        },
+        "instance": {"type": "string", "description": "Path of the request"},
+        "layer": {"type": "string", "description": "Input layer or file the problem is in"},
+        "rows": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "1-based data rows of the layer that have the problem",
+        },
+        "fix": {"type": "string", "description": "How to fix the input"},
+        "problems": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Every problem found when an input failed validation",
+        },
+        "errors": {
+            "type": "array",
+            "description": "Request validation errors (422): where and what",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": "string"}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        },
+        "input": {"type": "string", "description": "Process input the problem is in"},
+    },
+    "additionalProperties": True,
+}
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+#: FastAPI's own schemas of its default 422 answer (replaced by ``Problem``).
+_FASTAPI_ERROR_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_JSON: {"schema": dict(_PROBLEM_REF)}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route: each status documented as a problem document.
+
+    Examples
+    --------
+    >>> sorted(problem_responses(404, 409))
+    [404, 409]
+    >>> problem_responses(404)[404]["content"]["application/problem+json"]["schema"]
+    {'$ref': '#/components/schemas/Problem'}
+    """
+    return {
+        status: {"description": _TITLES.get(status, "Error"), "content": _problem_content()}
+        for status in statuses
+    }
+
+
+def document_problems(doc: dict[str, Any]) -> dict[str, Any]:
+    """Make every error response of an OpenAPI document a ``Problem`` (in place; idempotent).
+
+    Every 4xx/5xx response of every operation (FastAPI's default 422 included) gets
+    the ``application/problem+json`` content of :data:`PROBLEM_SCHEMA` and no other;
+    operations that need a bearer token also list 401, and every operation lists 500.
+    FastAPI's ``HTTPValidationError`` schemas are dropped.
+    """
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses: dict[str, Any] = operation["responses"]
+            if operation.get("security"):
+                responses.setdefault("401", {"description": _TITLES[401]})
+            responses.setdefault("500", {"description": _TITLES[500]})
+            for code, response in responses.items():
+                if code[:1] in ("4", "5"):
+                    if response.get("description") in (None, "", "Validation Error"):
+                        response["description"] = _TITLES.get(int(code), "Error")
+                    response["content"] = _problem_content()
+            operation["responses"] = dict(sorted(responses.items()))
+    schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
+    for name in _FASTAPI_ERROR_SCHEMAS:
+        schemas.pop(name, None)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    doc["components"]["schemas"] = dict(sorted(schemas.items()))
+    return doc
 
 
 def status_of(error: SitingError) -> tuple[int, str]:
@@ -261,7 +372,9 @@ def _pages_first(handler: Handler) -> Callable[[Request, Exception], Awaitable[R
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Register every problem handler on ``app`` (once, in :func:`service.app.create_app`)."""
+    """Register every problem handler on ``app`` (once, in :func:`service.app.create_app`),
+    and document them in ``app.openapi()`` (:func:`document_problems`)."""
+    app.openapi = lambda: document_problems(FastAPI.openapi(app))  # type: ignore[method-assign]
     app.add_exception_handler(SitingError, _pages_first(_siting_error))
     app.add_exception_handler(Problem, _pages_first(_problem))
     app.add_exception_handler(StarletteHTTPException, _pages_first(_http_error))

@@ -1,4 +1,9 @@
-"""Subsidy rounds over HTTP: create → open → districts submit → close → score → publish.
+"""Subsidy rounds: create → open → districts submit → close → score → publish.
+
+The workflow steps are plain functions of a session and the signed-in user; the
+HTTP routes (:mod:`service.routes_rounds`, each opening its own
+:func:`service.db.route_session`) and the web pages (``service/pages/rounds.py``)
+call them. A step commits its own change.
 
 Who may do what:
 
@@ -8,6 +13,9 @@ Who may do what:
   the round is open; read other districts' submissions and results only once
   the round is published (otherwise 404, which does not reveal them).
 - **viewer**: published rounds and their published results.
+
+The callers check the role of the city-only steps (create, open, close, score,
+publish); every step checks what depends on the round and the district.
 
 Amounts are whole KRW (원): ``requested_krw`` is the total project cost,
 ``matching_secured_krw`` the district's secured share. Every change is
@@ -20,7 +28,6 @@ import mimetypes
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -30,14 +37,12 @@ from layers.money import parse_krw
 from scoring.criteria import PROGRAMS
 from service.audit import record, snapshot
 from service.auth import (
-    CurrentUser,
     can_read_district,
     can_write_district,
     district_names,
     normalise_district,
-    require_role,
 )
-from service.db import Store, get_session, get_store, releases_session
+from service.db import Store
 from service.geotables import write_round_result
 from service.models import (
     Round,
@@ -56,24 +61,33 @@ from service.round_scoring import (
     score_round_version,
 )
 
-__all__ = ["router"]
-
-router = APIRouter(prefix="/rounds", tags=["rounds"])
+__all__ = [
+    "RoundCreate",
+    "RoundOut",
+    "ScoreIn",
+    "SubmissionIn",
+    "SubmissionOut",
+    "VersionOut",
+    "VersionSummary",
+    "close_round",
+    "create_round",
+    "get_round",
+    "get_submission",
+    "latest_result",
+    "list_rounds",
+    "list_submissions",
+    "list_versions",
+    "open_round",
+    "publish",
+    "put_submission",
+    "result",
+    "result_file",
+    "score",
+]
 
 Program = Literal["cctv-new", "cctv-replace", "cctv-intelligent", "wifi", "pole"]
 assert set(Program.__args__) == set(PROGRAMS)  # type: ignore[attr-defined]
 
-RoundId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Round id")]
-VersionNo = Annotated[int, Path(ge=1, le=2**31 - 1, description="Result version")]
-DistrictPath = Annotated[
-    str,
-    Path(
-        min_length=1,
-        max_length=40,
-        pattern=r"^[^\x00/]*$",
-        description="District name or SIG_CD (노원구, 11350)",
-    ),
-]
 Krw = Annotated[int, Field(ge=0, le=10**15, description="Whole KRW (원)")]
 #: Text without NUL characters (PostgreSQL text cannot hold them).
 _TEXT = r"^[^\x00]*$"
@@ -85,9 +99,6 @@ KrwIn = (
         str, Field(min_length=1, max_length=40, pattern=_TEXT, examples=["60억", "600000천원"])
     ]
 )
-CityUser = Annotated[User, Depends(require_role("city"))]
-SessionDep = Annotated[Session, Depends(get_session)]
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 class RoundCreate(BaseModel):
@@ -287,9 +298,7 @@ def _round_snapshot(round_: Round) -> dict[str, Any]:
     return snapshot(round_)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=RoundOut)
-@releases_session
-def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> RoundOut:
+def create_round(body: RoundCreate, user: User, session: Session) -> RoundOut:
     """Create a round (city). Criteria overrides are checked against the programme's criteria."""
     unknown_inputs = sorted(set(body.inputs) - set(ROUND_INPUTS))
     if unknown_inputs:
@@ -320,17 +329,13 @@ def create_round(body: RoundCreate, user: CityUser, session: SessionDep) -> Roun
     return _round_out(round_)
 
 
-@router.get("", response_model=list[RoundOut])
-@releases_session
-def list_rounds(user: CurrentUser, session: SessionDep) -> list[RoundOut]:
+def list_rounds(user: User, session: Session) -> list[RoundOut]:
     """Rounds the caller may see, newest first."""
     rounds = session.scalars(select(Round).order_by(Round.id.desc()))
     return [_round_out(r) for r in rounds if _visible(user, r)]
 
 
-@router.get("/{round_id}", response_model=RoundOut, responses={404: {"description": "No round"}})
-@releases_session
-def get_round(round_id: RoundId, user: CurrentUser, session: SessionDep) -> RoundOut:
+def get_round(round_id: int, user: User, session: Session) -> RoundOut:
     """One round."""
     return _round_out(_get_round(session, user, round_id))
 
@@ -355,32 +360,26 @@ def _transition(
     return round_
 
 
-@router.post("/{round_id}/open", response_model=RoundOut)
-@releases_session
-def open_round(round_id: RoundId, user: CityUser, session: SessionDep) -> RoundOut:
+def open_round(round_id: int, user: User, session: Session) -> RoundOut:
     """Open a draft round for submissions (city)."""
     round_ = _transition(session, user, round_id, states=("draft",), to="open", action="open")
     session.commit()
     return _round_out(round_)
 
 
-@router.post("/{round_id}/close", response_model=RoundOut)
-@releases_session
-def close_round(round_id: RoundId, user: CityUser, session: SessionDep) -> RoundOut:
+def close_round(round_id: int, user: User, session: Session) -> RoundOut:
     """Close submissions (city)."""
     round_ = _transition(session, user, round_id, states=("open",), to="closed", action="close")
     session.commit()
     return _round_out(round_)
 
 
-@router.put("/{round_id}/submissions/{district}", response_model=SubmissionOut)
-@releases_session
 def put_submission(
-    round_id: RoundId,
-    district: DistrictPath,
+    round_id: int,
+    district: str,
     body: SubmissionIn,
-    user: CurrentUser,
-    session: SessionDep,
+    user: User,
+    session: Session,
 ) -> SubmissionOut:
     """Write a district's request: its planner while the round is open; city staff also after
     closing (a correction, audited, that counts from the next scoring)."""
@@ -435,11 +434,7 @@ def put_submission(
     return _submission_out(session, submission)
 
 
-@router.get("/{round_id}/submissions", response_model=list[SubmissionOut])
-@releases_session
-def list_submissions(
-    round_id: RoundId, user: CurrentUser, session: SessionDep
-) -> list[SubmissionOut]:
+def list_submissions(round_id: int, user: User, session: Session) -> list[SubmissionOut]:
     """Submissions the caller may read (a planner: its own, and the others once published)."""
     round_ = _get_round(session, user, round_id)
     rows = session.scalars(
@@ -448,15 +443,7 @@ def list_submissions(
     return [_submission_out(session, s) for s in rows if _can_read_submission(user, round_, s)]
 
 
-@router.get(
-    "/{round_id}/submissions/{district}",
-    response_model=SubmissionOut,
-    responses={404: {"description": "No such submission, or not yours to read"}},
-)
-@releases_session
-def get_submission(
-    round_id: RoundId, district: DistrictPath, user: CurrentUser, session: SessionDep
-) -> SubmissionOut:
+def get_submission(round_id: int, district: str, user: User, session: Session) -> SubmissionOut:
     """One district's submission."""
     round_ = _get_round(session, user, round_id)
     code = normalise_district(district)
@@ -468,13 +455,11 @@ def get_submission(
     return _submission_out(session, submission)
 
 
-@router.post("/{round_id}/score", response_model=VersionOut, status_code=status.HTTP_201_CREATED)
-@releases_session
 def score(
-    round_id: RoundId,
-    user: CityUser,
-    session: SessionDep,
-    store: StoreDep,
+    round_id: int,
+    user: User,
+    session: Session,
+    store: Store,
     body: ScoreIn | None = None,
 ) -> VersionOut:
     """Score and allocate (city) with the shipped scoring; every call adds a new version."""
@@ -505,9 +490,7 @@ def score(
     return _version_out(version)
 
 
-@router.post("/{round_id}/publish", response_model=VersionOut)
-@releases_session
-def publish(round_id: RoundId, user: CityUser, session: SessionDep) -> VersionOut:
+def publish(round_id: int, user: User, session: Session) -> VersionOut:
     """Publish the latest version (city): every role can then read it."""
     round_ = _get_round(session, user, round_id)
     _need(round_, "scored", action="publishing")
@@ -575,11 +558,7 @@ def _readable_version(
     return version
 
 
-@router.get("/{round_id}/versions", response_model=list[VersionSummary])
-@releases_session
-def list_versions(
-    round_id: RoundId, user: CurrentUser, session: SessionDep
-) -> list[VersionSummary]:
+def list_versions(round_id: int, user: User, session: Session) -> list[VersionSummary]:
     """Versions of the round's result (others than city staff: published ones)."""
     _get_round(session, user, round_id)
     query = select(RoundVersion).where(RoundVersion.round_id == round_id)
@@ -597,35 +576,23 @@ def list_versions(
     ]
 
 
-@router.get("/{round_id}/results", response_model=VersionOut)
-@releases_session
-def latest_result(round_id: RoundId, user: CurrentUser, session: SessionDep) -> VersionOut:
+def latest_result(round_id: int, user: User, session: Session) -> VersionOut:
     """The latest result the caller may read (city: latest scored; others: latest published)."""
     return _version_out(_readable_version(session, user, round_id, None))
 
 
-@router.get("/{round_id}/results/{version}", response_model=VersionOut)
-@releases_session
-def result(
-    round_id: RoundId, version: VersionNo, user: CurrentUser, session: SessionDep
-) -> VersionOut:
+def result(round_id: int, version: int, user: User, session: Session) -> VersionOut:
     """One version of the result."""
     return _version_out(_readable_version(session, user, round_id, version))
 
 
-@router.get(
-    "/{round_id}/results/{version}/files/{name}",
-    response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}},
-)
-@releases_session
 def result_file(
-    round_id: RoundId,
-    version: VersionNo,
-    name: Annotated[str, Path(max_length=200, pattern=r"^[^\x00/\\]+$")],
-    user: CurrentUser,
-    session: SessionDep,
-    store: StoreDep,
+    round_id: int,
+    version: int,
+    name: str,
+    user: User,
+    session: Session,
+    store: Store,
 ) -> FileResponse:
     """Download one file of a version (XLSX, CSV, report, run.json)."""
     v = _readable_version(session, user, round_id, version)

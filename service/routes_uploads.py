@@ -12,7 +12,6 @@ readers refuse is deleted and the problem (message, layer, rows, fix) returned.
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,14 +20,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from layers.errors import SitingError
 from service.audit import record
 from service.auth import bearer_scheme, current_user
-from service.db import get_store
+from service.db import get_store, route_session
 from service.models import Upload, User, new_id
-from service.problems import Problem
+from service.problems import Problem, problem_responses
 from service.uploads import (
     UploadLimits,
     UploadRefused,
@@ -40,13 +38,12 @@ from service.uploads import (
     unpack_zip,
 )
 
+# route_session lives in service.db; re-exported for modules that import it from here.
 __all__ = ["ApiUser", "route_session", "api_user", "can_read_upload", "router", "upload_doc"]
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["uploads"])
-
-_PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def api_user(
@@ -64,16 +61,6 @@ def api_user(
 
 #: Annotated type for routes of this package: ``user: ApiUser``.
 ApiUser = Annotated[User, Depends(api_user)]
-
-
-def route_session(request: Request) -> AbstractContextManager[Session]:
-    """A session for one route body, closed when the body ends.
-
-    Its connection is back in the pool before FastAPI serialises the answer in another
-    thread, so requests never hold connections while they queue for threads (which
-    deadlocks a loaded server on a small pool).
-    """
-    return get_store(request).session()
 
 
 def limits_of(request: Request) -> UploadLimits:
@@ -129,14 +116,7 @@ def _inspect(path: Path, filename: str) -> dict[str, Any] | None:
             },
         }
     },
-    responses={
-        400: _PROBLEM,
-        401: _PROBLEM,
-        403: _PROBLEM,
-        413: _PROBLEM,
-        415: _PROBLEM,
-        422: _PROBLEM,
-    },
+    responses=problem_responses(400, 403, 413, 415, 422),
 )
 async def create_upload(
     request: Request,
@@ -217,7 +197,7 @@ def _save_upload(request: Request, user: User, upload: Upload) -> None:
         session.commit()
 
 
-@router.get("/uploads", summary="Uploads you may read", responses={401: _PROBLEM})
+@router.get("/uploads", summary="Uploads you may read", responses=problem_responses(401))
 def list_uploads(
     user: ApiUser,
     request: Request,
@@ -239,7 +219,7 @@ def list_uploads(
 @router.get(
     "/uploads/{upload_id}",
     summary="One upload and its inspection report",
-    responses={401: _PROBLEM, 404: _PROBLEM},
+    responses=problem_responses(401, 404),
 )
 def get_upload(upload_id: str, user: ApiUser, request: Request) -> dict[str, Any]:
     """404 for an upload that does not exist or that you may not read."""

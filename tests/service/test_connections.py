@@ -14,16 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, select, text
+from sqlalchemy import event, text
 from sqlalchemy.pool import NullPool
 
-from service.audit import read_audit
 from service.auth import CurrentUser
 from service.db import make_engine
-from service.models import User
-from service.rounds import list_rounds
 
 
 def _watch(app: FastAPI) -> list[int]:
@@ -65,23 +61,6 @@ def test_current_user_gives_its_connection_back_before_the_route_runs(
             answer = client.get("/_probe/connections", **kwargs)
             assert answer.status_code == 200, answer.text
             assert answer.json() == {"held": 0, "name": "kim", "role": "district"}
-
-
-@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-def test_rounds_and_audit_routes_end_their_transaction_on_return(
-    app: FastAPI, make_user: Callable[..., dict[str, Any]]
-) -> None:
-    make_user("lee", "city")
-    with app.state.store.session() as session:
-        user = session.scalar(select(User).where(User.name == "lee"))
-        assert user is not None
-        session.expunge(user)
-    with app.state.store.session() as session:
-        assert list_rounds(user=user, session=session) == []
-        assert not session.in_transaction()  # connection back before the answer is serialised
-    with app.state.store.session() as session:
-        assert isinstance(read_audit(_user=user, session=session), list)
-        assert not session.in_transaction()
 
 
 def test_sqlite_has_no_pool_a_burst_could_exhaust(tmp_path: Path) -> None:

@@ -1,5 +1,9 @@
 """Schemathesis against ``/openapi.json`` of a running server: no 5xx, no schema violation.
 
+Every answer must also match what the document says of its status: the status is
+documented for the operation, and the answer's media type is one documented for that
+status (errors: ``application/problem+json`` with the ``Problem`` schema).
+
 Every operation of the published schema is exercised with a bounded number of generated
 requests (hypothesis strategies from schemathesis), signed in with a city token — the
 role that reaches the most code. Failures of all operations are collected and reported
@@ -13,12 +17,22 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 #: Generated requests per operation (bounded work: the test's size, not a timing).
 MAX_EXAMPLES = 12
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def test_api_has_no_server_errors_and_matches_its_schema(

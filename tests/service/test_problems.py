@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
+from fastapi import FastAPI
 
 from layers.errors import (
     ConfigError,
@@ -20,7 +23,7 @@ from layers.errors import (
     ValidationError,
 )
 from service.auth import normalise_district
-from service.problems import ERROR_STATUS, status_of
+from service.problems import ERROR_STATUS, PROBLEM_JSON, status_of
 
 
 @pytest.mark.parametrize(
@@ -105,3 +108,67 @@ def test_http_errors_are_problems(
     )
     _is_problem(bad_json, 422)
     _is_problem(client.post("/rounds/1/open", headers=city["headers"]), 404)
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_openapi_documents_every_error_as_a_problem(client: httpx.Client, app: FastAPI) -> None:
+    doc = client.get("/openapi.json").json()
+    assert doc == json.loads(json.dumps(app.openapi()))
+    schemas = doc["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    problem = schemas["Problem"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"])
+    assert {"instance", "layer", "rows", "fix", "problems", "errors"} <= set(problem["properties"])
+    content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    operations = _operations(doc)
+    assert len(operations) >= 20
+    for label, operation in operations:
+        responses = operation["responses"]
+        errors = {code: r for code, r in responses.items() if code[0] in "45"}
+        assert "500" in errors, label
+        if operation.get("security"):
+            assert "401" in errors, label
+        if operation.get("parameters") or operation.get("requestBody"):
+            assert "422" in errors, label  # FastAPI's request validation, as a problem
+        for code, response in errors.items():
+            assert response["content"] == content, f"{label} {code}"
+            assert response["description"] and response["description"] != "Validation Error"
+
+
+def test_error_answers_match_the_documented_problem_schema(
+    client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["Problem"]
+    validator = jsonschema_rs.validator_for(schema)
+    city = make_user("officer", "city")
+    rid = client.post(
+        "/rounds", json={"program": "wifi", "year": 2025}, headers=city["headers"]
+    ).json()["id"]
+    client.post(f"/rounds/{rid}/open", headers=city["headers"]).raise_for_status()
+    submission = {"requested_krw": "2억", "matching_secured_krw": "1억"}
+    answers = {
+        "401": client.get("/rounds"),
+        "404": client.get(f"/rounds/{rid + 1}", headers=city["headers"]),
+        "422 request": client.post("/rounds", json={"year": 1}, headers=city["headers"]),
+        "422 library": client.put(
+            f"/rounds/{rid}/submissions/해운대구", json=submission, headers=city["headers"]
+        ),
+    }
+    client.put(f"/rounds/{rid}/submissions/노원구", json=submission, headers=city["headers"])
+    client.post(f"/rounds/{rid}/close", headers=city["headers"]).raise_for_status()
+    # the wifi criteria need every district's commitment rating: a ValidationError
+    answers["422 validation"] = client.post(f"/rounds/{rid}/score", headers=city["headers"])
+    for what, answer in answers.items():
+        body = _is_problem(answer, int(what[:3]))
+        errors = [str(error) for error in validator.iter_errors(body)]
+        assert errors == [], f"{what}: {errors}"
+    assert answers["422 request"].json()["errors"]
+    assert answers["422 library"].json()["layer"] == "district"
+    assert answers["422 validation"].json()["problems"]
