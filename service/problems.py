@@ -167,7 +167,8 @@ def document_problems(doc: dict[str, Any]) -> dict[str, Any]:
 
     Every 4xx/5xx response of every operation (FastAPI's default 422 included) gets
     the ``application/problem+json`` content of :data:`PROBLEM_SCHEMA` and no other;
-    operations that need a bearer token also list 401, and every operation lists 500.
+    operations that need a bearer token also list 401, those with path parameters 404 (no
+    such resource), and every operation lists 500.
     FastAPI's ``HTTPValidationError`` schemas are dropped.
     """
     for operations in doc.get("paths", {}).values():
@@ -177,6 +178,8 @@ def document_problems(doc: dict[str, Any]) -> dict[str, Any]:
             responses: dict[str, Any] = operation["responses"]
             if operation.get("security"):
                 responses.setdefault("401", {"description": _TITLES[401]})
+            if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+                responses.setdefault("404", {"description": _TITLES[404]})
             responses.setdefault("500", {"description": _TITLES[500]})
             for code, response in responses.items():
                 if code[:1] in ("4", "5"):

@@ -137,6 +137,8 @@ def test_openapi_documents_every_error_as_a_problem(client: httpx.Client, app: F
             assert "401" in errors, label
         if operation.get("parameters") or operation.get("requestBody"):
             assert "422" in errors, label  # FastAPI's request validation, as a problem
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            assert "404" in errors, label
         for code, response in errors.items():
             assert response["content"] == content, f"{label} {code}"
             assert response["description"] and response["description"] != "Validation Error"
