@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
+from _dong_fixtures import SEED, synthetic_haengjeongdong
 from _maps_fixtures import points_in, synthetic_proposals
 from pyproj import Transformer
 from typer.testing import CliRunner
@@ -37,30 +37,8 @@ from layers.errors import CRSError, EmptyLayerError, InputError, ValidationError
 from layers.locate import DONG_DETAIL_COLUMNS, LOCATION_COLUMNS, add_site_location, dong_kind
 from siting.cli import app
 
-SEED = 13
 X0, Y0 = 201_700.0, 555_200.0  # inside 성북구 (EPSG:5186, m)
 TO_LONLAT = Transformer.from_crs("EPSG:5186", "EPSG:4326", always_xy=True)
-
-
-def synthetic_haengjeongdong(seed: int = SEED) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
-    """Synthetic 행정동 (ADM_CD, ADM_NM, EPSG:5186) and the 법정동 code -> ADM_CD map."""
-    rng = np.random.default_rng(seed)
-    legal = load_dongs().sort_values("emd_cd", ignore_index=True)
-    groups: list[int] = []
-    for _, count in legal.groupby("sig_cd", sort=True).size().items():
-        sizes: list[int] = []
-        while sum(sizes) < count:
-            sizes.append(int(rng.integers(1, 5)))
-        groups += [g for g, size in enumerate(sizes) for _ in range(size)][:count]
-    legal["group"] = groups
-    admin = legal.dissolve(by=["sig_cd", "group"], as_index=False).sort_values(["sig_cd", "group"])
-    admin["ADM_CD"] = [
-        f"{s}{510 + g:03d}00" for s, g in zip(admin.sig_cd, admin.group, strict=True)
-    ]
-    admin["ADM_NM"] = [f"서울특별시 합성구 합성{i + 1}동" for i in range(len(admin))]
-    lookup = legal.merge(admin[["sig_cd", "group", "ADM_CD"]], on=["sig_cd", "group"])
-    out = gpd.GeoDataFrame(admin[["ADM_CD", "ADM_NM", "geometry"]], crs=legal.crs)
-    return out.reset_index(drop=True), dict(zip(lookup.emd_cd, lookup.ADM_CD, strict=True))
 
 
 class Synthetic(NamedTuple):
