@@ -7,8 +7,10 @@ before FastAPI serialises the answer in another thread.
 
 Examples
 --------
->>> # curl -X POST -H "Authorization: Bearer $TOKEN" -d '{"program": "wifi", "year": 2025}' \\
->>> #      http://127.0.0.1:8000/rounds
+A city officer creates a round (answer: the round, ``"status": "draft"``)::
+
+    curl -X POST http://127.0.0.1:8000/rounds -H "Authorization: Bearer $CITY" \\
+         -H "Content-Type: application/json" -d '{"program": "wifi", "year": 2026}'
 """
 
 from __future__ import annotations
