@@ -44,6 +44,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.crs import ENVELOPES, SEOUL_LATLON, WORKING_CRS
+from layers.district_raster import DistrictRaster, district_raster
 from layers.districts import load_districts
 from layers.errors import CRSError, EmptyLayerError
 
@@ -91,10 +92,9 @@ def crs_label(crs: object) -> str:
     return f"EPSG:{epsg}" if epsg else parsed.name
 
 
-#: A plain decimal (optional sign, digits, one optional point): with at most
+#: A plain decimal (ASCII digits, at most one point): with at most
 #: :data:`_FAST_MAX_CHARS` characters it has at most 15 significant digits, which
 #: every correctly rounded parser turns into the same double.
-_PLAIN_DECIMAL = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$"
 _FAST_MAX_CHARS = 15
 
 
@@ -107,8 +107,9 @@ def to_float(values: pd.Series) -> np.ndarray:
     """Parse a column of coordinates to float; blanks and text become NaN.
 
     Plain decimals of up to 15 characters (nearly every coordinate) are parsed
-    by Arrow's vectorised cast; the other cells (thousands separators, spaces,
-    exponents, words) by ``pandas.to_numeric`` after stripping spaces and commas.
+    by Arrow's vectorised cast and blank cells are NaN; a column holding other
+    cells (thousands separators, spaces, signs, exponents, words) is parsed by
+    ``pandas.to_numeric`` after stripping spaces and commas, as a whole.
     """
     return to_float_plain(values)[0]
 
@@ -116,8 +117,9 @@ def to_float(values: pd.Series) -> np.ndarray:
 def to_float_plain(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`to_float`, and a mask of the cells that were plain decimals.
 
-    A plain cell's float is also what ``pandas.to_numeric(cell)`` gives, so a
-    caller that needs ``to_numeric``'s stricter reading parses only the others.
+    A plain cell's float is also what ``pandas.to_numeric`` gives it, so a
+    caller that needs ``to_numeric``'s stricter reading of the other cells can
+    skip the parse when those are all blank.
 
     Returns
     -------
@@ -136,16 +138,26 @@ def to_float_plain(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
             text = pa.array(values, from_pandas=True, type=pa.string())
     except (TypeError, ValueError, pa.ArrowException):  # cells that are not all text
         return _parse_text(values), np.zeros(len(values), dtype=bool)
+    # digits with at most one point (cheaper than the regex); signed decimals take the
+    # slow path below, which parses them to the same doubles
     plain = pc.and_(
-        pc.match_substring_regex(text, _PLAIN_DECIMAL),
-        pc.less_equal(pc.utf8_length(text), _FAST_MAX_CHARS),
+        pc.ascii_is_decimal(pc.replace_substring(text, ".", "", max_replacements=1)),
+        pc.less_equal(pc.binary_length(text), _FAST_MAX_CHARS),
     ).fill_null(False)
     mask = plain.to_numpy(zero_copy_only=False).astype(bool)
     out = np.full(len(values), np.nan)
     out[mask] = pc.cast(text.filter(plain), pa.float64()).to_numpy(zero_copy_only=False)
-    if not mask.all():
-        out[~mask] = _parse_text(values.iloc[np.flatnonzero(~mask)])
+    if not mask.all() and _has_text(values.iloc[np.flatnonzero(~mask)]):
+        # pandas reads a column as a whole (an integer beyond 2**53 rounds one way next
+        # to decimals, another alone): a column with other text gets its whole reading
+        return _parse_text(values), mask
     return out, mask
+
+
+def _has_text(values: pd.Series) -> bool:
+    """Whether any cell holds more than white space and commas (blank cells are NaN)."""
+    cleaned = values.astype("string").str.strip().str.replace(",", "", regex=False)
+    return bool((cleaned.fillna("").str.len() > 0).any())
 
 
 def _usable(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -503,12 +515,9 @@ def _district_column(which: int, district: np.ndarray, index: pd.Index) -> pd.Se
     return pd.Series(pd.array(taken, dtype="str"), index=index)
 
 
-#: Cell size (m, EPSG:5186) of the district raster that tags points lying well
-#: inside one district (:func:`assign_districts`).
-RASTER_CELL_M = 20.0
-
 #: From this many points on, points well inside a district are tagged from the
-#: raster; fewer points go straight to the exact polygon test.
+#: raster (:mod:`layers.district_raster`); fewer points go straight to the exact
+#: polygon test.
 RASTER_MIN_POINTS = 20_000
 
 
@@ -517,70 +526,10 @@ def _district_polygons() -> gpd.GeoDataFrame:
     return load_districts()[["sig_cd", "name_ko", "geometry"]]
 
 
-@dataclass(frozen=True)
-class _DistrictRaster:
-    """Cells wholly inside one district polygon (EPSG:5186, north-up).
-
-    ``labels[r, c]`` is ``i + 1`` when the cell, and the eight cells around it,
-    lie inside district polygon ``i`` and touch no district boundary; 0 for every
-    other cell (boundary, outside, or near either), whose points get the exact test.
-    """
-
-    labels: np.ndarray
-    left: float
-    top: float
-    cell: float
-
-    def lookup(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Polygon index + 1 for each point, 0 where the exact test must decide."""
-        col = np.floor((x - self.left) / self.cell)
-        row = np.floor((self.top - y) / self.cell)
-        rows, cols = self.labels.shape
-        ok = (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
-        out = np.zeros(len(x), dtype=self.labels.dtype)
-        out[ok] = self.labels[row[ok].astype(np.intp), col[ok].astype(np.intp)]
-        return out
-
-
 @functools.lru_cache(maxsize=1)
-def _district_raster() -> _DistrictRaster:
-    """Rasterise the district polygons once per process (about 0.1 s, 3 MB)."""
-    from affine import Affine
-    from rasterio import features
-
-    polygons = _district_polygons()
-    cell = RASTER_CELL_M
-    xmin, ymin, xmax, ymax = polygons.total_bounds
-    left, top = xmin - 2 * cell, ymax + 2 * cell
-    shape = (int(np.ceil((top - ymin) / cell)) + 2, int(np.ceil((xmax - left) / cell)) + 2)
-    # north-up grid built directly (rasterio's from_origin multiplies Affines with `*`)
-    transform = Affine(cell, 0.0, left, 0.0, -cell, top)
-    geoms = polygons.geometry.to_numpy()
-    labels = features.rasterize(
-        ((g, i + 1) for i, g in enumerate(geoms)),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        dtype="int16",
-    )
-    edges = features.rasterize(
-        ((b, 1) for b in shapely.boundary(geoms)),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        dtype="uint8",
-        all_touched=True,
-    ).astype(bool)
-    # grow the boundary cells by one cell each way: a cell kept is then at least one
-    # cell (20 m) from every boundary, whatever the rasteriser does at cell corners
-    grown = edges.copy()
-    grown[1:, :] |= edges[:-1, :]
-    grown[:-1, :] |= edges[1:, :]
-    edges = grown.copy()
-    grown[:, 1:] |= edges[:, :-1]
-    grown[:, :-1] |= edges[:, 1:]
-    labels[grown] = 0
-    return _DistrictRaster(labels, float(left), float(top), cell)
+def _district_raster() -> DistrictRaster:
+    """The district raster of the polygons, once per process (stored copy when current)."""
+    return district_raster(_district_polygons().geometry.to_numpy())
 
 
 @functools.lru_cache(maxsize=1)
@@ -650,7 +599,7 @@ def district_index(
     ``sig_cd`` order on a shared boundary); a point outside every polygon but
     within ``tolerance_m`` of one gets the nearest district; the others get -1.
     For :data:`RASTER_MIN_POINTS` points or more, points in raster cells
-    (:data:`RASTER_CELL_M`) lying wholly inside one district, away from every
+    (:data:`layers.district_raster.RASTER_CELL_M`) lying wholly inside one district, away from every
     boundary, are tagged by array lookup; only the rest go through the polygon
     test, so the result is the same as testing every point.
 

@@ -118,3 +118,42 @@ def test_district_columns_are_text_columns(tmp_path: Path) -> None:
     expected = pd.Series(["x"], dtype=object).astype(str).dtype
     assert frame["sig_cd"].dtype == expected and frame["name_ko"].dtype == expected
     assert frame["sig_cd"].str.fullmatch(r"11\d{3}").all()
+
+
+def test_stored_district_raster_is_current() -> None:
+    """The shipped raster is the rasterisation of the bundled districts (else regenerate it:
+    ``write_district_raster(_district_polygons().geometry.to_numpy())``)."""
+    from layers import district_raster as dr
+    from layers.coords import _district_polygons
+
+    geoms = _district_polygons().geometry.to_numpy()
+    stored = dr._stored(dr.polygons_digest(geoms))
+    assert stored is not None, "layers/data/district_raster_20m.npz is missing or stale"
+    fresh = dr.rasterise_districts(geoms)
+    np.testing.assert_array_equal(stored.labels, fresh.labels)
+    assert (stored.left, stored.top, stored.cell) == (fresh.left, fresh.top, fresh.cell)
+    # other polygons never get this raster
+    assert dr._stored(dr.polygons_digest(geoms[::-1])) is None
+    assert (stored.labels > 0).mean() > 0.3
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["0.0000000", "+100000000000000010"],  # pandas reads the big integer by column mode
+        ["37.5", "", " "],
+        ["37.5", "1,234.5", "없음"],
+        ["", "+100000000000000010"],
+    ],
+)
+def test_to_float_reads_a_column_as_pandas_does(cells: list[str]) -> None:
+    from layers.coords import _parse_text
+
+    for dtype in ("str", object):
+        values = pd.Series(cells, dtype=dtype)
+        np.testing.assert_array_equal(to_float_plain(values)[0], _parse_text(values))
+        frame = pd.DataFrame({"경도": values, "위도": values})
+        parsed = (to_float_plain(frame["경도"]), to_float_plain(frame["위도"]))
+        np.testing.assert_array_equal(
+            seoul_rows(frame, "경도", "위도", parsed=parsed), seoul_rows(frame, "경도", "위도")
+        )

@@ -285,16 +285,19 @@ def _starts_with_seoul(values: pd.Series) -> np.ndarray:
 
 
 def _to_numeric(values: pd.Series, parsed: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    """``pandas.to_numeric(values, errors="coerce")``, reusing plain-decimal floats if given."""
-    if parsed is None:
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    numbers, plain = parsed
-    out = np.array(numbers, dtype=float)
-    other = np.flatnonzero(~plain)
-    if len(other):
-        text = values.iloc[other]
-        out[other] = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    return out
+    """``pandas.to_numeric(values, errors="coerce")``, reusing plain-decimal floats if given.
+
+    The parsed floats serve when every other cell is empty (NaN either way);
+    otherwise the column is parsed as a whole, as pandas reads it.
+    """
+    if parsed is not None:
+        numbers, plain = parsed
+        other = np.flatnonzero(~plain)
+        if not (values.iloc[other].fillna("").astype(str).str.len() > 0).any():
+            out = np.array(numbers, dtype=float)
+            out[other] = np.nan
+            return out
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
 
 
 def seoul_rows(

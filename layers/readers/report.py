@@ -10,8 +10,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from layers.output import display_path
-
 __all__ = ["KIND_LABELS", "LayerRead", "ReadReport", "row_ranges", "format_row_ranges"]
 
 #: Dataset kinds :func:`layers.read_layer` recognises, with what they are.
@@ -159,6 +157,8 @@ class ReadReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what ``siting inspect --json`` prints)."""
+        from layers.output import display_path  # (pyogrio and the writers: not for reading)
+
         return {
             "path": display_path(self.path),
             "kind": self.kind,
