@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,8 @@ from fastapi import FastAPI
 
 from layers.dong_boundaries import ADMIN_DONG, ENV_VAR, use_dong_boundaries
 from service.settings import Settings
-from tests.service._pages import Browser, publish_round, signed_in, synthetic_siting_files
+from tests.service._pages import publish_round, signed_in, synthetic_siting_files
+from tests.service.test_pages_jobs import _upload, _wait  # the pages' job helpers
 
 
 @pytest.fixture
@@ -35,26 +35,6 @@ def settings(store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Set
     monkeypatch.setenv(ENV_VAR, str(path))
     use_dong_boundaries(None)
     return Settings(data=tmp_path / "data", database=store, upload_limit=5 * 1024 * 1024)
-
-
-def _upload(browser: Browser, name: str, body: bytes) -> str:
-    token = browser.csrf("/web/uploads")
-    response = browser.post(
-        f"/web/uploads/raw?filename={name}",
-        content=body,
-        headers={"X-CSRF-Token": token, "Content-Type": "text/csv"},
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _wait(browser: Browser, job_url: str, timeout_s: float = 180) -> httpx.Response:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if browser.get(job_url + "/status").headers.get("hx-refresh") == "true":
-            return browser.get(job_url)
-        time.sleep(0.5)
-    raise AssertionError(f"{job_url} did not finish in {timeout_s} s")
 
 
 def test_a_service_job_names_sites_by_haengjeongdong(
