@@ -142,13 +142,18 @@ def shared_files(job: Job) -> list[str]:
     return [str(n) for n in (job.results or {}).get("files", []) if str(n) in shared]
 
 
+#: Summary entries never shared: the settings (candidate ids forced in or left out) and the
+#: note telling staff to keep the unfiltered site files internal.
+_UNSHARED_SUMMARY = frozenset({"settings", "privacy_note"})
+
+
 def shared_summary(summary: dict[str, Any]) -> dict[str, Any]:
     """The top-level figures of a job's summary (numbers, text, flags); nested settings,
     candidate reports and per-district details are left out."""
     return {
         k: v
         for k, v in summary.items()
-        if v is None or isinstance(v, bool | int | float | str) and k != "settings"
+        if k not in _UNSHARED_SUMMARY and (v is None or isinstance(v, bool | int | float | str))
     }
 
 

@@ -59,6 +59,8 @@ def test_city_publishes_a_plan_and_others_read_only_its_shared_view(
     job_id = plant_job(app, people["city"]["user"]["id"], "plan")
     full = _csv_rows(client.get(f"/jobs/{job_id}/artifacts/plan_sites.csv", headers=city).content)
     assert POLE[0] in {r["candidate_id"] for r in full}  # city staff read the whole table
+    whole = client.get(f"/jobs/{job_id}/results", headers=city).json()["summary"]
+    assert {"settings", "districts", "privacy_note"} <= set(whole)
 
     # before publication: the job does not exist for a viewer or another district
     for who in (viewer, gangnam):
@@ -85,7 +87,7 @@ def test_city_publishes_a_plan_and_others_read_only_its_shared_view(
         assert doc["inputs"] == {} and doc["published"] is not None
         results = client.get(f"/jobs/{job_id}/results", headers=who).json()
         assert {f["title"] for f in results["files"]} == {"plan_sites.csv", "plan_districts.csv"}
-        assert "settings" not in results["summary"] and "districts" not in results["summary"]
+        assert not {"settings", "districts", "privacy_note"} & set(results["summary"])
         assert results["summary"]["n_sites"] == len(full)
         for hidden in ("plan_sites.gpkg", "run.json", "summary.json"):
             assert client.get(f"/jobs/{job_id}/artifacts/{hidden}", headers=who).status_code == 404
