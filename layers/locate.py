@@ -271,11 +271,10 @@ def add_site_location(sites: gpd.GeoDataFrame, *, dongs: DongsArg = None) -> gpd
     out["sig_cd"] = sig_cd
     out["district"] = district
     out["dong"] = dong
-    added = list(LOCATION_COLUMNS)
     if not boundaries.bundled:
         out["dong_cd"] = dong_cd
         out["dong_kind"] = kind
-        added += DONG_DETAIL_COLUMNS
+    added = location_columns(boundaries)
     columns = [c for c in out.columns if c not in (*added, out.geometry.name)]
     out = out[[*columns, *added, out.geometry.name]]
     out.attrs.update(sites.attrs)
