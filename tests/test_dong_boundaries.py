@@ -340,3 +340,17 @@ def test_names_without_hangul_point_at_the_encoding(synthetic: Synthetic, tmp_pa
         ValidationError, match=r"name\(s\) have no Hangul .*\.cpg file saying CP949"
     ):
         read_dong_boundaries(_write(frame, tmp_path / "latin1.gpkg"))
+
+
+def test_serve_refuses_to_start_with_a_bad_installed_file(
+    synthetic: Synthetic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service checks SITING_DONG_BOUNDARIES at start, before it binds a port."""
+    frame = synthetic.frame.drop(columns="ADM_NM")
+    monkeypatch.setenv(ENV_VAR, str(_write(frame, tmp_path / "no_names.gpkg")))
+    # (an unusable database too: without the check the command fails there, never serves)
+    args = ["serve", "--data", str(tmp_path / "data"), "--database", "bogus://nowhere"]
+    code, output = _run(args)
+    assert code == 2, output
+    assert "layer 'no_names.gpkg': has no 행정동 name column" in output
+    assert not (tmp_path / "data").exists()

@@ -124,8 +124,14 @@ def _use_dong_boundaries(path: Path) -> None:
         log.info("dong names: %s from %s (%d dongs)", used.kind, used.source, len(used.polygons))
 
 
+#: Commands that check an installation's 행정동 file (SITING_DONG_BOUNDARIES) at start:
+#: the service runs for days, so a bad file must stop it now, not fail every job later.
+_CHECK_DONGS_AT_START = frozenset({"serve"})
+
+
 @app.callback()
 def _main(
+    ctx: typer.Context,
     verbose: Annotated[
         int,
         typer.Option(
@@ -158,5 +164,8 @@ def _main(
 ) -> None:
     """Subsidy scoring and equipment siting for Seoul's districts."""
     _configure_logging(verbose, quiet)
+    if dong_boundaries is None and ctx.invoked_subcommand in _CHECK_DONGS_AT_START:
+        installed = os.environ.get("SITING_DONG_BOUNDARIES", "").strip()
+        dong_boundaries = Path(installed) if installed else None
     if dong_boundaries is not None:
         _use_dong_boundaries(dong_boundaries)
