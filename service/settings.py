@@ -61,8 +61,9 @@ class Settings(BaseSettings):
         bundled 법정동 (:mod:`layers.dong_boundaries`). Jobs read the
         environment variable itself in the process that runs them: local
         worker processes inherit it from the service; on a Dask cluster set it
-        on every worker. ``siting --dong-boundaries FILE serve`` checks the file
-        at start and sets the variable. Blank: the bundled 법정동.
+        on every worker. ``siting serve`` checks the file at start (exit 2 when
+        it cannot be used); ``siting --dong-boundaries FILE serve`` also sets
+        the variable. Blank: the bundled 법정동.
     """
 
     model_config = SettingsConfigDict(env_prefix="SITING_", extra="ignore")
