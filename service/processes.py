@@ -23,7 +23,8 @@ map            ``maps.jobs.write_*_map``                         ``siting map â€
 
 Who may run what: city staff run every process; a district planner runs every process
 except ``score`` and ``grid-build`` (city-wide work), and only for its own district
-(``district`` defaults to it; another district is refused); viewers run none.
+(``district`` defaults to it; another district is refused; ``plan`` then plans that
+district's grant only); viewers run none.
 """
 
 from __future__ import annotations
@@ -470,6 +471,9 @@ def run_plan_process(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str,
         existing_path=_file(ctx, inputs, "existing"),
         lattice_fill=inputs["lattice_fill"],
         matching=inputs["matching"],
+        districts=inputs["district"],
+        must_include=inputs["must_include"] or (),
+        exclude=inputs["exclude_candidate"] or (),
         cameras_per_site=inputs["cameras_per_site"],
         site_capacity=inputs["site_capacity"],
         camera_cost_krw=inputs["camera_cost"],
@@ -772,6 +776,11 @@ register(
                 JobId | None, "a successful score job whose round is planned", None, "job:score"
             ),
             "round": _up("scored round CSV (<program>_round.csv), instead of score_job"),
+            "district": InputSpec(
+                list[str] | None,
+                "funded districts to plan (names or SIG_CD), default all; a district "
+                "planner's own district",
+            ),
             "grid": _up("risk grid GeoTIFF (CCTV demand: D/E cells)"),
             "demand": _up("demand layer (Wi-Fi places; CCTV without a grid)"),
             "weight_column": InputSpec(str, "weight column of demand", "weight"),
@@ -804,13 +813,16 @@ register(
             "min_spacing": InputSpec(
                 Annotated[float, Field(ge=0, le=5000)] | None, "minimum distance between sites (m)"
             ),
+            "must_include": InputSpec(list[str] | None, "candidate ids that must be chosen"),
+            "exclude_candidate": InputSpec(
+                list[str] | None, "candidate ids that may not be chosen"
+            ),
             "solver": InputSpec(Literal["auto", "greedy", "exact"], "solver", "auto"),
             "crs": Crs,
             "seed": InputSpec(Annotated[int, Field(ge=0)], "seed of randomised steps", 0),
         },
         run_plan_process,
         {"gpkg": "plan_sites.gpkg"},
-        roles=("city",),
         example={"score_job": "<job id>", "grid": "<upload id>"},
     )
 )

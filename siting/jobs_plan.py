@@ -139,6 +139,22 @@ def write_plan(
     return files
 
 
+def _only_districts(budgets: pd.DataFrame, districts: Sequence[str], layer: str) -> pd.DataFrame:
+    """The funded districts among ``districts`` (names or SIG_CD); refuse any other."""
+    from layers.districts import district_code
+
+    codes = [district_code(str(d)) or str(d) for d in districts]
+    funded = set(budgets["sig_cd"].astype(str))
+    unfunded = [d for d, c in zip(districts, codes, strict=True) if c not in funded]
+    if unfunded:
+        raise InputError(
+            f"{', '.join(map(str, unfunded))}: not funded in this round (no city share)",
+            layer=layer,
+            fix="plan a district the round funds, or leave the district out to plan all of them",
+        )
+    return budgets[budgets["sig_cd"].astype(str).isin(codes)].reset_index(drop=True)
+
+
 def run_plan(
     out_dir: str | os.PathLike[str],
     round_path: str | os.PathLike[str],
@@ -150,6 +166,9 @@ def run_plan(
     existing_path: str | os.PathLike[str] | None = None,
     lattice_fill: bool = False,
     matching: Literal["counterpart", "secured"] = "counterpart",
+    districts: Sequence[str] | None = None,
+    must_include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
     cameras_per_site: int | None = None,
     site_capacity: int | None = None,
     camera_cost_krw: float | None = None,
@@ -184,6 +203,10 @@ def run_plan(
         Add lattice points where no street candidate reaches demand.
     matching : {"counterpart", "secured"}
         How the district's matching is counted (:data:`siting.plan.MATCHING_RULES`).
+    districts : sequence of str, optional
+        Plan only these funded districts (names or SIG_CD); default every funded one.
+    must_include, exclude : sequence of str
+        Candidate ids forced in or left out (each in the district it lies in).
     cameras_per_site, site_capacity, camera_cost_krw, min_cameras_added : optional
         Camera-site model overrides (CCTV; default 4 cameras a site, 6 a pole,
         5,000,000 KRW a camera, a pole takes a full set).
@@ -209,6 +232,8 @@ def run_plan(
         )
     device = PROGRAM_DEVICES.get(program, "cctv")
     budgets = district_budgets(table, matching=matching, layer=round_csv.name)
+    if districts:
+        budgets = _only_districts(budgets, districts, round_csv.name)
     codes = budgets["sig_cd"].tolist()
     prof = get_profile(device)
     model = None
@@ -250,6 +275,7 @@ def run_plan(
     progress_step(0.30, "reading the existing devices")
     existing = read_existing(existing_path, crs, device) if existing_path is not None else None
     options: dict[str, Any] = {"seed": seed, "solver": solver}
+    options |= {"must_include": list(must_include), "exclude": list(exclude)}
     if min_spacing is not None:
         options["min_spacing"] = min_spacing
     progress_step(0.35, "choosing the sites district by district", until=0.90)

@@ -436,6 +436,25 @@ def _demand_bounds(demand: Demand | Mapping[str, Demand]) -> tuple[float, ...]:
     return (bounds[:, 0].min(), bounds[:, 1].min(), bounds[:, 2].max(), bounds[:, 3].max())
 
 
+def _candidate_choices(options: dict[str, Any], frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Take ``must_include`` / ``exclude`` out of ``options``; refuse ids no candidate has."""
+    chosen = {
+        key: [str(v) for v in options.pop(key, None) or ()] for key in ("must_include", "exclude")
+    }
+    chosen = {key: ids for key, ids in chosen.items() if ids}
+    if chosen:
+        known = set(frame["candidate_id"].astype(str))
+        unknown = sorted({i for ids in chosen.values() for i in ids} - known)
+        if unknown:
+            raise InputError(
+                f"forced or excluded candidate id(s) not among the candidates: "
+                f"{', '.join(unknown[:10])}",
+                layer="candidates",
+                fix="use candidate_id values of the plan's candidates (plan_sites.csv)",
+            )
+    return chosen
+
+
 def plan_districts(
     budgets: pd.DataFrame,
     candidates: CandidateSet,
@@ -470,7 +489,9 @@ def plan_districts(
         Settings; default :func:`~siting.profiles.get_profile` of ``device``.
     propose_options : mapping, optional
         More keyword arguments of :func:`siting.propose.propose`
-        (``min_spacing``, ``seed``, ``solver`` …), the same for every district.
+        (``min_spacing``, ``seed``, ``solver`` …), the same for every district;
+        ``must_include`` and ``exclude`` (candidate ids) go to the district each id
+        lies in.
     progress : bool, default False
         Show a progress bar over the districts.
 
@@ -481,7 +502,8 @@ def plan_districts(
     Raises
     ------
     InputError
-        Funded districts without any candidate (all named at once).
+        Funded districts without any candidate (all named at once); a forced or
+        excluded candidate id that no candidate has.
     """
     from siting.propose import propose
 
@@ -501,6 +523,7 @@ def plan_districts(
             "or let the lattice fill the gaps (--lattice-fill)",
         )
     options = dict(propose_options or {})
+    chosen = _candidate_choices(options, frame)
     site_cost = prof.site_cost_krw
     rows: list[dict[str, Any]] = []
     site_frames: list[gpd.GeoDataFrame] = []
@@ -555,7 +578,18 @@ def plan_districts(
         else:
             near = _near(existing, _demand_bounds(local), prof.radius_m)
             amount = {"count": quota} if budget is None else {"budget": float(budget)}
-            result = propose(device, cset, local, existing=near, profile=prof, **amount, **options)
+            here = set(mine["candidate_id"].astype(str)) if chosen else set()
+            result = propose(
+                device,
+                cset,
+                local,
+                existing=near,
+                profile=prof,
+                must_include=[i for i in chosen.get("must_include", []) if i in here],
+                exclude=[i for i in chosen.get("exclude", []) if i in here],
+                **amount,
+                **options,
+            )
             proposals[code] = result
             sites = result.sites
             site_frames.append(sites)

@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from layers.errors import InfeasibleError, InputError
-from siting.candidates import fill_with_lattice, study_area
+from siting.candidates import CandidateSet, fill_with_lattice, study_area
 from siting.cli import app
-from siting.demand import layer_demand
+from siting.demand import Demand, layer_demand
+from siting.jobs_plan import run_plan
 from siting.plan import (
     PLAN_TABLE_COLUMNS,
+    Plan,
     affordable_sites,
     district_budgets,
     district_quotas,
@@ -325,3 +327,63 @@ def test_sites_on_existing_poles_are_counted_and_flagged() -> None:
     assert plan.sites["cameras_added"].tolist() == [4]  # 1 + 4 ≤ 6 cameras on the pole
     assert plan.summary["n_sites_on_existing_poles"] == 1
     assert "existing camera positions" in plan.summary["privacy_note"]
+
+
+# Candidates forced in or left out, and chosen districts only (the pages' re-run of a plan).
+def _choice_inputs() -> tuple[pd.DataFrame, CandidateSet, Demand]:
+    budgets = district_budgets(_round({"11290": 47_500_000, "11110": 30_001_000}))
+    demand = layer_demand(_demand(), name="SYNTHETIC demand")
+    area = study_area(list(CODES))
+    cset = fill_with_lattice(None, area, demand.xy(), spacing_m=50.0, reach_m=50.0)
+    return budgets, cset, demand
+
+
+def _site_ids(plan: Plan, code: str) -> list[str]:
+    sites = plan.sites
+    return sites.loc[sites["sig_cd"].astype(str) == code, "candidate_id"].astype(str).tolist()
+
+
+def test_excluded_and_forced_candidates_reach_their_own_district() -> None:
+    budgets, cset, demand = _choice_inputs()
+    base = plan_districts(budgets, cset, demand, device="cctv", propose_options={"seed": 1})
+    first_sb, first_jn = _site_ids(base, "11290")[0], _site_ids(base, "11110")[0]
+    frame = cset.frame
+    jongno = frame.loc[frame["sig_cd"].astype(str) == "11110", "candidate_id"].astype(str)
+    spare = next(c for c in jongno if c not in set(_site_ids(base, "11110")))
+    again = plan_districts(
+        budgets,
+        cset,
+        demand,
+        device="cctv",
+        propose_options={"seed": 1, "exclude": [first_sb, first_jn], "must_include": [spare]},
+    )
+    assert first_sb not in _site_ids(again, "11290")
+    assert first_jn not in _site_ids(again, "11110")
+    assert spare in _site_ids(again, "11110")
+    rows = again.table[again.table["sig_cd"] != "11000"]
+    assert (rows["spent_krw"] <= rows["budget_krw"]).all()
+
+
+def test_unknown_forced_or_excluded_ids_are_named() -> None:
+    budgets, cset, demand = _choice_inputs()
+    with pytest.raises(InputError, match="not among the candidates: NOPE-1, NOPE-2"):
+        plan_districts(
+            budgets,
+            cset,
+            demand,
+            device="cctv",
+            propose_options={"must_include": ["NOPE-2"], "exclude": ["NOPE-1"]},
+        )
+
+
+def test_run_plan_for_one_funded_district_only(tmp_path: Path) -> None:
+    folder = _write_round(tmp_path / "round", _round({"11290": 47_500_000, "11110": 30_001_000}))
+    demand = tmp_path / "demand_synthetic.gpkg"
+    _demand().to_file(demand, layer="demand")
+    plan, files = run_plan(tmp_path / "out", folder, demand_path=demand, districts=["종로구"])
+    assert set(plan.sites["sig_cd"].astype(str)) == {"11110"}
+    assert plan.table["sig_cd"].tolist() == ["11110", "11000"]
+    assert "plan_sites.csv" in files
+    with pytest.raises(InputError, match="강남구: not funded in this round"):
+        run_plan(tmp_path / "out2", folder, demand_path=demand, districts=["강남구"])
+    assert not (tmp_path / "out2").exists()

@@ -343,7 +343,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # siting runs
     "process_propose": ("새 설치 위치 제안", "Propose new sites"),
     "process_replace": ("교체 계획", "Plan replacements"),
-    "process_plan": ("설치·교체 통합 계획", "Combined plan"),
+    "process_plan": ("배정액으로 설치 계획", "Plan within the grant"),
     "grant_line": (
         "배정액 ({round}): 시비 {city} + 구비 {own} = 총 {total}. 예산은 이 안에서만 쓸 수 있습니다.",
         "Grant ({round}): city {city} + district {own} = {total}. Runs stay within it.",
@@ -423,6 +423,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "err_over_grant": (
         "예산이 배정액 {grant}을(를) 넘습니다.",
         "The budget exceeds the grant of {grant}.",
+    ),
+    "plan_on_grant": (
+        "계획은 위 배정액을 정한 공개된 공모 결과표로 우리 구만 세웁니다(시비 + 구비 안에서). "
+        "결과 화면에서 후보지를 빼거나 넣고 다시 실행할 수 있습니다.",
+        "The plan runs on the published round table behind the grant above, for this district "
+        "only (within city share + district share). On the result page you can exclude or "
+        "force candidates and run again.",
+    ),
+    "err_plan_no_grant": (
+        "공개된 공모에서 우리 구에 배정된 금액이 없어 계획을 세울 수 없습니다. 새 설치 위치 "
+        "제안을 쓰십시오.",
+        "No published round funds this district, so there is no grant to plan: use Propose "
+        "new sites.",
+    ),
+    "err_plan_not_sites": (
+        "{program} 사업은 새 설치 위치를 고르지 않습니다: 교체 계획이나 새 설치 위치 제안을 "
+        "쓰십시오.",
+        "The {program} programme buys no new sites: use Plan replacements or Propose new sites.",
     ),
     "map_title": ("지도", "Map"),
     "map_no_tiles": (

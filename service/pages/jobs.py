@@ -32,6 +32,7 @@ from layers.money import parse_krw
 from service.db import get_session
 from service.job_sites import SITE_TABLES, at_existing_device
 from service.models import Job, Round, RoundVersion, User
+from service.pages.grant_plan import grant_plan_error, grant_round_upload
 from service.pages.i18n import Translator
 from service.pages.uploads import visible_uploads
 from service.pages.web import (
@@ -151,6 +152,19 @@ def _fields(process_id: str) -> list[dict[str, Any]]:
     return fields
 
 
+def _plans_on_grant(process_id: str, user: User) -> bool:
+    """A district planner's plan runs on its grant's round (:mod:`service.pages.grant_plan`)."""
+    return process_id == "plan" and user.role == "district"
+
+
+def _form_fields(process_id: str, user: User) -> list[dict[str, Any]]:
+    """The inputs of the run form (a plan on the grant takes no round file)."""
+    fields = _fields(process_id)
+    if _plans_on_grant(process_id, user):
+        fields = [fd for fd in fields if fd["name"] != "round"]
+    return fields
+
+
 def _visible_jobs(db: Session, user: User) -> list[Job]:
     return list(db.scalars(visible_jobs_query(user, published=False).limit(100)))
 
@@ -185,7 +199,8 @@ def _run_form(
         {
             "processes": offered,
             "process_id": process_id,
-            "fields": _fields(process_id),
+            "fields": _form_fields(process_id, user),
+            "plan_on_grant": _plans_on_grant(process_id, user),
             "uploads": visible_uploads(db, user),
             "jobs": _visible_jobs(db, user),
             "grant": grant,
@@ -234,7 +249,7 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
         raise PageNotFound
     errors: dict[str, str] = {}
     inputs: dict[str, Any] = {}
-    for field in _fields(process_id):
+    for field in _form_fields(process_id, user):
         name = field["name"]
         raw = str(values.get(name, "")).strip()
         if not raw:
@@ -278,6 +293,13 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
                 budget=f.money(inputs["budget"]),
             )
         del inputs["budget"]
+    if _plans_on_grant(process_id, user) and not errors:
+        refusal = grant_plan_error(grant, t)
+        if refusal is not None:
+            errors["round"] = refusal
+        elif grant is not None:
+            settings = request.app.state.settings
+            inputs["round"] = await run_in_threadpool(grant_round_upload, db, settings, user, grant)
     if errors:
         return _run_form(request, db, user, process_id, values, errors, status_code=422)
     job_id = await _start(request, db, user, process_id, inputs)

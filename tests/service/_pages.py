@@ -85,9 +85,53 @@ def signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:
     return browser
 
 
-def publish_round(app: Any, city_id: int, requests: dict[str, tuple[int, int]]) -> int:
-    """A published cctv-replace round (budget 10억) with the given requests, through the
-    round workflow functions the pages call: ``{SIG_CD: (requested KRW, matching KRW)}``."""
+def synthetic_stats_upload(app: Any, owner_id: int, seed: int = 3) -> str:
+    """An upload (owned by ``owner_id``) of synthetic per-district statistics for a cctv-new
+    round: ``sig_cd,vulnerable_cells`` for the 25 districts, seeded; its id."""
+    import hashlib
+
+    import numpy as np
+
+    from layers import load_districts
+    from service.models import Upload, new_id
+
+    rng = np.random.default_rng(seed)
+    codes = sorted(str(c) for c in load_districts()["sig_cd"])
+    body = (
+        "sig_cd,vulnerable_cells\n"
+        + "".join(f"{code},{int(rng.integers(50, 400))}\n" for code in codes)
+    ).encode()
+    upload_id = new_id()
+    name = "district_stats_synthetic.csv"
+    target = app.state.settings.uploads_dir / upload_id / name
+    target.parent.mkdir(parents=True)
+    target.write_bytes(body)
+    with app.state.store.session() as db:
+        db.add(
+            Upload(
+                id=upload_id,
+                owner_id=owner_id,
+                filename=name,
+                path=target.relative_to(app.state.settings.data).as_posix(),
+                size=len(body),
+                sha256=hashlib.sha256(body).hexdigest(),
+                content_type="text/csv",
+            )
+        )
+        db.commit()
+    return upload_id
+
+
+def publish_round(
+    app: Any,
+    city_id: int,
+    requests: dict[str, tuple[int, int]],
+    program: str = "cctv-replace",
+    inputs: dict[str, str] | None = None,
+) -> int:
+    """A published round of ``program`` (budget 10억) with the given requests, through the
+    round workflow functions the pages call: ``{SIG_CD: (requested KRW, matching KRW)}``;
+    ``inputs`` are upload ids of round inputs (``districts``, ``grid``)."""
     from service import rounds as api
     from service.models import User
 
@@ -95,7 +139,9 @@ def publish_round(app: Any, city_id: int, requests: dict[str, tuple[int, int]]) 
         city = db.get(User, city_id)
         assert city is not None
         created = api.create_round(
-            api.RoundCreate(program="cctv-replace", year=2026, budget_krw=1_000_000_000),
+            api.RoundCreate(
+                program=program, year=2026, budget_krw=1_000_000_000, inputs=inputs or {}
+            ),
             city,
             db,
         )

@@ -299,10 +299,11 @@ def test_score_then_plan_then_map_chain_jobs_by_id(
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["n_sites"] > 0
     assert any(f["title"] == "plan_sites.gpkg" for f in r.json()["files"])
-    # a planner may not plan the city's round
+    # a planner plans its own district's grant, but may not read the city's score job
     r = client.post(
         "/processes/plan/execution",
         json={"inputs": {"score_job": score_job}},
         headers=users["nowon"],
     )
-    assert r.status_code == 403
+    assert r.status_code == 400
+    assert "you may read" in r.json()["detail"]

@@ -1,0 +1,127 @@
+"""A district planner's ``plan`` run on its grant: the published round as the plan's input.
+
+``siting plan`` reads a scored round table (``<program>_round.csv``). From the pages a
+district planner does not upload one: the plan runs on the round that funds the
+district (the latest published version, :func:`service.pages.jobs.district_grant`),
+whose table the service wrote when it scored the round. That file is handed to the
+``plan`` process as an upload of the planner (the process reads files only through
+uploads or jobs the caller may read), made once per published version and reused.
+The process then plans the planner's own district only (its role scoping).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.audit import record
+from service.models import RoundVersion, Upload, User, new_id
+from service.pages.i18n import Translator
+from service.settings import Settings
+
+__all__ = ["PLANNED_PROGRAMS", "grant_plan_error", "grant_round_upload"]
+
+log = logging.getLogger(__name__)
+
+#: Programmes whose grants buy new sites (``siting plan`` plans them).
+PLANNED_PROGRAMS = ("cctv-new", "wifi", "pole")
+
+
+def grant_plan_error(grant: dict[str, Any] | None, t: Translator) -> str | None:
+    """Why a district's plan cannot run on its grant (in the page's language), or ``None``."""
+    if grant is None:
+        return t("err_plan_no_grant")
+    if grant["program"] not in PLANNED_PROGRAMS:
+        program = t("program_" + grant["program"].replace("-", "_"))
+        return t("err_plan_not_sites", program=program)
+    return None
+
+
+def _round_file(db: Session, data_dir: Path, grant: dict[str, Any]) -> Path:
+    version = db.scalar(
+        select(RoundVersion).where(
+            RoundVersion.round_id == grant["round_id"],
+            RoundVersion.version == grant["version"],
+        )
+    )
+    if version is None or not version.artifacts_dir:
+        raise LookupError(f"round {grant['round_id']} v{grant['version']} has no files")
+    name = f"{grant['program']}_round.csv"
+    if name not in (version.files or []):
+        raise LookupError(f"round {grant['round_id']} v{grant['version']} has no {name}")
+    return data_dir / version.artifacts_dir / name
+
+
+def grant_round_upload(db: Session, settings: Settings, user: User, grant: dict[str, Any]) -> str:
+    """The id of the planner's upload holding the grant's round table (made on first use).
+
+    Parameters
+    ----------
+    db : Session
+        The request's session (committed here when an upload is added).
+    settings : Settings
+        The service's settings (data and uploads folders).
+    user : User
+        The district planner.
+    grant : dict
+        :func:`service.pages.jobs.district_grant` of the planner's district.
+
+    Returns
+    -------
+    str
+        Upload id for the ``plan`` process's ``round`` input.
+    """
+    data_dir = Path(settings.data)
+    source = _round_file(db, data_dir, grant)
+    body = source.read_bytes()
+    digest = hashlib.sha256(body).hexdigest()
+    existing = db.scalar(
+        select(Upload).where(
+            Upload.owner_id == user.id,
+            Upload.sha256 == digest,
+            Upload.filename == source.name,
+        )
+    )
+    if existing is not None and (data_dir / existing.path).is_file():
+        return existing.id
+    upload_id = new_id()
+    target = Path(settings.uploads_dir) / upload_id / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    upload = Upload(
+        id=upload_id,
+        owner_id=user.id,
+        district=user.district,
+        filename=source.name,
+        path=target.relative_to(data_dir).as_posix(),
+        size=len(body),
+        sha256=digest,
+        content_type="text/csv",
+        inspection=None,
+    )
+    db.add(upload)
+    record(
+        db,
+        user,
+        "upload.create",
+        "upload",
+        upload_id,
+        after={
+            "filename": source.name,
+            "size": len(body),
+            "sha256": digest,
+            "from_round": grant["round_id"],
+            "version": grant["version"],
+        },
+    )
+    db.commit()
+    log.info(
+        "round %s v%s table given to %s's plan", grant["round_id"], grant["version"], user.name
+    )
+    return upload_id
