@@ -40,7 +40,7 @@ from typing import TypeVar
 from rich.console import Console
 from rich.progress import track as _rich_track
 
-__all__ = ["Cancelled", "Reporter", "current_reporter", "reporting", "step", "track"]
+__all__ = ["Cancelled", "Reporter", "current_reporter", "reporting", "step", "track", "within"]
 
 T = TypeVar("T")
 
@@ -117,6 +117,34 @@ def step(fraction: float, message: str, *, until: float | None = None) -> None:
     start = _at(frame, fraction)
     _NEXT.set((start, _at(frame, until) if until is not None else start))
     reporter(start, message)
+
+
+@contextmanager
+def within() -> Iterator[None]:
+    """Run a library function's own stages inside the range its caller gave it.
+
+    The caller marks ``step(0.35, "choosing the sites", until=0.9)``; the function
+    it calls wraps its body in ``with within():`` and marks its stages as shares
+    of that range (``step(0.5, ...)`` inside reports 62.5 %).
+
+    >>> seen = []
+    >>> with reporting(lambda f, m: seen.append((round(f, 3), m))):
+    ...     step(0.5, "solving", until=1.0)
+    ...     with within():
+    ...         step(0.5, "improving")
+    >>> seen
+    [(0.5, 'solving'), (0.75, 'improving')]
+    """
+    if _REPORTER.get() is None:
+        yield
+        return
+    outer = (_FRAME.get(), _NEXT.get())
+    _FRAME.set(outer[1])
+    try:
+        yield
+    finally:
+        _FRAME.set(outer[0])
+        _NEXT.set(outer[1])
 
 
 def _reported(items: Iterable[T], description: str, total: float | None) -> Iterator[T]:

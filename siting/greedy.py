@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from layers.progress import track
 from siting._problem import Reduced, gather
 
 __all__ = ["State", "greedy", "local_search", "perturb_search"]
@@ -304,7 +305,7 @@ def perturb_search(
     rng = np.random.default_rng(seed)
     state.val = state.value()
     value = state.val
-    for _ in range(iterations):
+    for _ in track(range(iterations), "improving the sites"):
         if deadline is not None and time.perf_counter() > deadline:
             break
         live = [i for i in state.sel if i >= 0]

@@ -40,6 +40,7 @@ from pyproj import CRS
 from layers.crs import WORKING_CRS, require_working_crs
 from layers.errors import CRSError, EmptyLayerError, InfeasibleError, InputError
 from layers.privacy import band_distances
+from layers.progress import step, track, within
 from siting._checks import nonnegative_finite
 from siting.candidates import CandidateSet, attach_districts, study_area
 from siting.coverage import coverage_from_geometries, coverage_matrix, uncovered_weights
@@ -332,6 +333,7 @@ def _check_request(n: int, count: int | None, budget: float | None) -> None:
         )
 
 
+@within()
 def propose(
     device: str,
     candidates: CandidateSet | gpd.GeoDataFrame,
@@ -492,7 +494,8 @@ def propose(
         )
     services: list[ServiceCover] = []
     reports: list[dict[str, Any]] = []
-    for name, radius, weight in specs:
+    step(0.0, "covering the demand", until=0.4)
+    for name, radius, weight in track(specs, "covering the demand"):
         service, report = _service_cover(
             name,
             cands,
@@ -525,6 +528,7 @@ def propose(
                 layer="candidates",
                 fix="ask for fewer sites, lower --spacing-to-existing or give more candidates",
             )
+    step(0.4, "choosing the sites", until=0.95)
     solution = solve_mclp(
         cover,
         weights,

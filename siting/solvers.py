@@ -53,6 +53,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from layers.errors import EmptyLayerError, InfeasibleError, InputError
+from layers.progress import step, within
 from siting._checks import WEIGHT_FIX, nonnegative_finite
 from siting._problem import Reduced, reduce_problem
 from siting.bounds import lagrangian_bound, lp_bound
@@ -401,6 +402,7 @@ def _from_set(P: Reduced, sites: np.ndarray, priority: np.ndarray) -> State:
     return state
 
 
+@within()
 def _heuristic(
     P: Reduced, deadline: float, seed: int, level: int, work: dict[str, float]
 ) -> tuple[State, float | None]:
@@ -411,6 +413,7 @@ def _heuristic(
     """
     t0 = time.perf_counter()
     small = P.A.nnz <= SMALL_NNZ
+    step(0.0, "greedy start")
     plain = greedy(State(P), deadline=deadline)
     starts = [plain]
     if P.cost is not None and P.budget is not None:
@@ -424,6 +427,7 @@ def _heuristic(
     best = local_search(best, deadline=deadline)
     log.log(level, "greedy+swap: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)
     lag_bound = None
+    step(0.3, "Lagrangian bound")
     if P.m and P.n:
         lag = lagrangian_bound(
             P,
@@ -450,6 +454,7 @@ def _heuristic(
                 best = other
     iterations = min(PERTURB_STEPS[0 if small else 1], 20 * max(len(best.sel), 1))
     work["perturbation_iterations"] = iterations
+    step(0.5, "improving the sites", until=1.0)
     perturb_search(best, iterations=iterations, seed=seed, deadline=deadline)
     local_search(best, deadline=deadline)
     log.log(level, "perturbation: weight %.6g (%.2f s)", best.value(), time.perf_counter() - t0)

@@ -128,3 +128,33 @@ def test_propose_reports_its_stages_and_writes_the_same_bytes(
     assert len({f for f in fractions if 0 < f < 1}) >= 4
     assert seen[-1][1] == "writing the outputs"
     assert comparable_outputs(tmp_path / "reported") == comparable_outputs(tmp_path / "quiet")
+
+
+def test_the_solver_reports_inside_the_range_its_caller_gave_and_can_be_stopped() -> None:
+    import numpy as np
+    import scipy.sparse as sp
+
+    from siting.solvers import solve_mclp
+
+    rng = np.random.default_rng(7)
+    cover = sp.random(200, 1500, density=0.01, random_state=3, format="csr")
+    cover.data[:] = 1.0
+    weights = rng.random(1500)
+    seen, reporter = _recorder()
+    with reporting(reporter):  # type: ignore[arg-type]
+        step(0.4, "choosing the sites", until=0.9)
+        quiet = solve_mclp(cover, weights, count=15, solver="greedy", seed=1)
+    fractions = [f for f, _ in seen]
+    inner = [f for f, m in seen if m.startswith("improving the sites")]
+    assert len(inner) > 10 and all(0.4 <= f <= 0.9 for f in fractions)
+    assert fractions == sorted(fractions)  # never goes back
+    assert np.array_equal(
+        quiet.selected, solve_mclp(cover, weights, count=15, solver="greedy", seed=1).selected
+    )
+
+    def stop_midway(fraction: float, message: str) -> None:
+        if message.startswith("improving the sites 3/"):
+            raise Cancelled
+
+    with pytest.raises(Cancelled), reporting(stop_midway):
+        solve_mclp(cover, weights, count=15, solver="greedy", seed=1)
