@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from layers.errors import InputError, SitingError
+from layers.locate import dong_kind
 from maps.choropleth import choropleth_map
 from maps.equipment import equipment_map
 from maps.grid import grid_map
@@ -185,7 +186,8 @@ def maps_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
                 "maps/proposals_synthetic.html",
                 "Map: proposed sites",
                 "Proposed CCTV sites and smart poles, one layer per district, numbered per plan, "
-                "with coverage circles in true metres; click a site for its 법정동, lon/lat and "
+                "with coverage circles in true metres; click a site for its "
+                f"{dong_kind()}, lon/lat and "
                 "why it was chosen. The Wi-Fi replacement plan is clustered and off at opening. "
                 "Synthetic candidates and demand.",
                 synthetic=True,
