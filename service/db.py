@@ -6,7 +6,8 @@ server's request threads and its worker processes can share one file.
 
 Examples
 --------
->>> from service.settings import Settings
+>>> from layers.errors import ConfigError
+from service.settings import Settings
 >>> store = Store.open(Settings(data=tmp_path))  # doctest: +SKIP
 >>> with store.session() as session:  # doctest: +SKIP
 ...     session.execute(text("select 1"))
@@ -24,9 +25,11 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool, StaticPool
 
+from layers.errors import ConfigError
 from service.settings import Settings
 
 __all__ = [
@@ -60,10 +63,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def parsed_safe(url: str) -> str:
+    """The URL with any password hidden (for messages and logs)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1]
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine of a store URL (SQLite file or PostgreSQL)."""
     url = normalise_url(url)
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise ConfigError(
+            f"cannot use the store URL {parsed_safe(url)!r}: {error}",
+            layer="database",
+            fix="give a SQLite file (sqlite:///siting-data/siting.db) or a PostgreSQL URL "
+            "(postgresql://user@host:5432/siting)",
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
         if parsed.database and not memory:
@@ -108,6 +128,17 @@ class Store:
         for folder in (settings.uploads_dir, settings.jobs_dir, settings.rounds_dir):
             folder.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.database_url())
+        try:
+            with engine.connect():
+                pass
+        except OperationalError as error:
+            raise ConfigError(
+                f"cannot reach the store {parsed_safe(settings.database_url())!r}: "
+                f"{str(error.orig).splitlines()[0] if error.orig else error}",
+                layer="database",
+                fix="start the database server (or check host, port, user and password), "
+                "or leave --database out to use the SQLite store in the data folder",
+            ) from None
         if settings.run_migrations if migrate is None else migrate:
             upgrade(engine)
         store = cls(settings, engine, sessionmaker(engine, expire_on_commit=False))

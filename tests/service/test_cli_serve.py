@@ -88,3 +88,35 @@ def test_gis_client_signs_in_with_basic_auth(served: Served) -> None:
         set_gdal_config_options({"GDAL_HTTP_USERPWD": None})
     assert len(districts) == 25 and districts.crs.to_epsg() == 4326
     assert "노원구" in set(districts["name_ko"])
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("bogus://somewhere/siting", "cannot use the store URL 'bogus://somewhere/siting'"),
+        ("not a url", "cannot use the store URL 'not a url'"),
+        ("postgresql://planner:s3cret@127.0.0.1:1/siting", "cannot reach the store"),
+    ],
+)
+def test_a_store_that_cannot_be_used_is_a_clear_error_not_a_crash(
+    tmp_path: Path, url: str, says: str
+) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from siting.cli import main; main()",
+            "serve",
+            "--data",
+            str(tmp_path / "d"),
+            "--database",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert says in done.stderr and "layer 'database'" in done.stderr and "fix:" in done.stderr
+    assert "s3cret" not in done.stderr  # a password never reaches the terminal
+    assert "internal error" not in done.stderr
