@@ -43,11 +43,12 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.db import route_session
 from service.job_sites import SITE_LAYERS, collection_id, shared_frame, sites_layer
 from service.models import Job, Round, RoundVersion, User
 from service.problems import Problem
 from service.routes_processes import can_read_job, reads_shared_view, visible_jobs_query
-from service.routes_uploads import ApiUser, route_session
+from service.routes_uploads import ApiUser
 
 __all__ = ["CONFORMANCE", "router"]
 

@@ -32,7 +32,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from service.audit import record
-from service.db import Store
+from service.db import Store, route_session
 from service.executor import make_executor
 from service.job_sites import collection_id
 from service.jobs import TERMINAL, JobRunner
@@ -49,7 +49,7 @@ from service.processes import (
     validate_inputs,
 )
 from service.publication import publish, shared_csv, shared_files, shared_summary, unpublish
-from service.routes_uploads import ApiUser, can_read_upload, route_session
+from service.routes_uploads import ApiUser, can_read_upload
 
 __all__ = [
     "SYNC_WAIT_S",

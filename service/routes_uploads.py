@@ -38,8 +38,7 @@ from service.uploads import (
     unpack_zip,
 )
 
-# route_session lives in service.db; re-exported for modules that import it from here.
-__all__ = ["ApiUser", "route_session", "api_user", "can_read_upload", "router", "upload_doc"]
+__all__ = ["ApiUser", "api_user", "can_read_upload", "router", "upload_doc"]
 
 log = logging.getLogger(__name__)
 
