@@ -385,6 +385,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "선정 {n}곳 · 수요 포괄 {covered} · 비용 {cost}",
         "{n} sites · demand covered {covered} · cost {cost}",
     ),
+    "plan_spend": (
+        "선정 {n}곳 · 비용 {spent} (배정액: 시비 + 구비 {budget} 안에서)",
+        "{n} sites · cost {spent} (within the grant: city + district share {budget})",
+    ),
     "sites_caption": ("제안 위치 ({file})", "Proposed sites ({file})"),
     "col_order": ("순서", "Order"),
     "col_candidate": ("후보 ID", "Candidate"),

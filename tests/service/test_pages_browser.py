@@ -363,6 +363,7 @@ def test_whole_round_in_chromium(
     assert nowon.page.locator("path.siting-site").count() == sites
     assert nowon.page.locator("path.siting-coverage").count() == sites
     assert "노원구" in nowon.page.inner_text("#sites-table")
+    assert "배정액" in nowon.page.inner_text("#job-summary")
     _fits(nowon)
     nowon.shot("41_nowon_plan_sites_on_map")
     plan_url = nowon.page.url
@@ -379,6 +380,18 @@ def test_whole_round_in_chromium(
     assert all(rows.nth(i).get_attribute("data-candidate") != first for i in range(rows.count()))
     nowon.shot("43_nowon_plan_rerun_without_excluded")
     nowon.check_clean()
+    published_plan = nowon.page.url.replace(nowon.base, "")
+    unpublished_plan = plan_url.replace(nowon.base, "")
+
+    # 4b. the officer publishes 노원구's plan (the re-run)
+    officer.go(published_plan)
+    officer.wait_map()
+    _click(officer, "#publish-job")
+    assert officer.page.url.endswith(published_plan)
+    assert officer.page.locator("#publication-state .published").count() == 1
+    officer.wait_map()
+    officer.shot("44_officer_published_plan")
+    officer.check_clean()
 
     # 5. the council viewer sees the published result and cannot reach the request pages
     council = tabs()
@@ -396,6 +409,22 @@ def test_whole_round_in_chromium(
         assert council.page.locator("#not-allowed").count() == 1
         council.refused_as_expected(403)
     council.shot("51_council_not_allowed")
+    # the published plan is listed and opens read-only; the unpublished one does not exist
+    council.go("/web/")
+    listed = f"#published-plans a[href='{published_plan}']"
+    assert council.page.locator(listed).count() == 1
+    _click(council, listed)
+    council.wait_map()
+    assert council.page.locator("#sites-table tbody tr").count() >= 1
+    for form in ("#adjust-form", "#rerun", "#start-run", "#publish-job", "input[name=exclude]"):
+        assert council.page.locator(form).count() == 0, form
+    _fits(council)
+    council.shot("52_council_published_plan_read_only")
+    response = council.go(unpublished_plan)
+    assert response.status == 404
+    assert council.page.locator("#not-found").count() == 1
+    council.refused_as_expected(404)
+    council.shot("53_council_unpublished_plan_not_found")
     council.go("/web/compare")
     council.wait_map()
     council.check_clean()
