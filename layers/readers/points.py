@@ -3,7 +3,7 @@ OpenAPI dump), 가로등, 보안등 표준데이터, and any CSV with coordinate
 
 Each dataset is described by a :class:`PointSpec` (which columns hold what);
 one pipeline reads them all: decode, (national files) keep Seoul's rows,
-recognise and clean coordinates (:func:`layers.coords.clean_points`), tag
+recognise and clean coordinates on arrays (:func:`layers.coords.clean_xy`), tag
 districts, and add the standard columns ``device_id``, ``install_year``
 (Int64, nullable) and ``n_devices`` (devices at the site) next to the
 original ones.
