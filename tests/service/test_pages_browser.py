@@ -432,7 +432,8 @@ def test_whole_round_in_chromium(
 
 def _pages_to_audit(app: Any, server: str, people: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """A published cctv-new round funding 노원구 (A), an open replacement round (B), 노원구's
-    uploads and a finished plan job: every kind of page then has something to show."""
+    uploads and a finished plan job, published (the viewer reads it): every kind of page
+    then has something to show."""
     import httpx
 
     from service import rounds as api
@@ -488,6 +489,8 @@ def _pages_to_audit(app: Any, server: str, people: dict[str, dict[str, Any]]) ->
                 break
             time.sleep(0.3)
         assert 'id="sites-table"' in planner.get(f"/web/jobs/{job}").text
+        published = client.post(f"/jobs/{job}/publication", headers=people["city"]["headers"])
+        assert published.status_code in (200, 201), published.text
     return {"funded": funded, "open": open_round, "upload": ids[0], "job": job}
 
 
