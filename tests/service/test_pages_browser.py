@@ -546,11 +546,25 @@ def test_every_page_for_every_role_in_both_languages(
     for role, user in users.items():
         tab = tabs()
         tab.sign_in(user["user"]["name"], user["password"])
+        links: set[str] = set()
         for lang in ("ko", "en"):
             tab.go(f"/web/lang/{lang}?next=/web/")
             for path in pages[role]:
                 _audit(tab, path, lang, keyboard=lang == "ko")
+                links |= set(tab.page.evaluate(_LOCAL_LINKS))
         tab.shot(f"70_audit_{role}_last_page")
+        # no page shows this role a link it may not follow
+        dead = {
+            link: status
+            for link in sorted(links)
+            if (status := tab.context.request.get(tab.base + link).status) >= 400
+        }
+        assert dead == {}, f"{role}: links to refusals {dead}"
+
+
+#: The same-site links of a page (``/web/…``), without the language switch.
+_LOCAL_LINKS = """() => [...document.querySelectorAll('a[href^="/web/"]')]
+  .map(a => a.getAttribute('href')).filter(h => !h.startsWith('/web/lang/'))"""
 
 
 def _audit(tab: Tab, path: str, lang: str, *, keyboard: bool) -> None:
