@@ -408,6 +408,8 @@ def run_propose_process(
         exclude=inputs["exclude_candidate"] or (),
         lattice_spacing=inputs["lattice_spacing"],
         aged_credit=inputs["aged_credit"],
+        existing_cover=inputs["existing_cover"],
+        camera_fov=inputs["camera_fov"],
         solver=inputs["solver"],
         time_limit=inputs["time_limit"],
         crs=inputs["crs"],
@@ -723,6 +725,16 @@ register(
             "aged_credit": InputSpec(
                 Annotated[float, Field(ge=0, le=1)] | None,
                 "coverage credit of aged existing devices (0–1)",
+            ),
+            "existing_cover": InputSpec(
+                Literal["cameras", "disc"],
+                "existing CCTV site watches min(1, cameras × camera_fov / 360°) of its disc "
+                "(cameras) or all of it (disc)",
+                "cameras",
+            ),
+            "camera_fov": InputSpec(
+                Annotated[float, Field(gt=0, le=360)] | None,
+                "horizontal field of view of one camera (°); default 90",
             ),
             "solver": InputSpec(Literal["auto", "greedy", "exact"], "solver", "auto"),
             "time_limit": InputSpec(

@@ -174,6 +174,8 @@ def run_plan(
     camera_cost_krw: float | None = None,
     min_cameras_added: int | None = None,
     min_spacing: float | None = None,
+    existing_cover: Literal["cameras", "disc"] | None = None,
+    camera_fov: float | None = None,
     solver: Literal["auto", "greedy", "exact"] = "auto",
     seed: int = 0,
     crs: str | None = None,
@@ -212,6 +214,10 @@ def run_plan(
         5,000,000 KRW a camera, a pole takes a full set).
     min_spacing : float, optional
         Minimum distance between new sites (m).
+    existing_cover, camera_fov : optional
+        How much of its disc an existing CCTV site watches (``cameras``,
+        default: ``min(1, cameras × camera_fov / 360)``, camera_fov 90°; or
+        ``disc``: all of it; :mod:`siting.existing_cover`).
     solver, seed
         Passed to :func:`siting.propose.propose`.
     crs : str, optional
@@ -235,7 +241,8 @@ def run_plan(
     if districts:
         budgets = _only_districts(budgets, districts, round_csv.name)
     codes = budgets["sig_cd"].tolist()
-    prof = get_profile(device)
+    cover_options = {"existing_cover": existing_cover, "camera_fov_deg": camera_fov}
+    prof = get_profile(device, **cover_options)
     model = None
     if device == "cctv":
         base = CameraSiteModel.from_profile(prof, site_capacity=site_capacity)
@@ -249,6 +256,7 @@ def run_plan(
             device,
             devices_per_site=model.cameras_per_site,
             unit_cost_krw=model.camera_cost_krw,
+            **cover_options,
         )
     area = study_area(codes)
     progress_step(0.02, "reading the demand")

@@ -48,6 +48,7 @@ from layers.errors import InfeasibleError, InputError
 from layers.progress import track
 from siting.candidates import CandidateSet
 from siting.demand import Demand, restrict_demand
+from siting.existing_cover import describe_existing_cover
 from siting.profiles import DeviceProfile, get_profile
 
 __all__ = [
@@ -691,6 +692,9 @@ def plan_districts(
         "settings": {
             "device": device,
             "profile": prof.settings(),
+            "existing_cover": describe_existing_cover(
+                prof.existing_cover, prof.camera_fov_deg, "wifi" if device == "wifi" else "cctv"
+            ),
             "propose_options": {k: v for k, v in options.items() if _jsonable(v)},
             "per_district_run": "siting.propose.propose in budget mode on the district's "
             "candidates and demand only",

@@ -10,6 +10,7 @@ import typer
 
 from siting.cli._app import app
 from siting.cli._common import OutDir, Overwrite, print_table, print_written, stdout
+from siting.cli.propose import CameraFov, ExistingCover, ExistingCoverOption
 
 
 class MatchingChoice(StrEnum):
@@ -91,6 +92,8 @@ def plan(
     min_spacing: Annotated[
         float | None, typer.Option("--min-spacing", help="Minimum distance between sites (m).")
     ] = None,
+    existing_cover: ExistingCoverOption = ExistingCover.cameras,
+    camera_fov: CameraFov = None,
     solver: Annotated[PlanSolver, typer.Option("--solver", help="Solver.")] = PlanSolver.auto,
     crs: Annotated[
         str | None, typer.Option("--crs", help="CRS of CSV x/y coordinates, e.g. EPSG:5186.")
@@ -121,6 +124,8 @@ def plan(
         camera_cost_krw=camera_cost,
         min_cameras_added=min_cameras_added,
         min_spacing=min_spacing,
+        existing_cover=existing_cover.value,
+        camera_fov=camera_fov,
         solver=solver.value,
         seed=seed,
         crs=crs,
