@@ -6,7 +6,8 @@ district (the latest published version, :func:`service.pages.jobs.district_grant
 whose table the service wrote when it scored the round. That file is handed to the
 ``plan`` process as an upload of the planner (the process reads files only through
 uploads or jobs the caller may read), made once per published version and reused.
-The process then plans the planner's own district only (its role scoping).
+The process then plans the planner's own district only (its role scoping). City staff
+pick one of the published rounds instead and plan every district it funds.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from service.models import RoundVersion, Upload, User, new_id
 from service.pages.i18n import Translator
 from service.settings import Settings
 
-__all__ = ["PLANNED_PROGRAMS", "grant_plan_error", "grant_round_upload"]
+__all__ = ["PLANNED_PROGRAMS", "grant_plan_error", "grant_round_upload", "published_rounds"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,35 @@ def grant_plan_error(grant: dict[str, Any] | None, t: Translator) -> str | None:
         program = t("program_" + grant["program"].replace("-", "_"))
         return t("err_plan_not_sites", program=program)
     return None
+
+
+def published_rounds(db: Session) -> list[dict[str, Any]]:
+    """Published rounds a plan can run on (latest published version of each), newest first:
+    ``round_id``, ``version``, ``program``, ``title``, ``year``."""
+    from service.models import Round
+
+    rows = db.execute(
+        select(RoundVersion, Round)
+        .join(Round, Round.id == RoundVersion.round_id)
+        .where(RoundVersion.published_at.is_not(None), Round.program.in_(PLANNED_PROGRAMS))
+        .order_by(RoundVersion.published_at.desc(), RoundVersion.version.desc())
+    ).all()
+    seen: set[int] = set()
+    out = []
+    for version, round_ in rows:
+        if round_.id in seen:
+            continue
+        seen.add(round_.id)
+        out.append(
+            {
+                "round_id": round_.id,
+                "version": version.version,
+                "program": round_.program,
+                "title": round_.title,
+                "year": round_.year,
+            }
+        )
+    return out
 
 
 def _round_file(db: Session, data_dir: Path, grant: dict[str, Any]) -> Path:
@@ -59,7 +89,7 @@ def _round_file(db: Session, data_dir: Path, grant: dict[str, Any]) -> Path:
 
 
 def grant_round_upload(db: Session, settings: Settings, user: User, grant: dict[str, Any]) -> str:
-    """The id of the planner's upload holding the grant's round table (made on first use).
+    """The id of the user's upload holding a published round's table (made on first use).
 
     Parameters
     ----------
@@ -68,9 +98,11 @@ def grant_round_upload(db: Session, settings: Settings, user: User, grant: dict[
     settings : Settings
         The service's settings (data and uploads folders).
     user : User
-        The district planner.
+        The planner (a district planner on its grant, or city staff on a published round).
     grant : dict
-        :func:`service.pages.jobs.district_grant` of the planner's district.
+        ``round_id``, ``version`` and ``program`` of a published round version: the
+        :func:`service.pages.jobs.district_grant` of a district, or an item of
+        :func:`published_rounds`.
 
     Returns
     -------
@@ -97,7 +129,7 @@ def grant_round_upload(db: Session, settings: Settings, user: User, grant: dict[
     upload = Upload(
         id=upload_id,
         owner_id=user.id,
-        district=user.district,
+        district=user.district if user.role == "district" else None,
         filename=source.name,
         path=target.relative_to(data_dir).as_posix(),
         size=len(body),

@@ -441,6 +441,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No published round funds this district, so there is no grant to plan: use Propose "
         "new sites.",
     ),
+    "input_published_round": ("공개된 공모 결과", "Published round"),
+    "err_plan_pick_round": (
+        "계획할 공개된 공모(방범 CCTV 신설·공공와이파이·스마트폴)를 고르십시오.",
+        "Pick a published round (new CCTV, public Wi-Fi or smart poles) to plan.",
+    ),
     "err_plan_not_sites": (
         "{program} 사업은 새 설치 위치를 고르지 않습니다: 교체 계획이나 새 설치 위치 제안을 "
         "쓰십시오.",

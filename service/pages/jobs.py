@@ -32,7 +32,7 @@ from layers.money import parse_krw
 from service.db import get_session
 from service.job_sites import SITE_TABLES, at_existing_device
 from service.models import Job, Round, RoundVersion, User
-from service.pages.grant_plan import grant_plan_error, grant_round_upload
+from service.pages.grant_plan import grant_plan_error, grant_round_upload, published_rounds
 from service.pages.i18n import Translator
 from service.pages.uploads import visible_uploads
 from service.pages.web import (
@@ -158,11 +158,27 @@ def _plans_on_grant(process_id: str, user: User) -> bool:
 
 
 def _form_fields(process_id: str, user: User) -> list[dict[str, Any]]:
-    """The inputs of the run form (a plan on the grant takes no round file)."""
+    """The inputs of the run form (a plan runs on a published round, not a round file)."""
     fields = _fields(process_id)
-    if _plans_on_grant(process_id, user):
+    if process_id == "plan":
         fields = [fd for fd in fields if fd["name"] != "round"]
     return fields
+
+
+def _plan_round(
+    db: Session, user: User, t: Translator, grant: dict[str, Any] | None, chosen: str
+) -> tuple[dict[str, Any] | None, str]:
+    """The published round a plan runs on, or why there is none (in the page's language).
+
+    A district planner's is its grant's round; city staff pick one (``chosen``, a round id).
+    """
+    if user.role == "district":
+        refusal = grant_plan_error(grant, t)
+        return (grant, "") if refusal is None else (None, refusal)
+    for item in published_rounds(db):
+        if str(item["round_id"]) == chosen:
+            return item, ""
+    return None, t("err_plan_pick_round")
 
 
 def _visible_jobs(db: Session, user: User) -> list[Job]:
@@ -201,6 +217,9 @@ def _run_form(
             "process_id": process_id,
             "fields": _form_fields(process_id, user),
             "plan_on_grant": _plans_on_grant(process_id, user),
+            "plan_rounds": published_rounds(db)
+            if process_id == "plan" and not _plans_on_grant(process_id, user)
+            else None,
             "uploads": visible_uploads(db, user),
             "jobs": _visible_jobs(db, user),
             "grant": grant,
@@ -293,13 +312,15 @@ async def start_run(request: Request, user: Planner, db: Db) -> Response:
                 budget=f.money(inputs["budget"]),
             )
         del inputs["budget"]
-    if _plans_on_grant(process_id, user) and not errors:
-        refusal = grant_plan_error(grant, t)
-        if refusal is not None:
+    if process_id == "plan" and not errors:
+        planned, refusal = _plan_round(db, user, t, grant, str(values.get("round", "")))
+        if planned is None:
             errors["round"] = refusal
-        elif grant is not None:
+        else:
             settings = request.app.state.settings
-            inputs["round"] = await run_in_threadpool(grant_round_upload, db, settings, user, grant)
+            inputs["round"] = await run_in_threadpool(
+                grant_round_upload, db, settings, user, planned
+            )
     if errors:
         return _run_form(request, db, user, process_id, values, errors, status_code=422)
     job_id = await _start(request, db, user, process_id, inputs)

@@ -151,3 +151,33 @@ def test_a_planner_plans_only_its_own_district_through_the_api(
     )
     assert response.status_code == 403, response.text
     assert "own district" in response.json()["detail"]
+
+
+def test_city_staff_plan_a_published_round_for_every_funded_district(
+    app: FastAPI, client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    city = make_user("officer", "city")
+    officer = signed_in(client, city)
+    candidates, demand = synthetic_siting_files()
+    cand_id = _upload(officer, "candidates_synthetic.csv", candidates)
+    demand_id = _upload(officer, "demand_synthetic.csv", demand)
+    token = officer.csrf("/web/jobs?process=plan")
+    form = {"csrf_token": token, "process": "plan", "candidates": cand_id, "demand": demand_id}
+    refused = officer.post("/web/jobs", data=form)
+    assert refused.status_code == 422
+    assert "계획할 공개된 공모" in refused.text and 'id="err-round"' in refused.text
+    stats = synthetic_stats_upload(app, city["user"]["id"])
+    round_id = publish_round(
+        app,
+        city["user"]["id"],
+        {"11350": (100_000_000, 50_000_000)},
+        program="cctv-new",
+        inputs={"districts": stats},
+    )
+    page = officer.get("/web/jobs?process=plan")
+    assert f'<option value="{round_id}">' in page.text  # the published round to pick
+    started = officer.post("/web/jobs", data=form | {"round": str(round_id)})
+    assert started.status_code == 303, started.text[:2000]
+    job_url = started.headers["location"]
+    assert "badge successful" in _finished(officer, job_url).text
+    assert set(_site_ids(officer, job_url))  # 노원구, the one funded district
