@@ -16,7 +16,7 @@ from service.settings import Settings
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,11 +186,14 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: a session for one request; the caller commits.
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """FastAPI dependency of the web pages: a session for one request; the caller commits.
 
-    It is closed only after the answer has been serialised (in another worker
-    thread), so API routes never take it: they use :func:`route_session`.
+    Closed on the event loop (an ``async`` dependency), so closing it never waits for a
+    worker thread. A page dependency that queries it before the route body runs (such
+    as ``service.pages.web.page_user``) ends its transaction first, so no request holds
+    a connection while it waits for a thread. API routes never take it: they use
+    :func:`route_session`.
     """
     with get_store(request).session() as session:
         yield session

@@ -231,8 +231,13 @@ def _live_session(request: Request, db: Session) -> tuple[WebSession, User] | No
 
 
 def page_user(request: Request, db: Annotated[Session, Depends(get_session)]) -> User:
-    """Dependency: the user of the session cookie, or :class:`SignInRequired`."""
+    """Dependency: the user of the session cookie, or :class:`SignInRequired`.
+
+    Its transaction ends here, so the request holds no store connection while it
+    waits for the thread of the next dependency or the route body.
+    """
     live = _live_session(request, db)
+    db.commit()
     if live is None:
         raise SignInRequired
     return live[1]

@@ -34,6 +34,7 @@ from service.app import ROUTER_MODULES, create_app
 from service.auth import CurrentUser, create_user
 from service.db import Store, get_session, normalise_url, route_session
 from service.settings import Settings
+from tests.service._pages import signed_in
 
 NOWON = "11350"
 
@@ -239,6 +240,58 @@ def test_more_concurrent_requests_than_connections_all_answer(
 
     def get(url: str) -> int:
         with httpx.Client(base_url=base, timeout=120, headers=headers) as client:
+            return client.get(url).status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=24) as pool:
+            statuses = list(pool.map(get, urls))
+    finally:
+        application.state.store.close()
+    assert statuses == [200] * len(urls)
+
+
+def test_pages_hold_no_connection_across_a_thread_hop(
+    watched: tuple[HopWatch, httpx.Client],
+    make_user: Callable[..., dict[str, Any]],
+) -> None:
+    """The pages take the request's session (``get_session``): ``page_user`` ends its
+    transaction before the next dependency's thread, and the session closes on the loop."""
+    watch, client = watched
+    make_user("officer", "city")
+    planner = make_user("nowon", "district", "노원구")
+    browser = signed_in(client, planner)
+    for url in ("/web/", "/web/rounds", "/web/uploads", "/web/jobs", "/web/compare"):
+        answer = browser.get(url)
+        assert answer.status_code == 200, f"{url}: {answer.status_code}"
+    assert browser.get("/web/rounds/nope").status_code == 404
+    token = browser.csrf("/web/")
+    assert browser.post("/web/sign-out", data={"csrf_token": token}).status_code == 303
+    assert watch.hops > 0
+    assert watch.violations == []
+
+
+@pytest.mark.parametrize("store", ["postgis"], indirect=True)
+def test_more_concurrent_page_requests_than_connections_all_answer(
+    settings: Settings, start_server: Callable[..., str]
+) -> None:
+    """The same burst on the pages: 2 connections, 4 request threads, 24 browsers at once."""
+    application = create_app(settings)
+    application.state.store.close()
+    engine = create_engine(
+        normalise_url(settings.database_url()), pool_size=2, max_overflow=0, pool_timeout=20
+    )
+    application.state.store = Store(settings, engine, sessionmaker(engine, expire_on_commit=False))
+    with application.state.store.session() as session:
+        user, password, _ = create_user(session, "officer", "city", None)
+        session.commit()
+        name = user.name
+    base = start_server(application)
+    with httpx.Client(base_url=base, timeout=120) as client:
+        cookies = signed_in(client, {"user": {"name": name}, "password": password}).cookies
+    urls = ["/web/", "/web/rounds", "/web/compare", "/web/jobs"] * 12
+
+    def get(url: str) -> int:
+        with httpx.Client(base_url=base, timeout=120, cookies=cookies) as client:
             return client.get(url).status_code
 
     try:
