@@ -443,6 +443,8 @@ def run_replace_process(
         budget=inputs["budget"],
         move_within_m=inputs["move_within"],
         radius=inputs["radius"],
+        existing_cover=inputs["existing_cover"],
+        camera_fov=inputs["camera_fov"],
         crs=inputs["crs"],
         overwrite=True,
     )
@@ -481,6 +483,8 @@ def run_plan_process(ctx: JobContext, inputs: dict[str, Any]) -> tuple[dict[str,
         camera_cost_krw=inputs["camera_cost"],
         min_cameras_added=inputs["min_cameras_added"],
         min_spacing=inputs["min_spacing"],
+        existing_cover=inputs["existing_cover"],
+        camera_fov=inputs["camera_fov"],
         solver=inputs["solver"],
         seed=inputs["seed"],
         crs=inputs["crs"],
@@ -569,6 +573,17 @@ MinAge = InputSpec(
 )
 RefYear = InputSpec(
     Annotated[int, Field(ge=1990, le=2100)] | None, "year ages are measured at (default: data's)"
+)
+
+ExistingCover = InputSpec(
+    Literal["cameras", "disc"],
+    "existing CCTV site watches min(1, cameras × camera_fov / 360°) of its disc "
+    "(cameras) or all of it (disc)",
+    "cameras",
+)
+CameraFov = InputSpec(
+    Annotated[float, Field(gt=0, le=360)] | None,
+    "horizontal field of view of one camera (°); default 90",
 )
 
 
@@ -726,16 +741,8 @@ register(
                 Annotated[float, Field(ge=0, le=1)] | None,
                 "coverage credit of aged existing devices (0–1)",
             ),
-            "existing_cover": InputSpec(
-                Literal["cameras", "disc"],
-                "existing CCTV site watches min(1, cameras × camera_fov / 360°) of its disc "
-                "(cameras) or all of it (disc)",
-                "cameras",
-            ),
-            "camera_fov": InputSpec(
-                Annotated[float, Field(gt=0, le=360)] | None,
-                "horizontal field of view of one camera (°); default 90",
-            ),
+            "existing_cover": ExistingCover,
+            "camera_fov": CameraFov,
             "solver": InputSpec(Literal["auto", "greedy", "exact"], "solver", "auto"),
             "time_limit": InputSpec(
                 Annotated[float, Field(gt=0, le=3600)], "solver time limit (s)", 60.0
@@ -770,6 +777,8 @@ register(
                 Annotated[float, Field(gt=0, le=5000)] | None, "largest move to a candidate (m)"
             ),
             "radius": Radius,
+            "existing_cover": ExistingCover,
+            "camera_fov": CameraFov,
             "crs": Crs,
         },
         run_replace_process,
@@ -829,6 +838,8 @@ register(
             "exclude_candidate": InputSpec(
                 list[str] | None, "candidate ids that may not be chosen"
             ),
+            "existing_cover": ExistingCover,
+            "camera_fov": CameraFov,
             "solver": InputSpec(Literal["auto", "greedy", "exact"], "solver", "auto"),
             "crs": Crs,
             "seed": InputSpec(Annotated[int, Field(ge=0)], "seed of randomised steps", 0),
