@@ -366,7 +366,9 @@ def inspect_upload(
     from layers.readers import read_layer
 
     try:
-        read = read_layer(path, kind=kind, crs=crs, layer_name=filename, repair=repair)
+        read = read_layer(
+            path, kind=kind, crs=crs, layer_name=filename, repair=repair, geometry=False
+        )
     except SitingError as err:
         if kind != "auto" or suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
             raise

@@ -23,6 +23,27 @@ def test_cp949_shapefile_without_cpg(tmp_path: Path) -> None:
     assert list(read.frame.name_ko) == ["종로구", "중구"]
 
 
+def test_cp949_field_names_next_to_a_wide_field(tmp_path: Path) -> None:
+    """A KOSTAT-style export: Hangul field names in CP949 and a C(200) field, no .cpg.
+
+    The wide field's width is the byte 0xC8 in its descriptor; the encoding is
+    decided from the names and records only, not from such binary bytes.
+    """
+    path = tmp_path / "dong_points.shp"
+    gpd.GeoDataFrame(
+        {"행정동명": ["사직동", "종로1·2·3·4가동"], "비고": ["가" * 100, "나"]},
+        geometry=[Point(198_000, 552_000), Point(199_000, 552_500)],
+        crs="EPSG:5186",
+    ).to_file(path, driver="ESRI Shapefile", encoding="cp949", engine="pyogrio")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    dbf = path.with_suffix(".dbf").read_bytes()
+    assert 0xC8 in dbf[32 : int.from_bytes(dbf[8:10], "little")]  # the width byte is there
+    read = read_layer(path)
+    assert read.report.encoding == "cp949"
+    assert list(read.frame["행정동명"]) == ["사직동", "종로1·2·3·4가동"]
+    assert list(read.frame["비고"]) == ["가" * 100, "나"]
+
+
 def test_bessel_prj_gets_the_datum_shift(tmp_path: Path) -> None:
     path, truth = fx.bessel_shapefile(tmp_path / "old.shp")
     naive = gpd.read_file(path, engine="pyogrio").to_crs("EPSG:5186")

@@ -49,6 +49,21 @@ _ID_KEYS = ("id", "site_id", "device_id", "cell_id", "관리번호")
 _BESSEL_BELTS = (5174, 5173, 5175, 5176, 5177, 2097, 2096, 2098)
 
 
+def _dbf_field_names(descriptors: bytes) -> list[bytes]:
+    """The field names of a .dbf's field descriptors (32 bytes each, ended by 0x0D).
+
+    Only the 11-byte name of each descriptor is text; its type, width and
+    reserved bytes are binary (a C(200) field's width is byte 0xC8) and would
+    make any encoding sniff fail.
+    """
+    names: list[bytes] = []
+    for start in range(0, len(descriptors) - 31, 32):
+        if descriptors[start] == 0x0D:
+            break
+        names.append(descriptors[start : start + 11].split(b"\x00", 1)[0])
+    return names
+
+
 def dbf_encoding(shp: Path) -> str | None:
     """Encoding of a shapefile's attributes when it has no ``.cpg``; None to leave GDAL's choice."""
     if shp.with_suffix(".cpg").exists() or shp.with_suffix(".CPG").exists():
@@ -60,9 +75,8 @@ def dbf_encoding(shp: Path) -> str | None:
     if len(data) < 32:
         return None
     (header_len,) = struct.unpack("<H", data[8:10])
-    names = data[32:header_len]
-    records = data[header_len:]
-    payload = names.replace(b"\x00", b" ") + b"\n" + records.replace(b"\x00", b" ")
+    payload = b" ".join(_dbf_field_names(data[32:header_len])) + b"\n"
+    payload += data[header_len:].replace(b"\x00", b" ")
     try:
         encoding = sniff_encoding(payload.rstrip(b"\x1a"), layer=shp.name)
     except EncodingError:
