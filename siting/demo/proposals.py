@@ -4,8 +4,11 @@
   (``context["rounds"]["cctv-new"]``): every funded district gets the sites its
   city share + matching buys (4 cameras a site at 5,000,000 KRW a camera),
   on SYNTHETIC streetlights and existing CCTV poles with room for more
-  cameras (aged cameras count for half, so topping up an aged pole is worth
-  something). When that round is absent, the districts with the highest CCTV
+  cameras. Existing CCTV is counted by camera count: a pole with ``n``
+  cameras of 90° each, directions unknown, watches the expected share
+  ``min(1, n·90°/360°)`` of its 50 m disc (:mod:`siting.existing_cover`),
+  and an aged pole (≥ 8 years) half of that, so topping up a pole is worth
+  something. When that round is absent, the districts with the highest CCTV
   ageing ratio get an EXAMPLE grant each, and the summary says so. Demand is
   the demo risk grid's D/E cells weighted by score (``context["grid"]``).
 - **Wi-Fi replacement**: APs aged ≥ 7 years in ``context["wifi_inventory"]``
@@ -43,12 +46,12 @@ from siting.demo._artifact import Artifact
 from siting.jobs_plan import write_plan
 from siting.jobs_replace import write_replacement
 from siting.plan import Plan, district_budgets, plan_districts
-from siting.profiles import WIFI_PLACE_CATEGORIES, get_profile
+from siting.profiles import WIFI_PLACE_CATEGORIES, DeviceProfile, get_profile
 from siting.propose import propose, write_proposal
 from siting.replace import plan_replacement
 from siting.site_capacity import CameraSiteModel
 
-__all__ = ["proposals_stage", "synthetic_points"]
+__all__ = ["existing_cctv_note", "proposals_stage", "synthetic_points"]
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +220,38 @@ def _wifi_places(
     return places
 
 
+def existing_cctv_note(profile: DeviceProfile) -> str:
+    """How the demo counts existing CCTV, in a sentence for its artifact texts.
+
+    Parameters
+    ----------
+    profile : DeviceProfile
+        The CCTV profile the plan ran with (existing-cover model, camera field of
+        view in degrees, aged credit 0–1, radius in m).
+
+    Examples
+    --------
+    >>> existing_cctv_note(get_profile("cctv", aged_credit=0.5))[:40]
+    'Existing CCTV is counted by camera count'
+    """
+    fov, radius = profile.camera_fov_deg, profile.radius_m
+    if profile.existing_cover == "disc":
+        watched = f"Existing CCTV poles each watch their whole {radius:g} m disc"
+    else:
+        full = int(np.ceil(360.0 / fov))
+        watched = (
+            f"Existing CCTV is counted by camera count: a pole with n cameras of {fov:g}° each, "
+            f"directions unknown, watches the expected share min(1, n·{fov:g}°/360°) of its "
+            f"{radius:g} m disc (1 camera {min(1.0, fov / 360.0):.0%}, {full} or more all of it)"
+        )
+    if profile.aged_credit >= 1.0:
+        return watched + "."
+    return (
+        f"{watched}; an aged pole (≥ {profile.ageing_min_age} years) counts "
+        f"{profile.aged_credit:.0%} of that."
+    )
+
+
 def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     """Propose CCTV sites, plan Wi-Fi replacement, site 7 smart poles; fill ``context["proposals"]``."""
     seed = int(context["seed"])
@@ -248,6 +283,12 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
     # CCTV: siting plan on the round — every funded district within its city share + matching
     cctv_demand = _cctv_demand(context, codes, rng)
     model = CameraSiteModel()
+    cctv_profile = get_profile(
+        "cctv",
+        aged_credit=DEMO_AGED_CREDIT,
+        devices_per_site=model.cameras_per_site,
+        unit_cost_krw=model.camera_cost_krw,
+    )
     candidates = combine_candidates(
         [
             prepare_candidates(
@@ -274,12 +315,7 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
         cctv_demand,
         device="cctv",
         existing=existing,
-        profile=get_profile(
-            "cctv",
-            aged_credit=DEMO_AGED_CREDIT,
-            devices_per_site=model.cameras_per_site,
-            unit_cost_krw=model.camera_cost_krw,
-        ),
+        profile=cctv_profile,
         propose_options={"min_spacing": 100.0, "seed": seed, "reference_year": CCTV_AS_OF_YEAR},
     )
     cctv_plan.summary["district_choice"] = how
@@ -379,7 +415,7 @@ def proposals_stage(stage: Path, context: dict[str, Any]) -> list[Artifact]:
             "Each row: district, order chosen within it, candidate source (streetlight or an "
             f"existing pole topped up: {sources}), cameras added and cost (KRW), the risk weight "
             "it adds, the D/E demand it newly covers, the distance to the nearest existing camera, "
-            "lon/lat, 동 and a Korean reason. Aged existing cameras count for half.",
+            f"lon/lat, 동 and a Korean reason. {existing_cctv_note(cctv_profile)}",
             synthetic=True,
         ),
         Artifact(
