@@ -8,6 +8,7 @@ therefore read ``Set-Cookie`` and send ``Cookie`` themselves.
 from __future__ import annotations
 
 import re
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -75,6 +76,30 @@ class Browser:
 
     def csrf(self, url: str = "/web/") -> str:
         return csrf_of(self.get(url).text)
+
+
+def upload_file(browser: Browser, name: str, body: bytes) -> str:
+    """Upload ``body`` as ``name`` the way the upload page does; the upload's id."""
+    token = browser.csrf("/web/uploads")
+    response = browser.post(
+        f"/web/uploads/raw?filename={name}",
+        content=body,
+        headers={"X-CSRF-Token": token, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def wait_job(browser: Browser, job_url: str, timeout_s: float = 180) -> httpx.Response:
+    """Poll a job page's status fragment as htmx does; the job page once it has finished."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        status = browser.get(job_url + "/status")
+        assert status.status_code == 200
+        if status.headers.get("hx-refresh") == "true":
+            return browser.get(job_url)
+        time.sleep(0.5)
+    raise AssertionError(f"{job_url} did not finish in {timeout_s} s")
 
 
 def signed_in(client: httpx.Client, user: dict[str, Any]) -> Browser:

@@ -23,7 +23,8 @@ from fastapi import FastAPI
 from layers.dong_boundaries import ADMIN_DONG, ENV_VAR, use_dong_boundaries
 from service.settings import Settings
 from tests.service._pages import publish_round, signed_in, synthetic_siting_files
-from tests.service.test_pages_jobs import _upload, _wait  # the pages' job helpers
+from tests.service._pages import upload_file as _upload
+from tests.service._pages import wait_job as _wait
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Each page visited is checked for zero external requests and zero page errors
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -443,6 +442,8 @@ def _pages_to_audit(app: Any, server: str, people: dict[str, dict[str, Any]]) ->
         signed_in,
         synthetic_siting_files,
         synthetic_stats_upload,
+        upload_file,
+        wait_job,
     )
 
     city_id = people["city"]["user"]["id"]
@@ -459,19 +460,9 @@ def _pages_to_audit(app: Any, server: str, people: dict[str, dict[str, Any]]) ->
     candidates, demand = synthetic_siting_files()
     with httpx.Client(base_url=server, timeout=120) as client:
         planner = signed_in(client, people["district"])
-
-        def upload(name: str, body: bytes) -> str:
-            answer = planner.post(
-                f"/web/uploads/raw?filename={name}",
-                content=body,
-                headers={"X-CSRF-Token": planner.csrf("/web/uploads"), "Content-Type": "text/csv"},
-            )
-            assert answer.status_code == 201, answer.text
-            return str(answer.json()["id"])
-
         ids = [
-            upload("candidates_synthetic.csv", candidates),
-            upload("demand_synthetic.csv", demand),
+            upload_file(planner, "candidates_synthetic.csv", candidates),
+            upload_file(planner, "demand_synthetic.csv", demand),
         ]
         started = planner.post(
             "/web/jobs",
@@ -484,11 +475,7 @@ def _pages_to_audit(app: Any, server: str, people: dict[str, dict[str, Any]]) ->
         )
         assert started.status_code == 303, started.text
         job = started.headers["location"].rsplit("/", 1)[-1]
-        for _ in range(600):
-            if planner.get(f"/web/jobs/{job}/status").headers.get("hx-refresh") == "true":
-                break
-            time.sleep(0.3)
-        assert 'id="sites-table"' in planner.get(f"/web/jobs/{job}").text
+        assert 'id="sites-table"' in wait_job(planner, f"/web/jobs/{job}").text
         published = client.post(f"/jobs/{job}/publication", headers=people["city"]["headers"])
         assert published.status_code in (200, 201), published.text
     return {"funded": funded, "open": open_round, "upload": ids[0], "job": job}

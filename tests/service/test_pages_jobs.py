@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
-from tests.service._pages import Browser, publish_round, signed_in, synthetic_siting_files
-
-
-def _upload(browser: Browser, name: str, body: bytes) -> str:
-    token = browser.csrf("/web/uploads")
-    response = browser.post(
-        f"/web/uploads/raw?filename={name}",
-        content=body,
-        headers={"X-CSRF-Token": token, "Content-Type": "text/csv"},
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _wait(browser: Browser, job_url: str, timeout_s: float = 180) -> httpx.Response:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        status = browser.get(job_url + "/status")
-        assert status.status_code == 200
-        if status.headers.get("hx-refresh") == "true":
-            return browser.get(job_url)
-        time.sleep(0.5)
-    raise AssertionError(f"{job_url} did not finish in {timeout_s} s")
+from tests.service._pages import (
+    publish_round,
+    signed_in,
+    synthetic_siting_files,
+)
+from tests.service._pages import upload_file as _upload
+from tests.service._pages import wait_job as _wait
 
 
 def _map_sites(page: str) -> list[dict[str, Any]]:

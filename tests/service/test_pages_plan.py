@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,27 +18,9 @@ from tests.service._pages import (
     signed_in,
     synthetic_siting_files,
     synthetic_stats_upload,
+    upload_file,
+    wait_job,
 )
-
-
-def _upload(browser: Browser, name: str, body: bytes) -> str:
-    token = browser.csrf("/web/uploads")
-    response = browser.post(
-        f"/web/uploads/raw?filename={name}",
-        content=body,
-        headers={"X-CSRF-Token": token, "Content-Type": "text/csv"},
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def _finished(browser: Browser, job_url: str, timeout_s: float = 180) -> httpx.Response:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if browser.get(job_url + "/status").headers.get("hx-refresh") == "true":
-            return browser.get(job_url)
-        time.sleep(0.5)
-    raise AssertionError(f"{job_url} did not finish in {timeout_s} s")
 
 
 def _site_ids(browser: Browser, job_url: str) -> list[str]:
@@ -79,12 +60,12 @@ def test_planner_plans_its_grant_excludes_forces_and_reruns(
     assert 'id="plan-on-grant"' in form.text
     assert 'id="in-round"' not in form.text  # the round comes from the grant
     candidates, demand = synthetic_siting_files()
-    cand_id = _upload(nowon, "candidates_synthetic.csv", candidates)
-    demand_id = _upload(nowon, "demand_synthetic.csv", demand)
+    cand_id = upload_file(nowon, "candidates_synthetic.csv", candidates)
+    demand_id = upload_file(nowon, "demand_synthetic.csv", demand)
     started = _plan(nowon, cand_id, demand_id)
     assert started.status_code == 303, started.text[:2000]
     job_url = started.headers["location"]
-    page = _finished(nowon, job_url)
+    page = wait_job(nowon, job_url)
     assert "badge successful" in page.text, page.text[:3000]
     first = _site_ids(nowon, job_url)
     assert len(first) >= 2
@@ -104,7 +85,7 @@ def test_planner_plans_its_grant_excludes_forces_and_reruns(
     assert again.status_code == 303, again.text[:2000]
     second_url = again.headers["location"]
     assert second_url != job_url
-    page = _finished(nowon, second_url)
+    page = wait_job(nowon, second_url)
     assert "badge successful" in page.text, page.text[:3000]
     assert first[0] in page.text.split('id="already-excluded"', 1)[1][:400]
     second = _site_ids(nowon, second_url)
@@ -129,8 +110,8 @@ def test_plan_needs_a_grant_that_buys_sites(
     city = make_user("officer", "city")
     nowon = signed_in(client, make_user("nowon", "district", "노원구"))
     candidates, demand = synthetic_siting_files()
-    cand_id = _upload(nowon, "candidates_synthetic.csv", candidates)
-    demand_id = _upload(nowon, "demand_synthetic.csv", demand)
+    cand_id = upload_file(nowon, "candidates_synthetic.csv", candidates)
+    demand_id = upload_file(nowon, "demand_synthetic.csv", demand)
     refused = _plan(nowon, cand_id, demand_id)
     assert refused.status_code == 422
     assert "배정된 금액이 없어" in refused.text
@@ -159,8 +140,8 @@ def test_city_staff_plan_a_published_round_for_every_funded_district(
     city = make_user("officer", "city")
     officer = signed_in(client, city)
     candidates, demand = synthetic_siting_files()
-    cand_id = _upload(officer, "candidates_synthetic.csv", candidates)
-    demand_id = _upload(officer, "demand_synthetic.csv", demand)
+    cand_id = upload_file(officer, "candidates_synthetic.csv", candidates)
+    demand_id = upload_file(officer, "demand_synthetic.csv", demand)
     token = officer.csrf("/web/jobs?process=plan")
     form = {"csrf_token": token, "process": "plan", "candidates": cand_id, "demand": demand_id}
     refused = officer.post("/web/jobs", data=form)
@@ -179,5 +160,5 @@ def test_city_staff_plan_a_published_round_for_every_funded_district(
     started = officer.post("/web/jobs", data=form | {"round": str(round_id)})
     assert started.status_code == 303, started.text[:2000]
     job_url = started.headers["location"]
-    assert "badge successful" in _finished(officer, job_url).text
+    assert "badge successful" in wait_job(officer, job_url).text
     assert set(_site_ids(officer, job_url))  # 노원구, the one funded district
