@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.audit import record
-from service.models import RoundVersion, Upload, User, new_id
+from service.models import Round, RoundVersion, Upload, User, new_id
 from service.pages.i18n import Translator
 from service.settings import Settings
 
@@ -30,7 +30,8 @@ __all__ = ["PLANNED_PROGRAMS", "grant_plan_error", "grant_round_upload", "publis
 
 log = logging.getLogger(__name__)
 
-#: Programmes whose grants buy new sites (``siting plan`` plans them).
+#: Programmes whose grants buy new sites: ``siting plan`` plans them
+#: (``siting.jobs_plan.PROGRAM_DEVICES``, not imported here to keep pandas out of the pages).
 PLANNED_PROGRAMS = ("cctv-new", "wifi", "pole")
 
 
@@ -47,8 +48,6 @@ def grant_plan_error(grant: dict[str, Any] | None, t: Translator) -> str | None:
 def published_rounds(db: Session) -> list[dict[str, Any]]:
     """Published rounds a plan can run on (latest published version of each), newest first:
     ``round_id``, ``version``, ``program``, ``title``, ``year``."""
-    from service.models import Round
-
     rows = db.execute(
         select(RoundVersion, Round)
         .join(Round, Round.id == RoundVersion.round_id)

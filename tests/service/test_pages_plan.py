@@ -162,3 +162,10 @@ def test_city_staff_plan_a_published_round_for_every_funded_district(
     job_url = started.headers["location"]
     assert "badge successful" in wait_job(officer, job_url).text
     assert set(_site_ids(officer, job_url))  # 노원구, the one funded district
+
+
+def test_the_pages_offer_plans_for_the_programmes_plan_takes() -> None:
+    from service.pages.grant_plan import PLANNED_PROGRAMS
+    from siting.jobs_plan import PROGRAM_DEVICES
+
+    assert set(PLANNED_PROGRAMS) == set(PROGRAM_DEVICES)
