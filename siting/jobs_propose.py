@@ -103,15 +103,18 @@ def write_proposal(
 
 
 def _located(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Sites with lon, lat (WGS84, 6 decimals), sig_cd, district and dong columns."""
-    from layers.locate import add_site_location
+    """Sites with the location columns (lon, lat in WGS84 6 decimals, sig_cd, district, dong,
+    and with a 행정동 file dong_cd and dong_kind) right after the ids."""
+    from layers.dong_boundaries import configured_dongs
+    from layers.locate import add_site_location, location_columns
 
     if len(sites) == 0:
         return sites
-    located = add_site_location(sites)
+    dongs = configured_dongs()
+    located = add_site_location(sites, dongs=dongs)
     # Keep the geometry last, the location right after the ids.
     first = [c for c in ("order", "candidate_id") if c in located]
-    loc = [c for c in ("lon", "lat", "sig_cd", "district", "dong") if c in located]
+    loc = [c for c in location_columns(dongs) if c in located]
     rest = [c for c in located.columns if c not in first + loc and c != located.geometry.name]
     return located[first + loc + rest + [located.geometry.name]]
 

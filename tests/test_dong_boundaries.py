@@ -354,3 +354,71 @@ def test_serve_refuses_to_start_with_a_bad_installed_file(
     assert code == 2, output
     assert "layer 'no_names.gpkg': has no 행정동 name column" in output
     assert not (tmp_path / "data").exists()
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return next(csv.reader(handle))
+
+
+def _after_dong(header: list[str]) -> list[str]:
+    at = header.index("dong")
+    return header[at + 1 : at + 1 + len(DONG_DETAIL_COLUMNS)]
+
+
+def test_the_dong_code_and_kind_follow_dong_in_every_site_table(
+    synthetic: Synthetic, small_case: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """propose, plan and replace: ``dong_cd, dong_kind`` right after ``dong`` with a 행정동
+    file; without one the tables keep exactly the 법정동 columns (nothing else moves)."""
+    inventory = tmp_path / "cctv.csv"
+    inventory.write_text(
+        "device_id,x,y,install_year,n_devices\n"
+        f"one,{X0 + 50},{Y0 + 50},2010,1\nfour,{X0 + 450},{Y0 + 50},2011,4\n",
+        encoding="utf-8",
+    )
+    places = tmp_path / "places_synthetic.csv"
+    places.write_text(
+        f"x,y,weight\n{X0 + 60},{Y0 + 50},5\n{X0 + 460},{Y0 + 50},2\n", encoding="utf-8"
+    )
+    round_dir = tmp_path / "round"
+    round_dir.mkdir()
+    pd.DataFrame(
+        [
+            {"sig_cd": "11290", "name_ko": "성북구", "priority": 1, "requested_krw": 80_000_000,
+             "matching_secured_krw": 40_000_000, "city_share_krw": 40_000_000,
+             "district_share_krw": 40_000_000, "status": "funded"}
+        ]
+    ).to_csv(round_dir / "cctv-new_round.csv", index=False, encoding="utf-8-sig")  # fmt: skip
+    commands = {
+        "proposals.csv": small_case,
+        "plan_sites.csv": ["plan", str(round_dir), "--demand", str(places), "--crs", "EPSG:5186"],
+        "replacement.csv": [
+            "replace", str(inventory), "--device", "cctv", "--demand", str(places),
+            "--crs", "EPSG:5186", "--reference-year", "2024",
+        ],
+    }  # fmt: skip
+    for table, args in commands.items():
+        headers = {}
+        for kind, option in (("legal", []), ("admin", ["--dong-boundaries", str(synthetic.gpkg)])):
+            out = tmp_path / f"{table}-{kind}"
+            code, output = _run([*option, *args, "--out", str(out)])
+            monkeypatch.setenv(ENV_VAR, "")  # the option is the installation setting: undo it
+            use_dong_boundaries(None)
+            assert code == 0, output
+            headers[kind] = _header(out / table)
+        assert _after_dong(headers["admin"]) == DONG_DETAIL_COLUMNS, table
+        assert not set(DONG_DETAIL_COLUMNS) & set(headers["legal"]), table
+        assert [c for c in headers["admin"] if c not in DONG_DETAIL_COLUMNS] == headers["legal"]
+        at = headers["legal"].index("lon")
+        assert headers["legal"][at : at + len(LOCATION_COLUMNS)] == LOCATION_COLUMNS, table
+
+
+def test_without_a_haengjeongdong_file_the_proposal_columns_are_ids_location_rest(
+    small_case: list[str], tmp_path: Path
+) -> None:
+    code, output = _run([*small_case, "--out", str(tmp_path / "o")])
+    assert code == 0, output
+    header = _header(tmp_path / "o" / "proposals.csv")
+    assert header[:7] == ["order", "candidate_id", *LOCATION_COLUMNS]
+    assert header.count("dong") == 1 and "dong_cd" not in header
