@@ -44,7 +44,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from layers.crs import ENVELOPES, SEOUL_LATLON, WORKING_CRS
-from layers.district_raster import DistrictRaster, district_raster
+from layers.district_raster import StoredDistricts, district_raster, stored_districts
 from layers.districts import load_districts
 from layers.errors import CRSError, EmptyLayerError
 
@@ -491,7 +491,9 @@ def tagged_frame(
         ``sig_cd`` and ``name_ko``.
     """
     take = cleaned.keep if positions is None else np.asarray(positions)[cleaned.keep]
-    out = table.iloc[take].drop(columns=[c for c in ("sig_cd", "name_ko") if c in table.columns])
+    out = _take_rows(table, take).drop(
+        columns=[c for c in ("sig_cd", "name_ko") if c in table.columns]
+    )
     out.index = pd.RangeIndex(len(out))
     out["source_row"] = rows[cleaned.keep]
     if geometry:
@@ -500,6 +502,25 @@ def tagged_frame(
         )
     out["sig_cd"] = _district_column(0, cleaned.district, out.index)
     out["name_ko"] = _district_column(1, cleaned.district, out.index)
+    return out
+
+
+def _take_rows(table: pd.DataFrame, take: np.ndarray) -> pd.DataFrame:
+    """``table.iloc[take]`` for ascending positions.
+
+    A table of Arrow-backed text columns (what the CSV readers load) is
+    filtered column by column with a boolean mask: Arrow filters each chunk
+    of a column where a take would first gather the chunks.
+    """
+    arrow_text = table.columns.is_unique and all(
+        isinstance(table[c].array, pd.arrays.ArrowStringArray) for c in table.columns
+    )
+    if not arrow_text or (len(take) > 1 and not bool((np.diff(take) > 0).all())):
+        return table.iloc[take]
+    mask = np.zeros(len(table), dtype=bool)
+    mask[take] = True
+    out = pd.DataFrame({c: table[c].array[mask] for c in table.columns}, index=table.index[mask])
+    out.attrs = dict(table.attrs)
     return out
 
 
@@ -527,9 +548,34 @@ def _district_polygons() -> gpd.GeoDataFrame:
 
 
 @functools.lru_cache(maxsize=1)
-def _district_raster() -> DistrictRaster:
-    """The district raster of the polygons, once per process (stored copy when current)."""
-    return district_raster(_district_polygons().geometry.to_numpy())
+def _district_layer() -> StoredDistricts:
+    """The district polygons, codes, names and raster, once per process.
+
+    The stored copy (:func:`layers.district_raster.stored_districts`) when it
+    was made from the installed boundary data; else the district layer itself.
+    """
+    stored = stored_districts()
+    if stored is not None:
+        return stored
+    polygons = _district_polygons()
+    geoms = polygons.geometry.to_numpy()
+    return StoredDistricts(
+        district_raster(geoms),
+        geoms,
+        polygons["sig_cd"].astype(str).to_numpy(dtype=str),
+        polygons["name_ko"].astype(str).to_numpy(dtype=str),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _polygon_frame() -> gpd.GeoDataFrame:
+    """The district polygons as a GeoDataFrame (``sig_cd``, ``name_ko``) for the joins."""
+    layer = _district_layer()
+    return gpd.GeoDataFrame(
+        {"sig_cd": layer.codes.astype(object), "name_ko": layer.names.astype(object)},
+        geometry=layer.geoms,
+        crs=WORKING_CRS,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -538,10 +584,8 @@ def district_table() -> tuple[np.ndarray, np.ndarray]:
 
     :attr:`CleanedXY.district` and :func:`district_index` are positions in these.
     """
-    polygons = _district_polygons()
-    codes = polygons["sig_cd"].astype(str).to_numpy(dtype=object)
-    names = polygons["name_ko"].astype(str).to_numpy(dtype=object)
-    return codes, names
+    layer = _district_layer()
+    return layer.codes.astype(object), layer.names.astype(object)
 
 
 def _exact_positions(
@@ -620,9 +664,8 @@ def district_index(
     ndarray of intp
         District position per point, -1 outside Seoul.
     """
-    polygons = _district_polygons()
     if len(x) >= RASTER_MIN_POINTS:
-        found = _district_raster().lookup(x, y).astype(np.intp) - 1
+        found = _district_layer().raster.lookup(x, y).astype(np.intp) - 1
     else:
         found = np.full(len(x), -1, dtype=np.intp)
     exact = np.flatnonzero(found < 0)
@@ -630,7 +673,7 @@ def district_index(
     for start in range(0, len(exact), step):
         part = exact[start : start + step]
         points = geoms[part] if geoms is not None else shapely.points(x[part], y[part])
-        found[part] = _exact_positions(points, polygons, tolerance_m)
+        found[part] = _exact_positions(points, _polygon_frame(), tolerance_m)
     return found
 
 
@@ -654,7 +697,7 @@ def assign_districts(
         The points inside Seoul with ``sig_cd`` and ``name_ko`` (any such
         columns of the input are replaced), and the row numbers of the others.
     """
-    polygons = _district_polygons()
+    polygons = _polygon_frame()
     base = points.drop(columns=[c for c in ("sig_cd", "name_ko") if c in points.columns])
     base = base.reset_index(drop=True)
     if base.empty:

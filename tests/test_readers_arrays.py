@@ -122,11 +122,19 @@ def test_district_columns_are_text_columns(tmp_path: Path) -> None:
 
 def test_stored_district_raster_is_current() -> None:
     """The shipped raster is the rasterisation of the bundled districts (else regenerate it:
-    ``write_district_raster(_district_polygons().geometry.to_numpy())``)."""
+    ``d = _district_polygons(); write_district_raster(d.geometry.to_numpy(), d.sig_cd,
+    d.name_ko)``)."""
     from layers import district_raster as dr
     from layers.coords import _district_polygons
 
-    geoms = _district_polygons().geometry.to_numpy()
+    polygons = _district_polygons()
+    geoms = polygons.geometry.to_numpy()
+    # the stored polygons are the district layer's, and are used with this boundary data
+    kept = dr.stored_districts()
+    assert kept is not None, "layers/data/district_raster_20m.npz is from other boundary data"
+    assert dr.polygons_digest(kept.geoms) == dr.polygons_digest(geoms)
+    assert kept.codes.tolist() == polygons["sig_cd"].astype(str).tolist()
+    assert kept.names.tolist() == polygons["name_ko"].astype(str).tolist()
     stored = dr._stored(dr.polygons_digest(geoms))
     assert stored is not None, "layers/data/district_raster_20m.npz is missing or stale"
     fresh = dr.rasterise_districts(geoms)
@@ -157,3 +165,26 @@ def test_to_float_reads_a_column_as_pandas_does(cells: list[str]) -> None:
         np.testing.assert_array_equal(
             seoul_rows(frame, "경도", "위도", parsed=parsed), seoul_rows(frame, "경도", "위도")
         )
+
+
+def test_districts_from_other_boundary_data_are_not_the_stored_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another boundary bundle (or PROJ) gives another key: the polygons are loaded instead."""
+    from layers import coords
+    from layers import district_raster as dr
+
+    assert dr.boundary_source_key() == dr.boundary_source_key()
+    assert dr.boundary_source_key(10.0) != dr.boundary_source_key()
+    monkeypatch.setattr(dr, "boundary_source_key", lambda cell=dr.RASTER_CELL_M: "other")
+    assert dr.stored_districts() is None
+    coords._district_layer.cache_clear()
+    try:
+        layer = coords._district_layer()
+        polygons = coords._district_polygons()
+        assert layer.codes.tolist() == polygons["sig_cd"].astype(str).tolist()
+        raster = dr._stored(dr.polygons_digest(polygons.geometry.to_numpy()))
+        assert raster is not None
+        np.testing.assert_array_equal(layer.raster.labels, raster.labels)
+    finally:
+        coords._district_layer.cache_clear()

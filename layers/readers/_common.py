@@ -93,9 +93,20 @@ def _head(path: Path, layer: str) -> tuple[str, str, bool]:
     return text, encoding, complete
 
 
+def _header_text(text: str) -> str:
+    """The text up to the end of the header record (a quoted name may hold a newline).
+
+    The header is parsed from this alone, not from the whole sample (megabytes).
+    """
+    end = text.find("\n", len(text) - len(text.lstrip()))  # blank lines before it
+    while end >= 0 and text.count('"', 0, end) % 2:
+        end = text.find("\n", end + 1)
+    return text if end < 0 else text[: end + 1]
+
+
 def _raw_header(text: str, sep: str, layer: str) -> list[str]:
     try:
-        header = pd.read_csv(StringIO(text), sep=sep, nrows=0, dtype=str)
+        header = pd.read_csv(StringIO(_header_text(text)), sep=sep, nrows=0, dtype=str)
     except pd.errors.EmptyDataError:
         raise EmptyLayerError(
             "the file has no header and no rows", layer=layer, fix="download the file again"
@@ -363,16 +374,28 @@ def by_district(frame: pd.DataFrame) -> dict[str, int]:
 
 
 def _all_distinct(values: pd.Series) -> bool:
-    """Whether no value repeats, decided by Arrow's hash kernel for Arrow-backed text.
+    """Whether no value repeats, decided by Arrow's sort for Arrow-backed text.
 
-    Cheaper than ``duplicated`` when, as for identifiers, nothing repeats (a
-    False answer is then decided by pandas).
+    The values are sorted (Arrow's sort kernel, about half the time of its hash
+    table on a million identifiers) and each compared with the next. Cheaper
+    than ``duplicated`` when, as for identifiers, nothing repeats (a False
+    answer is then decided by pandas). Missing values repeat when two are missing.
     """
     if not isinstance(values.array, pd.arrays.ArrowStringArray):
         return not bool(values.duplicated().any())
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    return len(pc.unique(values.array.__arrow_array__())) == len(values)
+    text = values.array.__arrow_array__()
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if text.null_count > 1:
+        return False
+    if len(text) < 2:
+        return True
+    ordered = text.take(pc.sort_indices(text))
+    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+    return not pc.any(same).as_py()
 
 
 def has_repeats(values: pd.Series) -> bool:
