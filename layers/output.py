@@ -31,7 +31,6 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import pyogrio
 
 from layers.errors import InputError, OutputExistsError
 from layers.formula_safety import neutralise_frame
@@ -178,6 +177,8 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: str | os.PathLike[s
 
     GDAL's timestamp in the file is fixed, so the same layers give the same bytes.
     """
+    import pyogrio  # GDAL: only when writing (readers import this module for display_path)
+
     out = Path(path)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _GPKG_TIMESTAMP})
@@ -302,6 +303,7 @@ def run_manifest(
     dict
         JSON-serialisable manifest (no timestamps, so it is reproducible).
     """
+    import pyogrio
     import pyproj
     import shapely
 
