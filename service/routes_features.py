@@ -5,7 +5,11 @@ Collections:
 ``districts``
     Seoul's 25 districts (자치구) with their official statistics.
 ``dongs``
-    Seoul's dongs (읍면동 polygons).
+    Seoul's dongs: the installation's 행정동 file when the service has one
+    (``SITING_DONG_BOUNDARIES``, :attr:`service.settings.Settings.dong_boundaries`;
+    properties ``dong_cd``, ``name_ko``, ``sig_cd``, ``dong_kind``), else the
+    bundled 법정동 (``emd_cd``, ``name_ko``, ``sig_cd``), so the collection names
+    the dongs the service's jobs name sites by.
 ``round-{id}-v{version}``
     Each published version of a subsidy round: the scored table joined to the
     district polygons (everyone signed in reads published results).
@@ -123,6 +127,44 @@ def _dongs() -> _Layer:
     return _Layer.from_frame(load_dongs(), "emd_cd")
 
 
+@lru_cache(maxsize=2)
+def _admin_dongs(path: str, sha256: str | None) -> _Layer:
+    """The 행정동 of an installation file (``sha256`` keys the cache to its content)."""
+    from layers.dong_boundaries import read_dong_boundaries
+
+    boundaries = read_dong_boundaries(path)
+    frame = boundaries.polygons[["dong_cd", "name_ko", "sig_cd", "geometry"]]
+    return _Layer.from_frame(frame.assign(dong_kind=boundaries.kind), "dong_cd")
+
+
+def _dong_collection(request: Request, *, features: bool = True) -> tuple[str, str, _Layer | None]:
+    """Title, description and (with ``features``) the features of ``dongs``.
+
+    The installation's 행정동 file (``settings.dong_boundaries``) when set, read and
+    validated by :func:`layers.dong_boundaries.read_dong_boundaries` (cached while the
+    file is unchanged), else the bundled 법정동.
+    """
+    path = request.app.state.settings.dong_boundaries
+    if path is None:
+        return (
+            "Dongs (법정동)",
+            "Seoul's 법정동 (legal dongs; bundled national boundaries, NGII 읍면동): "
+            "properties emd_cd (8-digit 법정동 code), name_ko (name), sig_cd (자치구 code)",
+            _dongs() if features else None,
+        )
+    from layers.dong_boundaries import read_dong_boundaries
+
+    boundaries = read_dong_boundaries(path)
+    return (
+        f"Dongs ({boundaries.kind})",
+        f"Seoul's {boundaries.kind} (administrative dongs) from the installation's file "
+        f"{boundaries.source}, {len(boundaries.polygons)} polygons: properties dong_cd "
+        f"({boundaries.code_system}), name_ko (name), sig_cd (자치구 code), dong_kind "
+        f"({boundaries.kind})",
+        _admin_dongs(str(path), boundaries.sha256) if features else None,
+    )
+
+
 @lru_cache(maxsize=64)
 def _sites(path: str, layer: str, mtime: float, shared: bool) -> _Layer:
     """A job's sites layer (``shared``: its shared view); ids are ``order`` when unique,
@@ -227,7 +269,9 @@ def _resolve(request: Request, session: Session, user: User, cid: str) -> tuple[
     if cid == "districts":
         return "Districts (자치구)", "Seoul's 25 districts with official statistics", _districts()
     if cid == "dongs":
-        return "Dongs (읍면동)", "Seoul's dongs (읍면동 polygons)", _dongs()
+        title, description, layer = _dong_collection(request)
+        assert layer is not None
+        return title, description, layer
     if cid.startswith("round-") and "-v" in cid:
         head, _, ver = cid[len("round-") :].partition("-v")
         if head.isdigit() and ver.isdigit():
@@ -383,9 +427,7 @@ def collections(request: Request, user: ApiUser) -> dict[str, Any]:
                 "Seoul's 25 districts with official statistics",
                 _districts(),
             ),
-            _collection_doc(
-                request, "dongs", "Dongs (읍면동)", "Seoul's dongs (읍면동 polygons)", None
-            ),
+            _collection_doc(request, "dongs", *_dong_collection(request, features=False)),
         ]
         for version, rnd in _published_versions(session):
             cid = f"round-{rnd.id}-v{version.version}"

@@ -15,12 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import httpx
+import numpy as np
 import pytest
 from _dong_fixtures import synthetic_haengjeongdong
 from fastapi import FastAPI
 
-from layers.dong_boundaries import ADMIN_DONG, ENV_VAR, use_dong_boundaries
+from layers.districts import load_dongs
+from layers.dong_boundaries import ADMIN_DONG, ENV_VAR, LEGAL_DONG, use_dong_boundaries
+from service.app import create_app
+from service.auth import create_user
 from service.settings import Settings
 from tests.service._pages import publish_round, signed_in, synthetic_siting_files
 from tests.service._pages import upload_file as _upload
@@ -75,3 +80,76 @@ def test_a_service_job_names_sites_by_haengjeongdong(
     assert summary["dong_boundaries"]["source"] == "synthetic_haengjeongdong.gpkg"
     for row in rows:  # the page's site table shows the 행정동 names
         assert f"노원구 {row['dong']}" in done.text
+
+
+def _all_items(client: httpx.Client, headers: dict[str, str], limit: int) -> list[dict[str, Any]]:
+    """Every feature of ``dongs``, following the ``next`` links."""
+    features: list[dict[str, Any]] = []
+    url: str | None = f"/collections/dongs/items?limit={limit}"
+    while url is not None:
+        body = client.get(url, headers=headers).json()
+        assert body["numberReturned"] == len(body["features"]) <= limit
+        features += body["features"]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+    assert len(features) == body["numberMatched"]
+    return features
+
+
+def test_the_dongs_collection_serves_the_installed_haengjeongdong(
+    settings: Settings, client: httpx.Client, make_user: Callable[..., dict[str, Any]]
+) -> None:
+    frame, _ = synthetic_haengjeongdong()
+    headers = make_user("viewer-dongs", "viewer")["headers"]
+    listed = {c["id"]: c for c in client.get("/collections", headers=headers).json()["collections"]}
+    doc = client.get("/collections/dongs", headers=headers).json()
+    for described in (listed["dongs"], doc):
+        assert described["title"] == f"Dongs ({ADMIN_DONG})"
+        assert "synthetic_haengjeongdong.gpkg" in described["description"]
+        assert "dong_cd (10-digit 행정기관코드)" in described["description"]
+        assert "name_ko" in described["description"]
+
+    features = _all_items(client, headers, limit=40)
+    ids = [f["id"] for f in features]
+    assert ids == sorted(ids) and len(set(ids)) == len(frame)
+    assert set(ids) == set(frame["ADM_CD"])
+    names = dict(zip(frame["ADM_CD"], frame["ADM_NM"].str.split().str[-1], strict=True))
+    for feature in features:
+        props = feature["properties"]
+        assert props["dong_cd"] == feature["id"] and props["dong_kind"] == ADMIN_DONG
+        assert props["name_ko"] == names[feature["id"]]
+        assert props["sig_cd"] == feature["id"][:5]
+    served = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+    west, south, east, north = served.total_bounds
+    assert 126.7 < west < east < 127.3 and 37.4 < south < north < 37.8  # WGS84 lon/lat
+    areas = served.set_index(served["dong_cd"]).to_crs(5186).geometry.area
+    expected = frame.set_index("ADM_CD").geometry.area
+    assert np.allclose(areas.loc[expected.index].to_numpy(), expected.to_numpy(), rtol=1e-6)
+
+    one = client.get(f"/collections/dongs/items/{ids[0]}", headers=headers).json()
+    assert one["properties"]["dong_cd"] == ids[0]
+    assert client.get("/collections/dongs/items/11110101", headers=headers).status_code == 404
+
+
+def test_without_a_file_the_dongs_collection_is_the_bundled_beopjeongdong(
+    store: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    start_server: Callable[..., str],
+) -> None:
+    monkeypatch.setenv(ENV_VAR, "")
+    bare = Settings(data=tmp_path / "bare", database=store)
+    assert bare.dong_boundaries is None
+    application = create_app(bare)
+    try:
+        with application.state.store.session() as session:
+            _user, _password, token = create_user(session, "viewer-legal", "viewer", None)
+            session.commit()
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=start_server(application), timeout=60) as client:
+            doc = client.get("/collections/dongs", headers=headers).json()
+            body = client.get("/collections/dongs/items?limit=5", headers=headers).json()
+    finally:
+        application.state.store.close()
+    assert doc["title"] == f"Dongs ({LEGAL_DONG})" and "emd_cd (8-digit" in doc["description"]
+    assert body["numberMatched"] == len(load_dongs())
+    assert set(body["features"][0]["properties"]) == {"emd_cd", "sig_cd", "name_ko"}
