@@ -11,9 +11,12 @@ What runs (each case in its own subprocess, so each peak memory figure,
 * **fine** — the product's default model: every D/E cell of the demo's 100 m
   risk grid (built as ``siting demo`` builds it, seed 0; SYNTHETIC incidents)
   becomes 8 × 8 demand samples at 12.5 m (about 1.5 million points), 200,000
-  candidate sites, existing coverage from 113,000 camera positions, 2,000
-  sites, radius 50 m. Time covers sampling, both coverage matrices, the
-  residual weights and the solve (grid building excluded). The gap is proven
+  candidate sites, existing coverage from 113,000 cameras at about 32,000
+  sites of 1–6 cameras, 2,000 sites, radius 50 m. Existing CCTV is counted by
+  camera count, the product's default (:mod:`siting.existing_cover`): a site
+  with ``n`` cameras of 90°, directions unknown, watches
+  ``min(1, n × 90° / 360°)`` of its disc. Time covers sampling, both coverage
+  matrices, the residual weights and the solve (grid building excluded). The gap is proven
   against the bound (Lagrangian or LP) of the same fine model.
 * **cell-centroid (reference)** — the previous model on the same cells,
   candidates and cameras: one demand point per D/E cell centroid. Its sites are
@@ -24,8 +27,9 @@ What runs (each case in its own subprocess, so each peak memory figure,
   sample) pair tested against the footprints, 100 sites.
 
 Candidates and existing cameras are SYNTHETIC: seeded uniform points in the
-grid's Seoul cells (candidates) and, for cameras, a seeded mix weighted
-towards populous cells. No real camera position is used or written.
+grid's Seoul cells (candidates) and, for camera sites, a seeded mix weighted
+towards populous cells with 1–6 cameras each (the sites of
+``bench_existing_cover.py``). No real camera position is used or written.
 """
 
 from __future__ import annotations
@@ -47,7 +51,6 @@ WORK = HERE / "_work"
 GRID_DIR = WORK / "demo-grid"
 SEED = 0
 N_CANDIDATES = 200_000
-N_EXISTING = 113_000
 N_SITES = 2_000
 RADIUS = 50.0
 SPACING = 12.5
@@ -73,6 +76,13 @@ def _grid_path() -> Path:
     (inputs / "grid_synthetic.toml").write_text(demo_grid._CONFIG_TEXT, encoding="utf-8")
     result = build_grid_outputs(inputs / "grid_synthetic.toml", GRID_DIR)
     return GRID_DIR / result.grid_file
+
+
+def _existing_sites(grid: Any, box: Any) -> tuple[Any, Any]:
+    """SYNTHETIC existing sites (xy, cameras), those of ``bench_existing_cover.py``."""
+    from bench_existing_cover import _existing_sites as sites
+
+    return sites(grid, box)
 
 
 def _synthetic_points(grid: Any, n: int, seed: int, weighted: bool) -> Any:
@@ -102,7 +112,7 @@ def _inputs(districts: list[str] | None) -> dict[str, Any]:
     grid = read_grid(_grid_path())
     cells = grid.cells(grades=["D", "E"], geometry="centroid")
     cand = _synthetic_points(grid, N_CANDIDATES, SEED + 1, weighted=False)
-    existing = _synthetic_points(grid, N_EXISTING, SEED + 2, weighted=True)
+    inside = None
     if districts:
         keep = cells["name_ko"].isin(districts).to_numpy()
         cells = cells[keep]
@@ -112,7 +122,7 @@ def _inputs(districts: list[str] | None) -> dict[str, Any]:
             return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
 
         cand = cand[inside(cand)]
-        existing = existing[inside(existing)]
+    existing, cameras = _existing_sites(grid, inside)
     centres = np.column_stack([cells.geometry.x.to_numpy(), cells.geometry.y.to_numpy()])
     return {
         "grid": grid,
@@ -122,11 +132,23 @@ def _inputs(districts: list[str] | None) -> dict[str, Any]:
         "codes": cells["sig_cd"].astype(str).to_numpy(),
         "candidates": cand,
         "existing": existing,
+        "shares": _camera_shares(cameras),
+        "n_cameras": int(cameras.sum()),
     }
 
 
+def _camera_shares(cameras: Any) -> Any:
+    """Share of its disc each existing site watches under the default (camera) model."""
+    import pandas as pd
+
+    from siting.existing_cover import existing_shares
+
+    shares, _report = existing_shares(pd.DataFrame({"n_devices": cameras}), None, service="cctv")
+    return shares
+
+
 def _solve(
-    cand: Any, demand_xy: Any, weights: Any, existing: Any, count: int, seed: int
+    cand: Any, demand_xy: Any, weights: Any, existing: Any, shares: Any, count: int, seed: int
 ) -> dict[str, Any]:
     from siting.coverage import coverage_matrix, uncovered_weights
     from siting.solvers import solve_mclp
@@ -135,7 +157,7 @@ def _solve(
     cover = coverage_matrix(cand, demand_xy, RADIUS)
     t_cover = time.perf_counter() - t0
     existing_cover = coverage_matrix(existing, demand_xy, RADIUS)
-    residual = uncovered_weights(weights, existing_cover)
+    residual = uncovered_weights(weights, existing_cover, partial_credit=shares)
     del existing_cover
     t_existing = time.perf_counter() - t0 - t_cover
     sol = solve_mclp(cover, residual, count=count, seed=seed, solver="auto")
@@ -164,12 +186,15 @@ def run_case(case: str, districts: list[str] | None) -> dict[str, Any]:
     fine = sample_cells(data["centres"], data["grid"].cell_size, data["scores"], SPACING)
     t_sample = time.perf_counter() - t0
     if case == "fine":
-        r = _solve(data["candidates"], fine.xy, fine.weight, data["existing"], count, SEED)
+        r = _solve(
+            data["candidates"], fine.xy, fine.weight, data["existing"], data["shares"], count, SEED
+        )
         sol = r["solution"]
         out |= {
             "n_demand": len(fine),
             "n_candidates": int(data["candidates"].shape[0]),
             "n_existing": int(data["existing"].shape[0]),
+            "n_cameras": data["n_cameras"],
             "count": count,
             "nnz": r["nnz"],
             "t_sample": t_sample,
@@ -190,11 +215,19 @@ def run_case(case: str, districts: list[str] | None) -> dict[str, Any]:
         }
     else:  # centroid reference, scored on the fine model too
         r = _solve(
-            data["candidates"], data["centres"], data["scores"], data["existing"], count, SEED
+            data["candidates"],
+            data["centres"],
+            data["scores"],
+            data["existing"],
+            data["shares"],
+            count,
+            SEED,
         )
         sol = r["solution"]
         seconds = time.perf_counter() - t0 - t_sample
-        fine_r = _solve(data["candidates"], fine.xy, fine.weight, data["existing"], 1, SEED)
+        fine_r = _solve(
+            data["candidates"], fine.xy, fine.weight, data["existing"], data["shares"], 1, SEED
+        )
         picked = np.zeros(fine_r["cover"].shape[1], dtype=bool)
         sub = fine_r["cover"][sol.selected]
         picked[sub.indices] = True
@@ -203,6 +236,7 @@ def run_case(case: str, districts: list[str] | None) -> dict[str, Any]:
             "n_demand": len(data["centres"]),
             "n_candidates": int(data["candidates"].shape[0]),
             "n_existing": int(data["existing"].shape[0]),
+            "n_cameras": data["n_cameras"],
             "count": count,
             "nnz": r["nnz"],
             "t_cover": r["t_cover"],
@@ -291,7 +325,8 @@ def _run_sight(data: dict[str, Any]) -> dict[str, Any]:
         return (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
 
     cand = data["candidates"][inside(data["candidates"])]
-    existing = data["existing"][inside(data["existing"])]
+    near = inside(data["existing"])
+    existing, shares = data["existing"][near], data["shares"][near]
     footprints = _synthetic_buildings(centres, data["grid"].cell_size, SEED + 3)
     fine = sample_cells(centres, data["grid"].cell_size, scores, SPACING)
     out: dict[str, Any] = {
@@ -320,7 +355,7 @@ def _run_sight(data: dict[str, Any]) -> dict[str, Any]:
             ecover, blocked_e = visible_cover(ecover, existing, samples.xy, b)
             out["pairs_tested"] = int(pairs)
             out["pairs_blocked"] = int(blocked + blocked_e)
-        residual = uncovered_weights(samples.weight, ecover)
+        residual = uncovered_weights(samples.weight, ecover, partial_credit=shares)
         sol = solve_mclp(cover, residual, count=SIGHT_SITES, seed=SEED)
         out[label] = {
             "n_demand": len(samples),
@@ -345,7 +380,7 @@ def _subprocess(case: str, districts: list[str] | None) -> dict[str, Any]:
 def _table(fine: dict[str, Any], ref: dict[str, Any]) -> str:
     rows = [
         ("demand points", f"{fine['n_demand']:,} samples (12.5 m)", f"{ref['n_demand']:,} cell centroids"),
-        ("candidates / existing cameras", f"{fine['n_candidates']:,} / {fine['n_existing']:,}", f"{ref['n_candidates']:,} / {ref['n_existing']:,}"),
+        ("candidates / existing sites (cameras)", f"{fine['n_candidates']:,} / {fine['n_existing']:,} ({fine['n_cameras']:,})", f"{ref['n_candidates']:,} / {ref['n_existing']:,} ({ref['n_cameras']:,})"),
         ("sites", f"{fine['count']:,}", f"{ref['count']:,} (chosen {ref['n_selected']:,})"),
         ("covered pairs", f"{fine['nnz']:,}", f"{ref['nnz']:,}"),
         ("time: coverage + existing (s)", f"{fine['t_cover']:.1f} + {fine['t_existing']:.1f}", f"{ref['t_cover']:.1f} + {ref['t_existing']:.1f}"),
@@ -384,7 +419,13 @@ def main() -> None:
         f"{load_before[1]:.2f} {load_before[2]:.2f}",
         flush=True,
     )
-    print("SYNTHETIC data: demo risk grid (seed 0), seeded candidates and camera positions.\n")
+    from siting.existing_cover import describe_existing_cover
+
+    print(
+        "SYNTHETIC data: demo risk grid (seed 0), seeded candidates and camera sites.\n"
+        "Existing CCTV counted by camera count (the default model): "
+        f"{describe_existing_cover('cameras', 90.0)}.\n"
+    )
     fine = _subprocess("fine", districts)
     ref = _subprocess("centroid", districts)
     print(_table(fine, ref))
@@ -394,7 +435,7 @@ def main() -> None:
         print(
             f"\n## line of sight, {s['district']} ({s['n_cells']:,} D/E cells, "
             f"{s['n_buildings']:,} SYNTHETIC footprints, {s['n_candidates']:,} candidates, "
-            f"{s['n_existing']:,} cameras, {s['count']} sites)\n"
+            f"{s['n_existing']:,} camera sites, {s['count']} sites)\n"
         )
         print("| | samples | time (s) | risk newly watched | gap |")
         print("|---|---|---|---|---|")
