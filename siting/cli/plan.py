@@ -65,6 +65,26 @@ def plan(
         Path | None,
         typer.Option("--existing", help="Existing devices (their coverage is removed)."),
     ] = None,
+    district: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--district",
+            "-d",
+            help="Plan only this funded district, name or SIG_CD (repeat); default every "
+            "district the round funds.",
+        ),
+    ] = None,
+    must_include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--must-include",
+            help="Candidate id that must be chosen, in the district it lies in (repeat).",
+        ),
+    ] = None,
+    exclude_candidate: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-candidate", help="Candidate id that may not be chosen (repeat)."),
+    ] = None,
     matching: Annotated[
         MatchingChoice,
         typer.Option(
@@ -104,6 +124,10 @@ def plan(
     """Propose sites in every funded district, each within its city share + matching.
 
     Example:  siting plan siting-demo/scoring/cctv-new --grid siting-demo/grid/seoul_risk_grid_synthetic_100m.tif --candidates streetlights.csv --min-spacing 100 --out out/plan-cctv
+
+    One funded district, one street light forced in and one left out:
+
+    Example:  siting plan siting-demo/scoring/cctv-new --district 노원구 --grid siting-demo/grid/seoul_risk_grid_synthetic_100m.tif --candidates streetlights.csv --must-include SL-0012 --exclude-candidate SL-0040 --out out/plan-nowon
     """
     import pandas as pd
 
@@ -119,6 +143,9 @@ def plan(
         existing_path=existing,
         lattice_fill=lattice_fill,
         matching=matching.value,
+        districts=district or None,
+        must_include=must_include or (),
+        exclude=exclude_candidate or (),
         cameras_per_site=cameras_per_site,
         site_capacity=site_capacity,
         camera_cost_krw=camera_cost,
