@@ -392,7 +392,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sites_caption": ("제안 위치 ({file})", "Proposed sites ({file})"),
     "col_order": ("순서", "Order"),
     "col_candidate": ("후보 ID", "Candidate"),
-    "col_location": ("위치 (자치구·법정동)", "Location (district, legal dong)"),
+    "col_location": ("위치 (자치구·동)", "Location (district, dong)"),
     "col_lonlat": ("경도, 위도", "Lon, lat"),
     "col_exclude": ("제외", "Exclude"),
     "dong_note": (

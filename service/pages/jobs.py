@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from layers.dong_boundaries import LEGAL_DONG
 from layers.errors import InputError
 from layers.money import parse_krw
 from service.db import get_session
@@ -369,11 +370,21 @@ def sites_of(
     return [], None, 0
 
 
+def site_location(row: dict[str, Any]) -> str:
+    """``자치구 동 (kind code)`` of a site row: ``dong_kind`` and ``dong_cd`` when the row has
+    them (a 행정동 file was installed), else 법정동 (rows without them name bundled 법정동)."""
+    dong = str(row.get("dong") or "")
+    kind = " ".join(str(x) for x in (row.get("dong_kind") or LEGAL_DONG, row.get("dong_cd")) if x)
+    return " ".join(x for x in (str(row.get("district") or ""), dong) if x) + (
+        f" ({kind})" if dong else ""
+    )
+
+
 def _site_label(row: dict[str, Any]) -> str:
     parts = [
         f"{row.get('order') or row.get('rank') or ''}".strip(),
         str(row.get("candidate_id") or row.get("device_id") or row.get("site_id") or ""),
-        " ".join(x for x in (row.get("district"), row.get("dong")) if x),
+        site_location(row),
         f"{row.get('lon')}, {row.get('lat')}",
         str(row.get("reason") or ""),
     ]
@@ -389,6 +400,7 @@ def _job_context(request: Request, job: Job, user: User) -> dict[str, Any]:
     excluded = set(job.inputs.get("exclude_candidate") or [])
     map_sites = []
     for row in sites:
+        row["location"] = site_location(row)
         try:
             lon, lat = float(row["lon"]), float(row["lat"])
         except (TypeError, ValueError):

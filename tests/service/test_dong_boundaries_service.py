@@ -8,6 +8,7 @@ process, names its sites by 행정동 and code, and says so in its files.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from layers.districts import load_dongs
 from layers.dong_boundaries import ADMIN_DONG, ENV_VAR, LEGAL_DONG, use_dong_boundaries
 from service.app import create_app
 from service.auth import create_user
+from service.pages.jobs import site_location
 from service.settings import Settings
 from tests.service._pages import publish_round, signed_in, synthetic_siting_files
 from tests.service._pages import upload_file as _upload
@@ -78,8 +80,16 @@ def test_a_service_job_names_sites_by_haengjeongdong(
     summary = json.loads(nowon.get(job_url + "/files/summary.json").text)
     assert summary["dong_kind"] == ADMIN_DONG
     assert summary["dong_boundaries"]["source"] == "synthetic_haengjeongdong.gpkg"
-    for row in rows:  # the page's site table shows the 행정동 names
-        assert f"노원구 {row['dong']}" in done.text
+    page = html.unescape(done.text)
+    assert "위치 (자치구·동)" in page
+    found = re.search(r'id="map-config">(.*?)</script>', page, re.S)
+    assert found is not None
+    config = json.loads(found.group(1))
+    labels = [site["label"] for site in config["sites"]]
+    for row in rows:  # the site table and the map popups show the 행정동, its kind and code
+        located = f"노원구 {row['dong']} ({ADMIN_DONG} {row['dong_cd']})"
+        assert f"<td>{located}</td>" in page
+        assert any(located in label for label in labels)
 
 
 def _all_items(client: httpx.Client, headers: dict[str, str], limit: int) -> list[dict[str, Any]]:
@@ -153,3 +163,17 @@ def test_without_a_file_the_dongs_collection_is_the_bundled_beopjeongdong(
     assert doc["title"] == f"Dongs ({LEGAL_DONG})" and "emd_cd (8-digit" in doc["description"]
     assert body["numberMatched"] == len(load_dongs())
     assert set(body["features"][0]["properties"]) == {"emd_cd", "sig_cd", "name_ko"}
+
+
+def test_a_site_row_without_a_dong_kind_names_the_bundled_beopjeongdong() -> None:
+    assert (
+        site_location({"district": "종로구", "dong": "청운동"}) == f"종로구 청운동 ({LEGAL_DONG})"
+    )
+    admin = {
+        "district": "노원구",
+        "dong": "합성3동",
+        "dong_kind": ADMIN_DONG,
+        "dong_cd": "1135051200",
+    }
+    assert site_location(admin) == f"노원구 합성3동 ({ADMIN_DONG} 1135051200)"
+    assert site_location({"district": "노원구", "dong": ""}) == "노원구"
