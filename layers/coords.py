@@ -379,10 +379,10 @@ def clean_xy(
         x, y = np.where(swapped, y, x), np.where(swapped, x, y)
         if source == "EPSG:4326":
             metres = np.zeros(len(x), dtype=bool)
+            at = np.flatnonzero(bad)  # only rows out of the box can be metres
             for label in _METRIC:
                 e = ENVELOPES[label]
-                metres |= e.contains(x, y) | e.contains(y, x)
-            metres &= bad
+                metres[at] |= e.contains(x[at], y[at]) | e.contains(y[at], x[at])
             _add(dropped, REASON_METRES_IN_DEGREES, rows[metres])
         else:
             metres = bad & (SEOUL_LATLON.contains(x, y) | SEOUL_LATLON.contains(y, x))

@@ -412,7 +412,9 @@ def duplicate_note(
     ``kept=False`` says the column is not used as the identifier because it repeats.
     """
     values = frame[column].astype(str)
-    values = values[values.str.len() > 0]
+    filled = (values.str.len() > 0).to_numpy()
+    if not filled.all():
+        values = values[filled]
     if _all_distinct(values):
         return
     dup = values[values.duplicated(keep=False)]
