@@ -259,6 +259,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "err_year": ("연도는 2000–2100 사이의 숫자여야 합니다.", "The year must be from 2000 to 2100."),
     "err_top_k": ("K는 1–25 사이의 정수여야 합니다.", "K must be a whole number from 1 to 25."),
+    # round inputs (uploads a round scores on)
+    "round_inputs": ("채점 입력 파일", "Scoring inputs"),
+    "round_inputs_note": (
+        "'파일 올리기'에서 올린 파일 중 종류가 맞는 것만 보입니다. 공모를 만든 뒤에는 바꿀 수 "
+        "없습니다.",
+        "Only uploads of the matching kind you may read are listed; they cannot be changed once "
+        "the round is created.",
+    ),
+    "round_inputs_add": ("파일 올리기에서 새 파일 올리기", "Upload a new file on the Uploads page"),
+    "round_input_districts": ("자치구 통계표 (CSV)", "District statistics table (CSV)"),
+    "round_input_grid": ("위험 격자 (GeoTIFF)", "Risk grid (GeoTIFF)"),
+    "round_input_criteria": ("선정 기준 파일 (TOML)", "Criteria file (TOML)"),
+    "round_input_hint_districts": (
+        "sig_cd와 기준 열 (예: vulnerable_cells, child_protection_zones)",
+        "sig_cd and criterion columns (e.g. vulnerable_cells, child_protection_zones)",
+    ),
+    "round_input_hint_grid": (
+        "등급 격자: 자치구별 D·E 등급 격자 수를 셉니다",
+        "Graded grid: D/E cells are counted per district",
+    ),
+    "round_input_hint_criteria": (
+        "비워 두면 사업의 기본 기준을 씁니다",
+        "Empty: the programme's default criteria",
+    ),
+    "round_input_needs": ("{program}: {inputs} 필요", "{program}: needs {inputs}"),
+    "round_inputs_none": ("입력 파일 없음", "No input files"),
+    "or_join": (" 또는 ", " or "),
+    "err_round_input_kind": (
+        "{input}: 선택한 파일을 쓸 수 없습니다. 목록에 있는 파일을 고르십시오.",
+        "{input}: the chosen file cannot be used; choose one from the list.",
+    ),
+    "err_round_input_needed": (
+        "{program} 공모는 {inputs}이(가) 있어야 채점할 수 있습니다. '파일 올리기'에서 올린 뒤 "
+        "고르십시오.",
+        "A {program} round can only be scored with {inputs}; upload one on the Uploads page, "
+        "then choose it.",
+    ),
     "warn_matching_short": (
         "확보한 매칭액이 필요한 구비 분담({required})보다 적어, 이대로면 지원 대상에서 제외됩니다.",
         "The matching secured is below the district share required ({required}): as it stands "

@@ -38,7 +38,7 @@ from service.pages.web import (
     require_page_role,
 )
 from service.problems import Problem
-from service.round_scoring import SETTING_OVERRIDES
+from service.round_scoring import ROUND_INPUTS, SETTING_OVERRIDES
 
 __all__ = ["allocation_text", "program_label", "router"]
 
@@ -55,6 +55,39 @@ _SETTINGS = tuple(
     for k in ("policy", "top_k", "skip_partials", "rank_population", "missing")
     if k in SETTING_OVERRIDES
 )
+
+
+#: Inspection kinds (``inspection["kind"]`` of an upload) a round input accepts.
+INPUT_KINDS: dict[str, tuple[str, ...]] = {
+    "districts": ("district_table",),
+    "grid": ("risk_grid",),
+    "criteria": ("toml",),
+}
+
+#: Programmes whose criteria need a per-district count no bundled table holds, and the
+#: round inputs of which one must supply it: cctv-new's 위험 격자 D/E cells
+#: (``vulnerable_cells``: a statistics table or a graded risk grid), pole's
+#: child-protection zones and their accidents (a statistics table).
+NEEDED_INPUTS: dict[str, tuple[str, ...]] = {
+    "cctv-new": ("districts", "grid"),
+    "pole": ("districts",),
+}
+
+
+def input_choices(db: Session, user: User) -> dict[str, list[Upload]]:
+    """The uploads this user may read that each round input accepts, newest first."""
+    from service.pages.uploads import visible_uploads
+
+    uploads = visible_uploads(db, user)
+    return {
+        key: [u for u in uploads if (u.inspection or {}).get("kind") in INPUT_KINDS[key]]
+        for key in ROUND_INPUTS
+    }
+
+
+def _input_names(keys: tuple[str, ...], t: Translator) -> str:
+    """Round inputs by their labels, joined by "or" (``자치구 통계표 (CSV) 또는 위험 격자``)."""
+    return t("or_join").join(t(f"round_input_{k}") for k in keys)
 
 
 def program_label(program: str, t: Translator) -> str:
@@ -130,6 +163,7 @@ def _form_defaults(program: str) -> dict[str, Any]:
 
 def _new_form(
     request: Request,
+    db: Session,
     user: User,
     values: dict[str, Any],
     errors: dict[str, str],
@@ -137,6 +171,7 @@ def _new_form(
 ) -> HTMLResponse:
     from scoring.criteria import PROGRAMS
 
+    t = Translator(lang_of(request))
     program = values.get("program", "cctv-replace")
     if program not in PROGRAMS:
         program = "cctv-replace"
@@ -150,6 +185,12 @@ def _new_form(
             "defaults": _form_defaults(program),
             "all_defaults": {p: _settings_rows(p) for p in PROGRAMS},
             "program": program,
+            "round_inputs": ROUND_INPUTS,
+            "input_choices": input_choices(db, user),
+            "needed_notes": [
+                t("round_input_needs", program=program_label(p, t), inputs=_input_names(keys, t))
+                for p, keys in NEEDED_INPUTS.items()
+            ],
         },
         user=user,
         status_code=status_code,
@@ -157,7 +198,9 @@ def _new_form(
 
 
 @router.get("/new", response_class=HTMLResponse)
-def round_new_form(request: Request, user: CityPage, program: str = "cctv-replace") -> Response:
+def round_new_form(
+    request: Request, user: CityPage, db: Db, program: str = "cctv-replace"
+) -> Response:
     """The create-a-round form with every default shown."""
     from datetime import datetime
 
@@ -168,7 +211,7 @@ def round_new_form(request: Request, user: CityPage, program: str = "cctv-replac
         program = "cctv-replace"
     values = {"program": program, "year": datetime.now(KST).year, "title": "", "budget": ""}
     values |= _form_defaults(program)
-    return _new_form(request, user, values, {})
+    return _new_form(request, db, user, values, {})
 
 
 def _amount(
@@ -184,6 +227,36 @@ def _amount(
     except InputError:
         errors[key] = t("err_amount_unreadable", field=field, value=text)
         return None
+
+
+def _chosen_inputs(
+    db: Session,
+    user: User,
+    values: dict[str, Any],
+    program: str,
+    t: Translator,
+    errors: dict[str, str],
+) -> dict[str, str]:
+    """The round inputs chosen on the form (``input_<key>``: an upload id), checked against
+    the uploads this user may read of the kind each input accepts."""
+    choices = input_choices(db, user)
+    inputs: dict[str, str] = {}
+    for key in ROUND_INPUTS:
+        chosen = str(values.get(f"input_{key}", "")).strip()
+        if not chosen:
+            continue
+        if chosen not in {u.id for u in choices[key]}:
+            errors[f"input_{key}"] = t("err_round_input_kind", input=t(f"round_input_{key}"))
+            continue
+        inputs[key] = chosen
+    needed = NEEDED_INPUTS.get(program, ())
+    if needed and not any(k in inputs for k in needed) and f"input_{needed[0]}" not in errors:
+        errors[f"input_{needed[0]}"] = t(
+            "err_round_input_needed",
+            program=program_label(program, t),
+            inputs=_input_names(needed, t),
+        )
+    return inputs
 
 
 @router.post("/new", response_class=HTMLResponse)
@@ -232,14 +305,16 @@ async def round_create(request: Request, user: CityPage, db: Db) -> Response:
         value = values.get(choice, defaults[choice])
         if value != defaults[choice]:
             criteria[choice] = value
+    inputs = _chosen_inputs(db, user, values, program, t, errors)
     if errors:
-        return _new_form(request, user, values, errors, status_code=422)
+        return _new_form(request, db, user, values, errors, status_code=422)
     body = api.RoundCreate(
         program=program,  # type: ignore[arg-type]
         year=year,
         title=values.get("title", "").strip()[:200],
         budget_krw=budget,
         criteria=criteria,
+        inputs=inputs,
     )
     created = api.create_round(body, user, db)
     return RedirectResponse(f"{PREFIX}/rounds/{created.id}", status_code=303)
@@ -267,9 +342,22 @@ def round_page(request: Request, round_id: int, user: PageUser, db: Db) -> Respo
             "submitted": sum(1 for s in submissions.values() if s.status == "submitted"),
             "districts": sorted(district_names()),
             "versions": versions,
+            "inputs": _round_inputs(db, round_, t),
         },
         user=user,
     )
+
+
+def _round_inputs(db: Session, round_: api.RoundOut, t: Translator) -> list[dict[str, str]]:
+    """The round's input files: label, upload id and file name (``–`` for a gone upload)."""
+    out = []
+    for key in ROUND_INPUTS:
+        upload_id = round_.inputs.get(key)
+        if upload_id:
+            upload = db.get(Upload, upload_id)
+            name = upload.filename if upload is not None else "–"
+            out.append({"label": t(f"round_input_{key}"), "id": upload_id, "filename": name})
+    return out
 
 
 @router.get("/{round_id}/submissions-table", response_class=HTMLResponse)
