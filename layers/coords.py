@@ -599,13 +599,16 @@ def _exact_positions(
     found = np.full(len(geoms), -1, dtype=np.intp)
     if not len(geoms):
         return found
-    geom = gpd.GeoDataFrame(geometry=geoms, crs=WORKING_CRS)
-    position = pd.Series(np.arange(len(polygons)), index=polygons.index)
-    hit = gpd.sjoin(geom, polygons, how="inner", predicate="intersects")
-    hit = hit[~hit.index.duplicated(keep="first")]
-    found[hit.index.to_numpy()] = position[hit["index_right"]].to_numpy()
+    # the query geopandas' sjoin runs (its spatial index is this tree), without the frames;
+    # a point on a shared boundary keeps its first hit, as sjoin + duplicated(keep="first")
+    tree = shapely.STRtree(polygons.geometry.to_numpy())
+    points, districts = tree.query(geoms, predicate="intersects")
+    first = np.unique(points, return_index=True)[1]
+    found[points[first]] = districts[first]
     missing = np.flatnonzero(found < 0)
     if len(missing):
+        geom = gpd.GeoDataFrame(geometry=geoms, crs=WORKING_CRS)
+        position = pd.Series(np.arange(len(polygons)), index=polygons.index)
         near = gpd.sjoin_nearest(
             geom.iloc[missing], polygons, how="inner", max_distance=tolerance_m
         )
