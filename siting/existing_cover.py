@@ -130,7 +130,10 @@ def reason_note(model: str, fov_deg: float) -> str:
     """Short Korean note for a site's ``reason``: how the existing cameras were counted."""
     if model == "disc":
         return "기존 CCTV는 반경 전체 감시로 계산"
-    return f"기존 CCTV 감시 = 카메라 대수×{fov_deg:g}°/360°(방향 미상, 기대값)"
+    return (
+        f"기존 CCTV 감시 = 카메라 대수×{fov_deg:g}°/360°(방향 미상, 기대값), "
+        "기존 지주 증설은 (기존+추가) 대수로 계산"
+    )
 
 
 def _camera_counts(devices: pd.DataFrame) -> tuple[np.ndarray, int, str | None]:

@@ -11,21 +11,31 @@ report of the Digital Policy Bureau). The model, every part of it a setting
 - a pole holds at most ``site_capacity`` cameras (default 6); an existing CCTV
   pole already carrying ``k`` cameras takes ``min(cameras_per_site,
   site_capacity − k)`` more, and is no candidate (removed and counted) when
-  that is below ``min_cameras_added`` (default: a full set, ``cameras_per_site``).
-  The default keeps every proposed site at 4 new cameras, because coverage
-  counts a site's whole disc whatever its camera count: a 1-camera top-up
-  would otherwise buy a whole disc for a quarter of the price;
+  that is below ``min_cameras_added`` (default: a full set, ``cameras_per_site``);
 - cost is **per camera**: ``cameras added × camera_cost_krw`` (default
   5,000,000 KRW, the per-camera prior of the 2024 budget review, pole and
   installation included). A new site therefore costs 20,000,000 KRW and
   topping up a 5-camera pole with one camera 5,000,000 KRW. A candidate layer
   with its own ``cost_krw`` column keeps it.
 
-Coverage is the site's radius whatever its camera count; cameras added to an
-existing pole therefore gain only the demand its own cameras do not already
-watch (an aged pole's partial credit, or demand of the disc no other camera
-reaches). With ``min_cameras_added=1`` partial top-ups are allowed (and
-cheaper), which suits a plan where the budget, not coverage, is the question.
+Coverage of a chosen site is its whole disc (the optimiser's coverage matrix is
+0/1), credited with the demand weight existing devices leave unwatched. Under
+the camera model of existing CCTV (:mod:`siting.existing_cover`, default) a
+pole with ``n`` cameras of ``θ`` watches ``min(1, n·θ/360°)`` of its disc, so
+a top-up of ``k`` cameras makes it watch ``min(1, (n+k)·θ/360°)`` and adds the
+marginal share ``min(1, (n+k)·θ/360°) − min(1, n·θ/360°)``
+(:func:`top_up_shares`). Since a pole holds at least ``cameras_per_site``
+cameras, every top-up offered leaves ``n + k = min(n + cameras_per_site,
+site_capacity) ≥ cameras_per_site`` cameras: at the default 4 cameras of 90°
+the pole then watches its whole disc, and its marginal share is exactly the
+``1 − min(1, n·θ/360°)`` its own cameras left, which is the weight the 0/1
+coverage credits once the pole is in the existing layer. So partial top-ups
+(``min_cameras_added`` below ``cameras_per_site``, cheaper) are credited
+their marginal share, not a whole disc bought for part of its price, on two
+conditions the summary states (:func:`top_up_rule`): the pole's cameras are
+given as existing devices (else nothing is deducted for them), and they are
+not aged (a partial top-up is credited as if it renewed the aged cameras'
+directions too).
 
 Examples
 --------
@@ -49,9 +59,10 @@ import numpy as np
 import pandas as pd
 
 from layers.errors import InputError
+from siting.existing_cover import camera_share
 from siting.profiles import DeviceProfile
 
-__all__ = ["SITE_COLUMNS", "CameraSiteModel", "apply_site_model"]
+__all__ = ["SITE_COLUMNS", "CameraSiteModel", "apply_site_model", "top_up_rule", "top_up_shares"]
 
 #: Columns :func:`apply_site_model` adds to a candidate frame.
 SITE_COLUMNS = ["existing_cameras", "site_capacity", "cameras_added", "cost_krw"]
@@ -127,11 +138,60 @@ class CameraSiteModel:
         return np.where(added >= least, added, 0)
 
     def settings(self) -> dict[str, Any]:
-        """The model as a JSON-ready dict, with the site cost and the cost rule."""
+        """The model as a JSON-ready dict, with the site cost, the cost and top-up rules."""
         return asdict(self) | {
             "site_cost_krw": self.site_cost_krw,
             "cost_rule": "cameras added × camera cost (KRW); a cost_krw column wins",
+            "top_up_rule": top_up_rule(self),
         }
+
+
+def top_up_shares(
+    existing: Iterable[int] | np.ndarray, added: Iterable[int] | np.ndarray, fov_deg: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Share of its disc a pole watches before and after a top-up (camera model).
+
+    Parameters
+    ----------
+    existing, added : array-like of int
+        Cameras on each pole, and cameras a proposal adds.
+    fov_deg : float
+        Horizontal field of view of one camera (degrees).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``min(1, n·θ/360)`` and ``min(1, (n+k)·θ/360)``; the top-up's marginal
+        share is their difference.
+
+    Examples
+    --------
+    >>> before, after = top_up_shares([1, 3, 5], [4, 3, 1], 90.0)
+    >>> before.tolist(), after.tolist()
+    ([0.25, 0.75, 1.0], [1.0, 1.0, 1.0])
+    """
+    n = np.asarray(list(existing) if not isinstance(existing, np.ndarray) else existing)
+    k = np.asarray(list(added) if not isinstance(added, np.ndarray) else added)
+    return camera_share(n, fov_deg), camera_share(n + k, fov_deg)
+
+
+def top_up_rule(model: CameraSiteModel) -> str:
+    """How a top-up on an existing pole is credited, in one sentence for ``summary.json``."""
+    per, cap = model.cameras_per_site, model.site_capacity
+    least = per if model.min_cameras_added is None else model.min_cameras_added
+    whole = 360.0 / per
+    return (
+        f"a top-up adds min({per}, {cap} − n) cameras to a pole with n (none when fewer than "
+        f"{least}), so the pole ends with n + k ≥ {per} cameras; under the camera model it "
+        f"then watches min(1, (n + k) × fov / 360°) of its disc, its whole disc for a field "
+        f"of view ≥ {whole:g}°, and is credited the demand its existing cameras left: "
+        "min(1, (n + k) × fov / 360°) − min(1, n × fov / 360°) of the disc, exactly, when the "
+        "pole is among the existing devices given (else its own cameras are not deducted) "
+        "and its cameras are not aged (a top-up of fewer than a full set is credited as if it "
+        f"renewed the aged cameras' directions too); below {whole:g}° a site, new or topped "
+        "up, is credited its whole disc though its cameras see less (the optimiser's "
+        "coverage is 0/1 per site and demand point)"
+    )
 
 
 def apply_site_model(
