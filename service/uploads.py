@@ -372,13 +372,26 @@ def inspect_upload(
     except SitingError as err:
         if kind != "auto" or suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
             raise
-        table = _district_table(path, filename)
+        table = _round_table(path, filename) or _district_table(path, filename)
         if table is None:
             raise err from None
         return table
     report = read.report.to_dict()
     report["path"] = filename
     return report
+
+
+def _round_table(path: Path, filename: str) -> dict[str, Any] | None:
+    """A scored round (``<program>_round.csv`` of ``siting score``; the plan's round)."""
+    if path.suffix.lower() not in (".csv", ".txt"):
+        return None
+    from layers.errors import SitingError
+    from scoring.round_table import describe_round_table
+
+    try:
+        return describe_round_table(path, filename)
+    except SitingError:  # the reader's own message says more
+        return None
 
 
 def _district_table(path: Path, filename: str) -> dict[str, Any] | None:
