@@ -80,8 +80,8 @@ def describe_round_table(path: str | os.PathLike[str], filename: str) -> dict[st
 
     Raises
     ------
-    layers.errors.EncodingError
-        The file is in no Korean encoding.
+    layers.errors.EmptyLayerError, layers.errors.EncodingError
+        The file is empty, or in no Korean encoding.
     """
     from layers.encoding import read_text
 
