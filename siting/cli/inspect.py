@@ -42,12 +42,11 @@ IdColumnOption = Annotated[
 def _collector_spared() -> Iterator[None]:
     """Import the readers with the cyclic garbage collector paused, and keep it off them.
 
-    Importing pandas, pyproj and the readers makes a few hundred thousand
-    long-lived objects: the collector's passes during the imports, and every
-    full pass while a million rows are read, walk them all (about 0.3 s of CPU
-    on the streetlight file of ``benchmarks/bench_inspect.py``, against 0.08 s
-    in ``import pandas``). They are frozen (:func:`gc.freeze`) for the block
-    and unfrozen after it, so nothing stays out of the collector's reach.
+    Importing pandas, pyproj and the readers makes many long-lived objects:
+    the collector's passes during the imports, and every older-generation pass
+    while a million rows are read, would walk them all, for no garbage. They
+    are frozen (:func:`gc.freeze`) for the block and unfrozen after it, so
+    nothing stays out of the collector's reach.
     """
     gc.disable()
     try:
