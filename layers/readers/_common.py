@@ -376,8 +376,8 @@ def by_district(frame: pd.DataFrame) -> dict[str, int]:
 def _all_distinct(values: pd.Series) -> bool:
     """Whether no value repeats, decided by Arrow's sort for Arrow-backed text.
 
-    The values are sorted (Arrow's sort kernel, about half the time of its hash
-    table on a million identifiers) and each compared with the next. Cheaper
+    The values are sorted (Arrow's sort kernel, cheaper than its hash table on
+    short identifiers) and each compared with the next. Cheaper
     than ``duplicated`` when, as for identifiers, nothing repeats (a False
     answer is then decided by pandas). Missing values repeat when two are missing.
     """
