@@ -256,6 +256,7 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
     data = Path(data_dir)
     engine = make_engine(database_url)
     sessions = sessionmaker(engine, expire_on_commit=False)
+    beat: _Beat | None = None
     try:
         with sessions() as session:
             claimed = session.execute(
@@ -326,6 +327,9 @@ def execute(fn: ProcessFn, job_id: str, attempt: int, database_url: str, data_di
         _publish_proposals(sessions, job_id, final)
         return "successful"
     finally:
+        if beat is not None and beat.thread.is_alive():  # its last write ends first
+            beat.stop.set()
+            beat.thread.join()
         engine.dispose()
 
 
@@ -551,6 +555,12 @@ class JobRunner:
         return False
 
     def shutdown(self) -> None:
-        """Stop the watchdog and the executor (unfinished jobs are recovered at the next start)."""
+        """Stop the watchdog and the executor (unfinished jobs are recovered at the next start).
+
+        The watchdog's sweep in progress ends first, so no connection of the store is
+        still checked out when the store closes.
+        """
         self._stop.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
         self.executor.shutdown()
