@@ -348,7 +348,9 @@ def _read_file(file: Path) -> tuple[gpd.GeoDataFrame, str, str]:
             layer=layer,
             fix="give a GeoPackage (.gpkg), a Shapefile (.shp with .dbf, .shx, .prj) or GeoJSON",
         )
-    encoding = _shapefile_encoding(file) if file.suffix.lower() == ".shp" else None
+    from layers.readers.vector import dbf_encoding
+
+    encoding = dbf_encoding(file) if file.suffix.lower() == ".shp" else None
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(file)]
         infos = [(n, pyogrio.read_info(file, layer=n, encoding=encoding)) for n in names]
@@ -405,34 +407,6 @@ def _read_file(file: Path) -> tuple[gpd.GeoDataFrame, str, str]:
         log.info("%s: %s", layer, note)
         frame = frame.set_crs(crs, allow_override=True)
     return frame, code_col, name_col
-
-
-def _shapefile_encoding(shp: Path) -> str | None:
-    """CP949 for a shapefile without .cpg whose records are CP949 Hangul; else GDAL's choice.
-
-    :func:`layers.readers.vector.dbf_encoding` first; when it cannot tell (it
-    also sniffs the binary field descriptors, which refuse some files, such as
-    KOSTAT's 2013 행정동 shapefile), the records alone are sniffed.
-    """
-    import struct
-
-    from layers.encoding import sniff_encoding
-    from layers.errors import EncodingError
-    from layers.readers.vector import dbf_encoding
-
-    found = dbf_encoding(shp)
-    if found is not None or any(shp.with_suffix(s).exists() for s in (".cpg", ".CPG")):
-        return found
-    dbf = next((p for p in (shp.with_suffix(".dbf"), shp.with_suffix(".DBF")) if p.exists()), None)
-    data = dbf.read_bytes() if dbf is not None else b""
-    if len(data) < 32:
-        return None
-    (header,) = struct.unpack("<H", data[8:10])
-    records = data[header:].replace(b"\x00", b" ").rstrip(b"\x1a")
-    try:
-        return "cp949" if sniff_encoding(records, layer=shp.name) == "cp949" else None
-    except EncodingError:
-        return None
 
 
 def _codes(values: pd.Series) -> pd.Series:
